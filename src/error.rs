@@ -1,0 +1,188 @@
+//! Request-time errors and their Flask-compatible responses.
+
+use std::borrow::Cow;
+
+use actix_web::{
+    HttpResponse, ResponseError,
+    http::{StatusCode, header::ContentType},
+};
+use derive_more::{Display, Error};
+
+use crate::token::TokenKind;
+
+/// Everything that can go wrong while reading, verifying or creating a token.
+///
+/// Each variant answers with Flask-JWT-Extended's status and message (see the
+/// crate docs' error table). Guards and extractors build the response through
+/// the [`JwtManager`](crate::JwtManager), so the configured message key applies;
+/// a `JwtError` returned from a handler with `?` uses the default key `msg`.
+#[derive(Debug, Display, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum JwtError {
+    /// No token where one is required (401), e.g. `Missing Authorization Header`.
+    #[display("{_0}")]
+    MissingToken(#[error(not(source))] String),
+
+    /// The `Authorization` header holds a token part that is not `<type> <JWT>` (422).
+    #[display("{_0}")]
+    BadAuthorizationHeader(#[error(not(source))] String),
+
+    /// The token is not a well-formed JWT: segments, base64 or JSON (422).
+    #[display("{_0}")]
+    Malformed(#[error(not(source))] Cow<'static, str>),
+
+    /// The token's `alg` is not one the manager is configured to accept (422).
+    #[display("The specified alg value is not allowed")]
+    AlgorithmNotAllowed,
+
+    /// The signature does not match the token's contents (422).
+    #[display("Signature verification failed")]
+    InvalidSignature,
+
+    /// The token's `exp` has passed (401).
+    #[display("Token has expired")]
+    Expired,
+
+    /// The token's `nbf` or `iat` lies in the future (422).
+    #[display("The token is not yet valid ({_0})")]
+    NotYetValid(#[error(not(source))] &'static str),
+
+    /// A registered claim has the wrong type, e.g. a string `exp` (422).
+    #[display("{_0}")]
+    InvalidClaim(#[error(not(source))] Cow<'static, str>),
+
+    /// The identity claim (`sub` by default) is absent (422).
+    #[display("Missing claim: {_0}")]
+    MissingClaim(#[error(not(source))] String),
+
+    /// An access token on a refresh route or the other way round (422).
+    #[display("{}", wrong_type_message(*expected))]
+    WrongTokenType {
+        /// The kind of token the route accepts.
+        expected: TokenKind,
+    },
+
+    /// The verified claims do not fit the type asked for by `Claims<T>` (422).
+    #[display("Token claims do not have the expected shape")]
+    ClaimsShape,
+
+    /// No [`JwtManager`](crate::JwtManager) in app data: a set-up mistake (500).
+    #[display("JWT authentication is not configured on this server")]
+    NotConfigured,
+
+    /// A token could not be created, e.g. a reserved claim was passed as an
+    /// additional claim (500; the reason is logged, not sent).
+    #[display("Could not create a token")]
+    Creation(#[error(not(source))] Cow<'static, str>),
+}
+
+fn wrong_type_message(expected: TokenKind) -> &'static str {
+    match expected {
+        TokenKind::Access => "Only non-refresh tokens are allowed",
+        TokenKind::Refresh => "Only refresh tokens are allowed",
+    }
+}
+
+impl JwtError {
+    /// The JSON body Flask-JWT-Extended sends for this error: `{"<key>": "<message>"}`.
+    pub(crate) fn json_body(&self, message_key: &str) -> String {
+        let mut body = serde_json::Map::with_capacity(1);
+        body.insert(message_key.to_owned(), self.to_string().into());
+        serde_json::Value::Object(body).to_string()
+    }
+
+    pub(crate) fn response_with_key(&self, message_key: &str) -> HttpResponse {
+        if let Self::Creation(reason) = self {
+            log::error!("actix-jwt-extended: could not create a token: {reason}");
+        }
+        HttpResponse::build(self.status_code())
+            .insert_header(ContentType::json())
+            .body(self.json_body(message_key))
+    }
+}
+
+impl ResponseError for JwtError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::MissingToken(_) | Self::Expired => StatusCode::UNAUTHORIZED,
+            Self::NotConfigured | Self::Creation(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::BadAuthorizationHeader(_)
+            | Self::Malformed(_)
+            | Self::AlgorithmNotAllowed
+            | Self::InvalidSignature
+            | Self::NotYetValid(_)
+            | Self::InvalidClaim(_)
+            | Self::MissingClaim(_)
+            | Self::WrongTokenType { .. }
+            | Self::ClaimsShape => StatusCode::UNPROCESSABLE_ENTITY,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.response_with_key(crate::manager::DEFAULT_MESSAGE_KEY)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_match_flask_jwt_extended() {
+        let cases = [
+            (JwtError::Expired, "Token has expired", 401),
+            (
+                JwtError::InvalidSignature,
+                "Signature verification failed",
+                422,
+            ),
+            (
+                JwtError::AlgorithmNotAllowed,
+                "The specified alg value is not allowed",
+                422,
+            ),
+            (
+                JwtError::MissingClaim("sub".into()),
+                "Missing claim: sub",
+                422,
+            ),
+            (
+                JwtError::NotYetValid("nbf"),
+                "The token is not yet valid (nbf)",
+                422,
+            ),
+            (
+                JwtError::WrongTokenType {
+                    expected: TokenKind::Access,
+                },
+                "Only non-refresh tokens are allowed",
+                422,
+            ),
+            (
+                JwtError::WrongTokenType {
+                    expected: TokenKind::Refresh,
+                },
+                "Only refresh tokens are allowed",
+                422,
+            ),
+        ];
+        for (error, msg, status) in cases {
+            assert_eq!(error.to_string(), msg);
+            assert_eq!(error.status_code().as_u16(), status);
+        }
+    }
+
+    #[test]
+    fn body_uses_the_given_message_key_and_escapes_json() {
+        let error = JwtError::MissingToken("Missing \"x\" Header".into());
+        let body: serde_json::Value = serde_json::from_str(&error.json_body("error")).unwrap();
+        assert_eq!(body, serde_json::json!({"error": "Missing \"x\" Header"}));
+    }
+
+    #[test]
+    fn creation_errors_do_not_reveal_their_reason() {
+        let error = JwtError::Creation("claim 'exp' is reserved".into());
+        assert_eq!(error.to_string(), "Could not create a token");
+        assert_eq!(error.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+}
