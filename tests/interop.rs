@@ -1,0 +1,195 @@
+//! Tokens cross between Flask-JWT-Extended and this crate in both directions.
+
+mod common;
+
+use actix_web::{App, test as actix_test, web};
+use common::{flask_reference, http, manager, start_example};
+use serde_json::{Value, json};
+
+fn flask_tokens() -> Value {
+    serde_json::from_str(include_str!("fixtures/flask_tokens.json")).unwrap()
+}
+
+fn payload_json(token: &str) -> String {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).unwrap();
+    String::from_utf8(
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+/// The keys of a JSON object in the order they appear in its text.
+fn key_order(json: &str) -> Vec<String> {
+    let value: serde_json::Map<String, Value> = serde_json::from_str(json).unwrap();
+    let mut keys: Vec<(usize, String)> = value
+        .keys()
+        .map(|k| (json.find(&format!("\"{k}\":")).unwrap(), k.clone()))
+        .collect();
+    keys.sort();
+    keys.into_iter().map(|(_, k)| k).collect()
+}
+
+#[actix_web::test]
+async fn tokens_minted_by_flask_pass_our_guards() {
+    let fixture = flask_tokens();
+    assert_eq!(fixture["secret"], common::SECRET);
+    let app = actix_test::init_service(
+        App::new()
+            .app_data(web::Data::new(manager()))
+            .configure(common::example::routes),
+    )
+    .await;
+    let bearer = |key: &str| format!("Bearer {}", fixture[key].as_str().unwrap());
+
+    let req = actix_test::TestRequest::get()
+        .uri("/protected")
+        .insert_header(("Authorization", bearer("access_token")));
+    let body: Value = actix_test::call_and_read_body_json(&app, req.to_request()).await;
+    assert_eq!(body, json!({ "logged_in_as": "test" }));
+
+    let req = actix_test::TestRequest::post()
+        .uri("/refresh")
+        .insert_header(("Authorization", bearer("refresh_token")));
+    let body: Value = actix_test::call_and_read_body_json(&app, req.to_request()).await;
+    assert!(body["access_token"].is_string());
+
+    let req = actix_test::TestRequest::get()
+        .uri("/protected")
+        .insert_header(("Authorization", bearer("refresh_token")));
+    let res = actix_test::call_service(&app, req.to_request()).await;
+    assert_eq!(res.status(), 422);
+
+    let fresh = manager()
+        .decode_token(fixture["fresh_access_token"].as_str().unwrap())
+        .unwrap();
+    assert!(fresh.is_fresh());
+    assert_eq!(fresh.identity(), "test");
+}
+
+#[test]
+fn our_tokens_have_flasks_exact_claim_order_and_header() {
+    let fixture = flask_tokens();
+    let jwt = manager();
+    for (ours, theirs) in [
+        (
+            jwt.create_access_token("test").unwrap(),
+            "access_payload_json",
+        ),
+        (
+            jwt.create_refresh_token("test").unwrap(),
+            "refresh_payload_json",
+        ),
+    ] {
+        assert_eq!(
+            key_order(&payload_json(&ours)),
+            key_order(fixture[theirs].as_str().unwrap()),
+            "{theirs}"
+        );
+        let header = jwt.decode_token(&ours).unwrap().header().clone();
+        assert_eq!(Value::Object(header), fixture["access_header"]);
+    }
+}
+
+/// Live: the Flask reference that `.ci/run` starts accepts our tokens, and ours
+/// accepts the ones its `/login` mints.
+#[test]
+fn tokens_cross_live_between_the_flask_reference_and_our_server() {
+    let Some(flask) = flask_reference() else {
+        return;
+    };
+    let jwt = manager();
+    let ours = start_example(jwt.clone());
+    let bearer = |t: &str| format!("Bearer {t}");
+
+    let access = jwt.create_access_token("test").unwrap();
+    let refresh = jwt.create_refresh_token("test").unwrap();
+    let res = http(
+        &flask,
+        "GET",
+        "/protected",
+        &[("Authorization", &bearer(&access))],
+        b"",
+    );
+    assert_eq!(
+        (res.status, res.json()),
+        (200, json!({ "logged_in_as": "test" }))
+    );
+    let res = http(
+        &flask,
+        "POST",
+        "/refresh",
+        &[("Authorization", &bearer(&refresh))],
+        b"",
+    );
+    assert_eq!(res.status, 200, "{res:?}");
+    let flask_refreshed = res.json()["access_token"].as_str().unwrap().to_owned();
+    let res = http(
+        &flask,
+        "GET",
+        "/protected",
+        &[("Authorization", &bearer(&refresh))],
+        b"",
+    );
+    assert_eq!(
+        (res.status, res.json()),
+        (422, json!({ "msg": "Only non-refresh tokens are allowed" }))
+    );
+
+    let login = http(
+        &flask,
+        "POST",
+        "/login",
+        &[("Content-Type", "application/json")],
+        br#"{"username":"test","password":"test"}"#,
+    );
+    assert_eq!(login.status, 200);
+    let tokens = login.json();
+    for token in [tokens["access_token"].as_str().unwrap(), &flask_refreshed] {
+        let res = http(
+            &ours,
+            "GET",
+            "/protected",
+            &[("Authorization", &bearer(token))],
+            b"",
+        );
+        assert_eq!(
+            (res.status, res.json()),
+            (200, json!({ "logged_in_as": "test" }))
+        );
+    }
+    let res = http(
+        &ours,
+        "POST",
+        "/refresh",
+        &[(
+            "Authorization",
+            &bearer(tokens["refresh_token"].as_str().unwrap()),
+        )],
+        b"",
+    );
+    assert_eq!(res.status, 200);
+
+    // Same request, same answer, for a few error paths.
+    let access_header = bearer(&access);
+    for (method, path, auth) in [
+        ("GET", "/protected", None),
+        ("GET", "/protected", Some("Bearer")),
+        ("GET", "/protected", Some("bearer x")),
+        ("GET", "/protected", Some("Bearer a.b")),
+        ("POST", "/refresh", Some(access_header.as_str())),
+    ] {
+        let headers: Vec<(&str, &str)> = auth.iter().map(|a| ("Authorization", *a)).collect();
+        let (a, b) = (
+            http(&flask, method, path, &headers, b""),
+            http(&ours, method, path, &headers, b""),
+        );
+        assert_eq!(
+            (a.status, a.json()),
+            (b.status, b.json()),
+            "{method} {path} {auth:?}"
+        );
+    }
+}
