@@ -84,11 +84,14 @@ fn wrong_type_message(expected: TokenKind) -> &'static str {
 }
 
 impl JwtError {
-    /// The JSON body Flask-JWT-Extended sends for this error: `{"<key>": "<message>"}`.
+    /// The JSON body Flask-JWT-Extended sends for this error, byte for byte:
+    /// `{"<key>":"<message>"}` and a newline, as Flask's `jsonify` writes it.
     pub(crate) fn json_body(&self, message_key: &str) -> String {
         let mut body = serde_json::Map::with_capacity(1);
         body.insert(message_key.to_owned(), self.to_string().into());
-        serde_json::Value::Object(body).to_string()
+        let mut body = serde_json::Value::Object(body).to_string();
+        body.push('\n');
+        body
     }
 
     pub(crate) fn response_with_key(&self, message_key: &str) -> HttpResponse {

@@ -82,18 +82,14 @@ fn parse<'v>(value: &'v [u8], name: &str, header_type: &str) -> Result<&'v [u8],
         let mut parts = words(value);
         return match (parts.next(), parts.next()) {
             (Some(token), None) => Ok(token),
-            _ => Err(JwtError::BadAuthorizationHeader(format!(
-                "Bad {name} header. Expected '{name}: <JWT>'"
-            ))),
+            _ => Err(bad_header(name, header_type)),
         };
     }
     // Flask-JWT-Extended crashes (500) when the first part is only whitespace,
     // as in `, ,Bearer <JWT>`: refuse that shape instead.
     let first = value.split(|b| *b == b',').next().unwrap_or_default();
     if !first.is_empty() && words(first).next().is_none() {
-        return Err(JwtError::BadAuthorizationHeader(format!(
-            "Bad {name} header. Expected '{name}: {header_type} <JWT>'"
-        )));
+        return Err(bad_header(name, header_type));
     }
     let mut typed = value
         .split(|b| *b == b',')
@@ -109,10 +105,19 @@ fn parse<'v>(value: &'v [u8], name: &str, header_type: &str) -> Result<&'v [u8],
     let mut parts = words(field).skip(1);
     match (parts.next(), parts.next()) {
         (Some(token), None) => Ok(token),
-        _ => Err(JwtError::BadAuthorizationHeader(format!(
-            "Bad {name} header. Expected '{name}: {header_type} <JWT>'"
-        ))),
+        _ => Err(bad_header(name, header_type)),
     }
+}
+
+fn bad_header(name: &str, header_type: &str) -> JwtError {
+    let expected = if header_type.is_empty() {
+        String::new()
+    } else {
+        format!("{header_type} ")
+    };
+    JwtError::BadAuthorizationHeader(format!(
+        "Bad {name} header. Expected '{name}: {expected}<JWT>'"
+    ))
 }
 
 #[cfg(test)]

@@ -54,13 +54,26 @@ impl fmt::Display for TokenKind {
 /// Guards put one in the request extensions; [`JwtIdentity`](crate::JwtIdentity)
 /// and [`Claims`](crate::Claims) read it from there. [`JwtManager::decode_token`]
 /// returns one for tokens that arrive some other way.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DecodedToken {
     header: Value,
     claims: Value,
     identity: Box<str>,
     kind: TokenKind,
     algorithm: Algorithm,
+}
+
+/// Shows what identifies the token, never the rest of its claims (`csrf` among them).
+impl fmt::Debug for DecodedToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecodedToken")
+            .field("identity", &self.identity)
+            .field("kind", &self.kind)
+            .field("algorithm", &self.algorithm)
+            .field("jti", &self.jti())
+            .field("expires_at", &self.expires_at())
+            .finish_non_exhaustive()
+    }
 }
 
 impl DecodedToken {
@@ -124,8 +137,12 @@ impl DecodedToken {
     /// Deserializes the whole payload into `T` (unknown claims are ignored unless
     /// `T` says otherwise). Fails with [`JwtError::ClaimsShape`].
     pub fn deserialize_claims<T: DeserializeOwned>(&self) -> Result<T, JwtError> {
-        T::deserialize(&self.claims).map_err(|error| {
-            log::debug!("actix-jwt-extended: claims do not fit the requested type: {error}");
+        // serde's message would quote claim values: log only the type's name.
+        T::deserialize(&self.claims).map_err(|_| {
+            log::debug!(
+                "actix-jwt-extended: the claims do not fit {}",
+                std::any::type_name::<T>()
+            );
             JwtError::ClaimsShape
         })
     }
@@ -259,11 +276,7 @@ fn check_header(header: &Map<String, Value>, unencoded: bool) -> Result<(), JwtE
                     ));
                 }
                 Some("b64") => b64_critical = true,
-                Some(other) => {
-                    return Err(JwtError::Malformed(
-                        format!("Unsupported critical extension: {other}").into(),
-                    ));
-                }
+                Some(other) => return Err(unsupported_extension(other)),
             }
         }
     }
@@ -275,6 +288,20 @@ fn check_header(header: &Map<String, Value>, unencoded: bool) -> Result<(), JwtE
         (true, true) => Err(malformed(
             "It is required that you pass in a value for the \"detached_payload\" argument to decode a message having the b64 header set to false.",
         )),
+    }
+}
+
+/// PyJWT names the extension; echo it only when it looks like a parameter
+/// name, so the response never reflects arbitrary token content.
+fn unsupported_extension(name: &str) -> JwtError {
+    let plain = name.len() <= 32
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if plain {
+        JwtError::Malformed(format!("Unsupported critical extension: {name}").into())
+    } else {
+        malformed("Unsupported critical extension")
     }
 }
 
@@ -554,6 +581,31 @@ mod tests {
         assert_eq!(numeric_date(&serde_json::json!(-1.9)), Some(-1.0));
         assert_eq!(numeric_date(&serde_json::json!("1")), None);
         assert_eq!(numeric_date(&serde_json::json!(true)), None);
+    }
+
+    #[test]
+    fn debug_shows_the_identity_but_not_the_csrf_claim() {
+        let jwt = JwtManager::builder().secret("s").build().unwrap();
+        let token = jwt
+            .decode_token(&jwt.create_access_token("alice").unwrap())
+            .unwrap();
+        let csrf = token.claims()["csrf"].as_str().unwrap().to_owned();
+        let debug = format!("{token:?}");
+        assert!(debug.contains("alice") && !debug.contains(&csrf), "{debug}");
+    }
+
+    #[test]
+    fn unsupported_critical_extensions_are_named_only_when_plain() {
+        assert_eq!(
+            unsupported_extension("exp").to_string(),
+            "Unsupported critical extension: exp"
+        );
+        for hostile in ["<script>", &"x".repeat(33), "a b"] {
+            assert_eq!(
+                unsupported_extension(hostile).to_string(),
+                "Unsupported critical extension"
+            );
+        }
     }
 
     #[test]
