@@ -779,3 +779,63 @@ async fn a_guard_on_the_whole_app_covers_every_route() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+/// Every truncation, single-byte substitution and a stream of random byte
+/// strings: always a clean 401/422 JSON answer, never a panic or a 5xx.
+#[actix_web::test]
+async fn mutated_and_random_tokens_never_panic_or_answer_5xx() {
+    let jwt = manager();
+    let app = seed_app!(jwt.clone());
+    let valid = jwt.create_access_token("test").unwrap();
+    let mut candidates: Vec<Vec<u8>> = Vec::new();
+    for cut in 0..valid.len() {
+        candidates.push(valid.as_bytes()[..cut].to_vec());
+    }
+    for (at, _) in valid.bytes().enumerate().step_by(3) {
+        for replacement in [b'.', b'A', b'-', b'_', b'=', b'+', b'/', 0x80, b'"'] {
+            let mut token = valid.as_bytes().to_vec();
+            token[at] = replacement;
+            candidates.push(token);
+        }
+    }
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let alphabet = b"abcXYZ019-_.=+/ {}\":,";
+    for _ in 0..2_000 {
+        let len = (next() % 120) as usize;
+        candidates.push(
+            (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect(),
+        );
+    }
+
+    for token in &candidates {
+        if let Ok(text) = std::str::from_utf8(token) {
+            // Anything but the untouched token must fail to verify.
+            assert!(text == valid || jwt.decode_token(text).is_err(), "{text}");
+        }
+        let Ok(value) = header::HeaderValue::from_bytes(&[b"Bearer ", token.as_slice()].concat())
+        else {
+            continue;
+        };
+        let req = test::TestRequest::get()
+            .uri("/protected")
+            .insert_header((header::AUTHORIZATION, value));
+        let res = test::call_service(&app, req.to_request()).await;
+        let status = res.status().as_u16();
+        assert!(
+            status == 401 || status == 422 || (status == 200 && token == valid.as_bytes()),
+            "{status} for {token:?}"
+        );
+        if status != 200 {
+            let body: Value = test::read_body_json(res).await;
+            assert!(body["msg"].is_string());
+        }
+    }
+}
