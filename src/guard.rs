@@ -20,7 +20,12 @@ use crate::{JwtManager, extract::Verified, token::TokenKind};
 /// Wrap an `App`, a `Scope` or a `Resource`. The token is verified once and
 /// stored for [`JwtIdentity`](crate::JwtIdentity) and [`Claims`](crate::Claims).
 /// A rejection is an ordinary response (401 or 422 with `{"msg": ...}`), so outer
-/// middleware such as CORS still decorates it; `OPTIONS` requests pass untouched.
+/// middleware such as CORS still decorates it.
+///
+/// `OPTIONS` requests pass untouched (CORS preflights carry no credentials), as
+/// Flask answers them before its decorators run: never serve anything private on
+/// `OPTIONS` behind this guard alone. A handler that takes
+/// [`JwtIdentity`](crate::JwtIdentity) still verifies the token itself.
 ///
 /// ```
 /// use actix_jwt_extended::JwtRequired;
