@@ -839,3 +839,32 @@ async fn mutated_and_random_tokens_never_panic_or_answer_5xx() {
         }
     }
 }
+
+#[actix_web::test]
+async fn a_guard_on_a_scope_covers_its_routes_only() {
+    let jwt = manager();
+    let token = jwt.create_access_token("erin").unwrap();
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(jwt))
+            .route("/public", web::get().to(HttpResponse::Ok))
+            .service(
+                web::scope("/api")
+                    .wrap(JwtRequired::new())
+                    .route("/me", web::get().to(protected)),
+            ),
+    )
+    .await;
+    assert_eq!(
+        call(&app, Method::GET, "/public", None).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        call(&app, Method::GET, "/api/me", None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        call(&app, Method::GET, "/api/me", Some(&bearer(&token))).await,
+        (StatusCode::OK, json!({ "logged_in_as": "erin" }))
+    );
+}
