@@ -40,6 +40,22 @@ impl Expiry {
     }
 }
 
+/// How errors are answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ErrorFormat {
+    /// Flask-JWT-Extended's statuses (401, 422, ...) and `{"msg": ...}`, no
+    /// `WWW-Authenticate` header: what clients of a Flask service expect.
+    #[default]
+    Flask,
+    /// RFC 6750: token errors are 401 with `WWW-Authenticate: Bearer
+    /// error="invalid_token", error_description="..."`, a malformed
+    /// `Authorization` header is 400 `invalid_request`, a missing token a bare
+    /// `Bearer` challenge, a stale token `insufficient_user_authentication`
+    /// (RFC 9470). The JSON body stays.
+    Rfc6750,
+}
+
 /// A configuration mistake found by [`JwtManagerBuilder::build`](crate::manager::JwtManagerBuilder::build).
 #[derive(Debug, Display, Error, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -4,11 +4,14 @@ use std::borrow::Cow;
 
 use actix_web::{
     HttpResponse, ResponseError,
-    http::{StatusCode, header::ContentType},
+    http::{
+        StatusCode,
+        header::{self, ContentType},
+    },
 };
 use derive_more::{Display, Error};
 
-use crate::token::TokenKind;
+use crate::{config::ErrorFormat, token::TokenKind};
 
 /// Everything that can go wrong while reading, verifying or creating a token.
 ///
@@ -62,6 +65,18 @@ pub enum JwtError {
         expected: TokenKind,
     },
 
+    /// The route needs a fresh token and this one is not, or no longer, fresh (401).
+    #[display("Fresh token required")]
+    FreshTokenRequired,
+
+    /// The claims verification hook refused the token (400).
+    #[display("User claims verification failed")]
+    ClaimsVerificationFailed,
+
+    /// The user loader found nobody for this identity (401).
+    #[display("Error loading the user {_0}")]
+    UserNotFound(#[error(not(source))] String),
+
     /// The verified claims do not fit the type asked for by `Claims<T>` (422).
     #[display("Token claims do not have the expected shape")]
     ClaimsShape,
@@ -69,6 +84,11 @@ pub enum JwtError {
     /// No [`JwtManager`](crate::JwtManager) in app data: a set-up mistake (500).
     #[display("JWT authentication is not configured on this server")]
     NotConfigured,
+
+    /// A hook (user loader, claims verifier) failed or panicked (500; the cause
+    /// is logged, not sent).
+    #[display("Internal server error")]
+    Hook(#[error(not(source))] Cow<'static, str>),
 
     /// A token could not be created, e.g. a reserved claim was passed as an
     /// additional claim (500; the reason is logged, not sent).
@@ -94,21 +114,60 @@ impl JwtError {
         body
     }
 
-    pub(crate) fn response_with_key(&self, message_key: &str) -> HttpResponse {
-        if let Self::Creation(reason) = self {
-            log::error!("actix-jwt-extended: could not create a token: {reason}");
+    /// The default response in the given format, with `message_key` in the body.
+    pub(crate) fn response(&self, format: ErrorFormat, message_key: &str) -> HttpResponse {
+        match self {
+            Self::Creation(reason) => {
+                log::error!("actix-jwt-extended: could not create a token: {reason}");
+            }
+            Self::Hook(reason) => log::error!("actix-jwt-extended: {reason}"),
+            _ => {}
         }
-        HttpResponse::build(self.status_code())
+        let mut response = HttpResponse::build(self.status_code());
+        if format == ErrorFormat::Rfc6750
+            && let Some((status, challenge)) = self.rfc6750()
+        {
+            response
+                .status(status)
+                .insert_header((header::WWW_AUTHENTICATE, challenge));
+        }
+        response
             .insert_header(ContentType::json())
             .body(self.json_body(message_key))
+    }
+
+    /// RFC 6750 section 3 (and RFC 9470 for freshness): the status and
+    /// `WWW-Authenticate` challenge, for errors about the bearer token.
+    fn rfc6750(&self) -> Option<(StatusCode, String)> {
+        let (status, code) = match self {
+            // No credentials at all: a bare challenge, no error code.
+            Self::MissingToken(_) => return Some((StatusCode::UNAUTHORIZED, "Bearer".to_owned())),
+            Self::BadAuthorizationHeader(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
+            Self::FreshTokenRequired => {
+                (StatusCode::UNAUTHORIZED, "insufficient_user_authentication")
+            }
+            Self::NotConfigured | Self::Creation(_) | Self::Hook(_) => return None,
+            _ => (StatusCode::UNAUTHORIZED, "invalid_token"),
+        };
+        let description = self.to_string().replace('\\', "\\\\").replace('"', "\\\"");
+        Some((
+            status,
+            format!("Bearer error=\"{code}\", error_description=\"{description}\""),
+        ))
     }
 }
 
 impl ResponseError for JwtError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::MissingToken(_) | Self::Expired => StatusCode::UNAUTHORIZED,
-            Self::NotConfigured | Self::Creation(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::MissingToken(_)
+            | Self::Expired
+            | Self::FreshTokenRequired
+            | Self::UserNotFound(_) => StatusCode::UNAUTHORIZED,
+            Self::ClaimsVerificationFailed => StatusCode::BAD_REQUEST,
+            Self::NotConfigured | Self::Creation(_) | Self::Hook(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
             Self::BadAuthorizationHeader(_)
             | Self::Malformed(_)
             | Self::AlgorithmNotAllowed
@@ -122,7 +181,7 @@ impl ResponseError for JwtError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        self.response_with_key(crate::manager::DEFAULT_MESSAGE_KEY)
+        self.response(ErrorFormat::Flask, crate::manager::DEFAULT_MESSAGE_KEY)
     }
 }
 
@@ -180,6 +239,25 @@ mod tests {
         let error = JwtError::MissingToken("Missing \"x\" Header".into());
         let body: serde_json::Value = serde_json::from_str(&error.json_body("error")).unwrap();
         assert_eq!(body, serde_json::json!({"error": "Missing \"x\" Header"}));
+    }
+
+    #[test]
+    fn rfc6750_challenges_name_the_error_and_escape_the_description() {
+        let response = JwtError::InvalidClaim("Token is missing the \"aud\" claim".into())
+            .response(ErrorFormat::Rfc6750, "msg");
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            response.headers().get(header::WWW_AUTHENTICATE).unwrap(),
+            r#"Bearer error="invalid_token", error_description="Token is missing the \"aud\" claim""#
+        );
+        let missing = JwtError::MissingToken("Missing Authorization Header".into())
+            .response(ErrorFormat::Rfc6750, "msg");
+        assert_eq!(
+            missing.headers().get(header::WWW_AUTHENTICATE).unwrap(),
+            "Bearer"
+        );
+        let flask = JwtError::Expired.response(ErrorFormat::Flask, "msg");
+        assert!(flask.headers().get(header::WWW_AUTHENTICATE).is_none());
     }
 
     #[test]

@@ -1,44 +1,68 @@
 //! Extractors: [`JwtIdentity`] and [`Claims`].
 
 use std::{
+    any::Any,
     fmt,
     future::{Ready, ready},
     ops::Deref,
+    rc::Rc,
     sync::Arc,
 };
 
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, dev::Payload};
+use futures_util::{
+    TryFutureExt,
+    future::{Either, LocalBoxFuture, MapOk},
+};
 use serde::de::DeserializeOwned;
 
-use crate::{
-    JwtManager,
-    token::{DecodedToken, TokenKind},
-};
+use crate::{JwtError, JwtManager, guard::Requirement, token::DecodedToken};
 
-/// The token a guard verified, kept in the request extensions.
+type TokenFuture = Either<
+    Ready<Result<Arc<DecodedToken>, Error>>,
+    LocalBoxFuture<'static, Result<Arc<DecodedToken>, Error>>,
+>;
+
+/// The token a guard or extractor verified, kept in the request extensions.
 #[derive(Clone)]
-pub(crate) struct Verified(Arc<DecodedToken>);
+pub(crate) struct Verified(pub(crate) Arc<DecodedToken>);
 
-impl Verified {
-    pub(crate) fn new(token: DecodedToken) -> Self {
-        Self(Arc::new(token))
+/// An optional route was reached without a token; why, for a required extractor.
+pub(crate) struct Anonymous(pub(crate) JwtError);
+
+/// The user the [`UserLoader`](crate::manager::UserLoader) found for this request.
+pub(crate) struct LoadedUser(pub(crate) Rc<dyn Any>);
+
+/// What a guard already decided for this request, if anything.
+fn stored(req: &HttpRequest) -> Option<Result<Arc<DecodedToken>, Error>> {
+    let extensions = req.extensions();
+    if let Some(Verified(token)) = extensions.get::<Verified>() {
+        return Some(Ok(Arc::clone(token)));
     }
+    let Anonymous(reason) = extensions.get::<Anonymous>()?;
+    let reason = reason.clone();
+    drop(extensions);
+    Some(Err(match JwtManager::from_app_data(req) {
+        Ok(manager) => manager.reject(reason.into()),
+        Err(not_configured) => not_configured,
+    }))
 }
 
 /// The verified token of this request: the one a guard stored, or, on a route
-/// without a guard, the access token in the request, verified now and stored so
-/// that other extractors on the same request do not verify it again.
-fn verified_token(req: &HttpRequest) -> Result<Arc<DecodedToken>, Error> {
-    if let Some(Verified(token)) = req.extensions().get::<Verified>() {
-        return Ok(Arc::clone(token));
+/// without a guard, the access token in the request, verified now (with every
+/// hook) and stored so that other extractors do not verify it again.
+fn verified_token(req: &HttpRequest) -> TokenFuture {
+    if let Some(result) = stored(req) {
+        return Either::Left(ready(result));
     }
-    let manager = JwtManager::from_app_data(req)?;
-    let token = manager
-        .verify_request(req, TokenKind::Access)
-        .map(Arc::new)
-        .map_err(|error| manager.error(error))?;
-    req.extensions_mut().insert(Verified(Arc::clone(&token)));
-    Ok(token)
+    let req = req.clone();
+    Either::Right(Box::pin(async move {
+        JwtManager::from_app_data(&req)?
+            .clone()
+            .authenticate(&req, Requirement::ACCESS)
+            .await?;
+        stored(&req).unwrap_or_else(|| Err(JwtError::NotConfigured.into()))
+    }))
 }
 
 /// The identity of the caller: the `sub` claim of the verified token (Flask's
@@ -103,10 +127,10 @@ impl fmt::Debug for JwtIdentity {
 
 impl FromRequest for JwtIdentity {
     type Error = Error;
-    type Future = Ready<Result<Self, Error>>;
+    type Future = MapOk<TokenFuture, fn(Arc<DecodedToken>) -> Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(verified_token(req).map(JwtIdentity))
+        verified_token(req).map_ok(JwtIdentity)
     }
 }
 
@@ -173,18 +197,91 @@ impl<T: fmt::Debug> fmt::Debug for Claims<T> {
 
 impl<T: DeserializeOwned> FromRequest for Claims<T> {
     type Error = Error;
-    type Future = Ready<Result<Self, Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(verified_token(req).and_then(|token| {
+        let token = verified_token(req);
+        let req = req.clone();
+        Box::pin(async move {
+            let token = token.await?;
             let claims =
                 token.deserialize_claims().map_err(|error| {
-                    match JwtManager::from_app_data(req) {
-                        Ok(manager) => manager.error(error),
+                    match JwtManager::from_app_data(&req) {
+                        Ok(manager) => manager.reject(error.into()),
                         Err(not_configured) => not_configured,
                     }
                 })?;
             Ok(Claims { token, claims })
-        }))
+        })
+    }
+}
+
+/// The user the configured [`UserLoader`](crate::manager::UserLoader) loaded
+/// for this request (Flask's `current_user`).
+///
+/// The loader runs once per request, in the guard or, on a route without one,
+/// in this extractor; a loader that finds nobody rejects the request with 401
+/// `Error loading the user <identity>`. `U` must be the loader's `User` type.
+///
+/// ```
+/// use actix_jwt_extended::CurrentUser;
+/// use actix_web::Responder;
+///
+/// struct User { name: String }
+///
+/// async fn who_am_i(user: CurrentUser<User>) -> impl Responder {
+///     format!("hello {}", user.name)
+/// }
+/// ```
+pub struct CurrentUser<U>(Rc<U>);
+
+impl<U> Deref for CurrentUser<U> {
+    type Target = U;
+
+    fn deref(&self) -> &U {
+        &self.0
+    }
+}
+
+impl<U> Clone for CurrentUser<U> {
+    fn clone(&self) -> Self {
+        Self(Rc::clone(&self.0))
+    }
+}
+
+impl<U: fmt::Debug> fmt::Debug for CurrentUser<U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("CurrentUser").field(&self.0).finish()
+    }
+}
+
+impl<U: 'static> FromRequest for CurrentUser<U> {
+    type Error = Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = verified_token(req);
+        let req = req.clone();
+        Box::pin(async move {
+            token.await?;
+            let user = req
+                .extensions()
+                .get::<LoadedUser>()
+                .map(|LoadedUser(user)| Rc::clone(user));
+            let Some(user) = user else {
+                log::error!(
+                    "actix-jwt-extended: CurrentUser needs a user loader; register one with \
+                     JwtManagerBuilder::user_loader"
+                );
+                return Err(JwtError::NotConfigured.into());
+            };
+            user.downcast::<U>().map(CurrentUser).map_err(|_| {
+                log::error!(
+                    "actix-jwt-extended: CurrentUser<{}> does not match the user loader's User type",
+                    std::any::type_name::<U>()
+                );
+                JwtError::NotConfigured.into()
+            })
+        })
     }
 }

@@ -6,21 +6,40 @@ use std::{
 };
 
 use actix_web::{
-    Error, HttpMessage,
+    Error,
     body::EitherBody,
     dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready},
     http::Method,
 };
 use futures_util::future::LocalBoxFuture;
 
-use crate::{JwtManager, extract::Verified, token::TokenKind};
+use crate::{JwtManager, token::TokenKind};
+
+/// What a guard or extractor asks of a request's token.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Requirement {
+    pub(crate) kind: TokenKind,
+    pub(crate) fresh: bool,
+    pub(crate) optional: bool,
+}
+
+impl Requirement {
+    /// What an extractor on a route without a guard asks: an access token.
+    pub(crate) const ACCESS: Self = Self {
+        kind: TokenKind::Access,
+        fresh: false,
+        optional: false,
+    };
+}
 
 /// Only requests with a valid **access** token pass (Flask's `@jwt_required()`).
 ///
-/// Wrap an `App`, a `Scope` or a `Resource`. The token is verified once and
-/// stored for [`JwtIdentity`](crate::JwtIdentity) and [`Claims`](crate::Claims).
-/// A rejection is an ordinary response (401 or 422 with `{"msg": ...}`), so outer
-/// middleware such as CORS still decorates it.
+/// Wrap an `App`, a `Scope`, a `Resource` or a `Route`. The token is verified
+/// once, with every configured hook, and stored for
+/// [`JwtIdentity`](crate::JwtIdentity), [`Claims`](crate::Claims) and
+/// [`CurrentUser`](crate::CurrentUser). A rejection is an ordinary response
+/// (401 or 422 with `{"msg": ...}` by default), so outer middleware such as CORS
+/// still decorates it.
 ///
 /// `OPTIONS` requests pass untouched (CORS preflights carry no credentials), as
 /// Flask answers them before its decorators run: never serve anything private on
@@ -31,42 +50,82 @@ use crate::{JwtManager, extract::Verified, token::TokenKind};
 /// use actix_jwt_extended::JwtRequired;
 /// use actix_web::{web, App, HttpResponse};
 ///
-/// let app = App::new().service(
-///     web::scope("/api")
-///         .wrap(JwtRequired::new())
-///         .route("/me", web::get().to(HttpResponse::Ok)),
-/// );
+/// let app = App::new()
+///     .service(web::scope("/api").wrap(JwtRequired::new()).route("/me", web::get().to(HttpResponse::Ok)))
+///     .route("/settings", web::post().to(HttpResponse::Ok).wrap(JwtRequired::new().fresh()))
+///     .route("/feed", web::get().to(HttpResponse::Ok).wrap(JwtRequired::new().optional()));
 /// ```
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 #[must_use]
 pub struct JwtRequired {
-    _private: (),
+    requirement: Requirement,
+}
+
+impl Default for JwtRequired {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl JwtRequired {
     /// A guard for access tokens read from the configured header.
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            requirement: Requirement::ACCESS,
+        }
+    }
+
+    /// Only fresh access tokens pass (Flask's `fresh=True`); others get 401
+    /// `Fresh token required`. Not fresh by default.
+    pub fn fresh(mut self) -> Self {
+        self.requirement.fresh = true;
+        self
+    }
+
+    /// A request without a token passes too, with no identity (Flask's
+    /// `optional=True`): `Option<JwtIdentity>` is then `None`. A token that is
+    /// present but invalid, expired or of the wrong kind is still rejected.
+    /// Required by default.
+    pub fn optional(mut self) -> Self {
+        self.requirement.optional = true;
+        self
     }
 }
 
 /// Only requests with a valid **refresh** token pass (Flask's
 /// `@jwt_required(refresh=True)`). Everything else is as for [`JwtRequired`].
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 #[must_use]
 pub struct RefreshRequired {
-    _private: (),
+    requirement: Requirement,
+}
+
+impl Default for RefreshRequired {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl RefreshRequired {
     /// A guard for refresh tokens read from the configured header.
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            requirement: Requirement {
+                kind: TokenKind::Refresh,
+                ..Requirement::ACCESS
+            },
+        }
+    }
+
+    /// A request without a token passes too, as for [`JwtRequired::optional`].
+    pub fn optional(mut self) -> Self {
+        self.requirement.optional = true;
+        self
     }
 }
 
 macro_rules! guard_transform {
-    ($guard:ty, $kind:expr) => {
+    ($guard:ty) => {
         impl<S, B> Transform<S, ServiceRequest> for $guard
         where
             S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
@@ -81,20 +140,20 @@ macro_rules! guard_transform {
             fn new_transform(&self, service: S) -> Self::Future {
                 ready(Ok(GuardMiddleware {
                     service: Rc::new(service),
-                    kind: $kind,
+                    requirement: self.requirement,
                 }))
             }
         }
     };
 }
 
-guard_transform!(JwtRequired, TokenKind::Access);
-guard_transform!(RefreshRequired, TokenKind::Refresh);
+guard_transform!(JwtRequired);
+guard_transform!(RefreshRequired);
 
 /// The service built by [`JwtRequired`] and [`RefreshRequired`].
 pub struct GuardMiddleware<S> {
     service: Rc<S>,
-    kind: TokenKind,
+    requirement: Requirement,
 }
 
 impl<S, B> Service<ServiceRequest> for GuardMiddleware<S>
@@ -109,24 +168,25 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        // CORS preflights carry no credentials.
-        if req.method() != Method::OPTIONS {
-            let verified = JwtManager::from_app_data(req.request()).and_then(|manager| {
-                manager
-                    .verify_request(req.request(), self.kind)
-                    .map_err(|error| manager.error(error))
-            });
-            match verified {
-                Ok(token) => {
-                    req.extensions_mut().insert(Verified::new(token));
-                }
-                Err(error) => {
-                    let response = req.error_response(error).map_into_right_body();
-                    return Box::pin(async move { Ok(response) });
+        let service = Rc::clone(&self.service);
+        let requirement = self.requirement;
+        Box::pin(async move {
+            // CORS preflights carry no credentials.
+            if req.method() != Method::OPTIONS {
+                let checked = match JwtManager::from_app_data(req.request()) {
+                    Ok(manager) => {
+                        manager
+                            .clone()
+                            .authenticate(req.request(), requirement)
+                            .await
+                    }
+                    Err(not_configured) => Err(not_configured),
+                };
+                if let Err(error) = checked {
+                    return Ok(req.error_response(error).map_into_right_body());
                 }
             }
-        }
-        let response = self.service.call(req);
-        Box::pin(async move { Ok(response.await?.map_into_left_body()) })
+            Ok(service.call(req).await?.map_into_left_body())
+        })
     }
 }

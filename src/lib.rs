@@ -125,8 +125,9 @@ mod guard;
 mod locations;
 pub mod manager;
 pub mod token;
+mod verify;
 
 pub use error::JwtError;
-pub use extract::{Claims, JwtIdentity};
+pub use extract::{Claims, CurrentUser, JwtIdentity};
 pub use guard::{GuardMiddleware, JwtRequired, RefreshRequired};
 pub use manager::JwtManager;

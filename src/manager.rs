@@ -1,20 +1,122 @@
-//! [`JwtManager`]: configuration, keys, token creation and verification.
+//! [`JwtManager`]: configuration, keys, hooks, token creation and verification.
 
-use std::{fmt, sync::Arc};
+use std::{
+    any::Any,
+    fmt,
+    future::Future,
+    panic::{AssertUnwindSafe, catch_unwind},
+    rc::Rc,
+    sync::Arc,
+    time::Duration,
+};
 
-use actix_web::{HttpRequest, HttpResponse, error::InternalError, http::header::HeaderName, web};
+use actix_web::{
+    HttpMessage, HttpRequest, HttpResponse, error::InternalError, http::header::HeaderName, web,
+};
+use futures_util::{FutureExt, future::LocalBoxFuture};
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey, Header};
+use serde::Serialize;
+use serde_json::{Map, Value};
 
 use crate::{
     JwtError,
-    config::{ConfigError, Expiry},
+    config::{ConfigError, ErrorFormat, Expiry},
+    extract::{Anonymous, LoadedUser, Verified},
+    guard::Requirement,
     locations,
-    token::{DecodedToken, TokenBuilder, TokenKind, Verifier},
+    token::{DecodedToken, TokenBuilder, TokenKind},
+    verify::{Rejection, Verifier},
 };
 
 pub(crate) const DEFAULT_MESSAGE_KEY: &str = "msg";
 
-/// Configuration, keys and token operations, shared by every worker.
+/// Looks up the user a verified token names (Flask's `user_lookup_loader`).
+///
+/// When a loader is configured, every request that passes a guard or an
+/// extractor loads its user once, before the handler runs; a loader that finds
+/// nobody rejects the request with 401 `Error loading the user <identity>`.
+/// Handlers read the user with [`CurrentUser<U>`](crate::CurrentUser).
+///
+/// ```
+/// use actix_jwt_extended::{manager::UserLoader, token::DecodedToken};
+/// use std::convert::Infallible;
+///
+/// struct Users;
+///
+/// impl UserLoader for Users {
+///     type User = String;
+///     type Error = Infallible;
+///
+///     async fn load(&self, token: &DecodedToken) -> Result<Option<String>, Infallible> {
+///         // A database query in a real application.
+///         Ok((token.identity() == "1").then(|| "Bruce Wayne".to_owned()))
+///     }
+/// }
+/// ```
+pub trait UserLoader: Send + Sync + 'static {
+    /// What [`CurrentUser<U>`](crate::CurrentUser) hands to handlers.
+    type User: 'static;
+    /// A failure to look up (a database error): logged, answered with a 500.
+    type Error: fmt::Display;
+
+    /// Finds the user for `token`: `Ok(None)` when there is none.
+    fn load(
+        &self,
+        token: &DecodedToken,
+    ) -> impl Future<Output = Result<Option<Self::User>, Self::Error>>;
+}
+
+/// [`UserLoader`] with the user type erased, so the manager can hold any one.
+trait ErasedUserLoader: Send + Sync {
+    fn load<'a>(
+        &'a self,
+        token: &'a DecodedToken,
+    ) -> LocalBoxFuture<'a, Result<Option<Rc<dyn Any>>, String>>;
+}
+
+impl<L: UserLoader> ErasedUserLoader for L {
+    fn load<'a>(
+        &'a self,
+        token: &'a DecodedToken,
+    ) -> LocalBoxFuture<'a, Result<Option<Rc<dyn Any>>, String>> {
+        Box::pin(async move {
+            match UserLoader::load(self, token).await {
+                Ok(user) => Ok(user.map(|user| Rc::new(user) as Rc<dyn Any>)),
+                Err(error) => Err(error.to_string()),
+            }
+        })
+    }
+}
+
+type ValueHook<T> = Arc<dyn Fn(&Value) -> T + Send + Sync>;
+type ClaimsHook = Arc<dyn Fn(&DecodedToken) -> bool + Send + Sync>;
+type ErrorHook =
+    Arc<dyn Fn(&JwtError, Option<&DecodedToken>) -> Option<HttpResponse> + Send + Sync>;
+
+#[derive(Default, Clone)]
+struct Hooks {
+    identity: Option<ValueHook<String>>,
+    claims: Option<ValueHook<Value>>,
+    headers: Option<ValueHook<Value>>,
+    verify_claims: Option<ClaimsHook>,
+    user_loader: Option<Arc<dyn ErasedUserLoader>>,
+    error_response: Option<ErrorHook>,
+}
+
+impl fmt::Debug for Hooks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hooks")
+            .field("identity_loader", &self.identity.is_some())
+            .field("additional_claims_loader", &self.claims.is_some())
+            .field("additional_headers_loader", &self.headers.is_some())
+            .field("verify_claims", &self.verify_claims.is_some())
+            .field("user_loader", &self.user_loader.is_some())
+            .field("error_response", &self.error_response.is_some())
+            .finish()
+    }
+}
+
+/// Configuration, keys, hooks and token operations, shared by every worker.
 ///
 /// Cheap to clone (an `Arc` inside). Build one with [`JwtManager::builder`] at
 /// start-up and register it with `App::app_data(web::Data::new(jwt.clone()))`;
@@ -39,10 +141,22 @@ pub(crate) struct Config {
     pub(crate) verifier: Verifier,
     pub(crate) access_expires: Expiry,
     pub(crate) refresh_expires: Expiry,
+    pub(crate) encode_audience: Option<Value>,
+    pub(crate) encode_issuer: Option<Value>,
+    pub(crate) encode_nbf: bool,
     pub(crate) header_name: HeaderName,
     pub(crate) header_label: String,
     pub(crate) header_type: String,
     pub(crate) message_key: String,
+    pub(crate) error_format: ErrorFormat,
+    hooks: Hooks,
+}
+
+/// What a request carried: a verified token (and its user), or, on an
+/// optional route, nothing.
+enum Outcome {
+    Token(Arc<DecodedToken>, Option<Rc<dyn Any>>),
+    Anonymous(JwtError),
 }
 
 impl JwtManager {
@@ -58,61 +172,183 @@ impl JwtManager {
     /// Creates an access token for `identity` with the configured lifetime
     /// (Flask's `create_access_token(identity)`). Not fresh; use
     /// [`access_token`](Self::access_token) for options.
-    pub fn create_access_token(&self, identity: impl Into<String>) -> Result<String, JwtError> {
+    ///
+    /// The identity becomes the `sub` claim: a string as is, a number as its
+    /// decimal text, anything else through
+    /// [`identity_loader`](JwtManagerBuilder::identity_loader).
+    pub fn create_access_token(&self, identity: impl Serialize) -> Result<String, JwtError> {
         self.access_token(identity).encode()
     }
 
     /// Creates a refresh token for `identity` (Flask's `create_refresh_token`).
-    pub fn create_refresh_token(&self, identity: impl Into<String>) -> Result<String, JwtError> {
+    pub fn create_refresh_token(&self, identity: impl Serialize) -> Result<String, JwtError> {
         self.refresh_token(identity).encode()
     }
 
     /// Starts an access token with options: freshness, lifetime, claims, headers.
-    pub fn access_token(&self, identity: impl Into<String>) -> TokenBuilder<'_> {
-        TokenBuilder::new(self, TokenKind::Access, identity.into())
+    pub fn access_token(&self, identity: impl Serialize) -> TokenBuilder<'_> {
+        TokenBuilder::new(self, TokenKind::Access, identity)
     }
 
     /// Starts a refresh token with options: lifetime, claims, headers.
-    pub fn refresh_token(&self, identity: impl Into<String>) -> TokenBuilder<'_> {
-        TokenBuilder::new(self, TokenKind::Refresh, identity.into())
+    pub fn refresh_token(&self, identity: impl Serialize) -> TokenBuilder<'_> {
+        TokenBuilder::new(self, TokenKind::Refresh, identity)
     }
 
-    /// Verifies a token of either kind (signature, algorithm, `iat`, `nbf`, `exp`,
-    /// identity claim) and returns its contents (Flask's `decode_token`).
+    /// Verifies a token of either kind (signature, algorithm, `iat`, `nbf`,
+    /// `exp`, `iss`, `aud`, identity claim) and returns its contents (Flask's
+    /// `decode_token`). The hooks that need a request (claims verification,
+    /// user loading) do not run here.
     pub fn decode_token(&self, token: &str) -> Result<DecodedToken, JwtError> {
-        self.inner.verifier.verify(token.as_bytes())
+        self.inner
+            .verifier
+            .verify(token.as_bytes())
+            .map(Arc::unwrap_or_clone)
+            .map_err(|rejection| rejection.error)
     }
 
-    /// Finds the token in the request, verifies it and checks its kind.
-    pub(crate) fn verify_request(
+    /// Reads, verifies and checks the request's token for `requirement` and
+    /// stores the outcome in the request extensions for the extractors.
+    pub(crate) async fn authenticate(
         &self,
         req: &HttpRequest,
-        kind: TokenKind,
-    ) -> Result<DecodedToken, JwtError> {
+        requirement: Requirement,
+    ) -> Result<(), actix_web::Error> {
+        match self.check(req, requirement).await {
+            Ok(Outcome::Token(token, user)) => {
+                let mut extensions = req.extensions_mut();
+                extensions.insert(Verified(token));
+                if let Some(user) = user {
+                    extensions.insert(LoadedUser(user));
+                }
+                Ok(())
+            }
+            Ok(Outcome::Anonymous(reason)) => {
+                req.extensions_mut().insert(Anonymous(reason));
+                Ok(())
+            }
+            Err(rejection) => Err(self.reject(rejection)),
+        }
+    }
+
+    /// Flask-JWT-Extended's order: find the token, verify it, its type, its
+    /// freshness, the claims verification hook, then load the user.
+    async fn check(
+        &self,
+        req: &HttpRequest,
+        requirement: Requirement,
+    ) -> Result<Outcome, Rejection> {
         let config = self.config();
-        let token = locations::from_header(
+        let raw = match locations::from_header(
             req,
             &config.header_name,
             &config.header_label,
             &config.header_type,
-        )?;
-        let token = config.verifier.verify(&token)?;
-        if (token.kind() == TokenKind::Refresh) != (kind == TokenKind::Refresh) {
-            return Err(JwtError::WrongTokenType { expected: kind });
+        ) {
+            Ok(raw) => raw,
+            Err(missing @ JwtError::MissingToken(_)) if requirement.optional => {
+                return Ok(Outcome::Anonymous(missing));
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let token = config.verifier.verify(&raw)?;
+        drop(raw);
+        if (token.kind() == TokenKind::Refresh) != (requirement.kind == TokenKind::Refresh) {
+            let error = JwtError::WrongTokenType {
+                expected: requirement.kind,
+            };
+            return Err(Rejection::with_token(error, token));
         }
-        Ok(token)
+        if requirement.fresh && !token.is_fresh() {
+            return Err(Rejection::with_token(JwtError::FreshTokenRequired, token));
+        }
+        if let Some(verify) = &config.hooks.verify_claims {
+            match catch_unwind(AssertUnwindSafe(|| verify(&token))) {
+                Ok(true) => {}
+                Ok(false) => {
+                    return Err(Rejection::with_token(
+                        JwtError::ClaimsVerificationFailed,
+                        token,
+                    ));
+                }
+                Err(_) => {
+                    let error = JwtError::Hook("the claims verification hook panicked".into());
+                    return Err(Rejection::with_token(error, token));
+                }
+            }
+        }
+        let Some(loader) = &config.hooks.user_loader else {
+            return Ok(Outcome::Token(token, None));
+        };
+        let loaded = AssertUnwindSafe(loader.load(&token)).catch_unwind().await;
+        let error = match loaded {
+            Ok(Ok(Some(user))) => return Ok(Outcome::Token(token, Some(user))),
+            Ok(Ok(None)) => JwtError::UserNotFound(token.identity().to_owned()),
+            Ok(Err(cause)) => JwtError::Hook(format!("the user loader failed: {cause}").into()),
+            Err(_) => JwtError::Hook("the user loader panicked".into()),
+        };
+        Err(Rejection::with_token(error, token))
     }
 
-    /// The response this manager sends for `error`: Flask's status and
-    /// `{"<message key>": "<message>"}`.
+    /// The response this manager sends for `error`: the error response hook's,
+    /// or Flask's status and `{"<message key>": "<message>"}`.
     pub fn error_response(&self, error: &JwtError) -> HttpResponse {
-        error.response_with_key(&self.inner.message_key)
+        self.response_for(error, None)
     }
 
-    /// `error` as an actix error that renders with [`error_response`](Self::error_response).
-    pub(crate) fn error(&self, error: JwtError) -> actix_web::Error {
-        let response = self.error_response(&error);
-        InternalError::from_response(error, response).into()
+    fn response_for(&self, error: &JwtError, token: Option<&DecodedToken>) -> HttpResponse {
+        let config = self.config();
+        if let Some(hook) = &config.hooks.error_response {
+            match catch_unwind(AssertUnwindSafe(|| hook(error, token))) {
+                Ok(Some(response)) => return response,
+                Ok(None) => {}
+                Err(_) => log::error!(
+                    "actix-jwt-extended: the error response hook panicked; sending the default response"
+                ),
+            }
+        }
+        error.response(config.error_format, &config.message_key)
+    }
+
+    /// `rejection` as an actix error that renders with this manager's response.
+    pub(crate) fn reject(&self, rejection: Rejection) -> actix_web::Error {
+        let response = self.response_for(&rejection.error, rejection.token.as_deref());
+        InternalError::from_response(rejection.error, response).into()
+    }
+
+    /// The `sub` value for an identity given to the token builder.
+    pub(crate) fn identity_of(&self, identity: &Value) -> Result<String, JwtError> {
+        if let Some(hook) = &self.config().hooks.identity {
+            return catch_unwind(AssertUnwindSafe(|| hook(identity)))
+                .map_err(|_| JwtError::Creation("the identity loader panicked".into()));
+        }
+        match identity {
+            Value::String(identity) => Ok(identity.clone()),
+            Value::Number(identity) => Ok(identity.to_string()),
+            _ => Err(JwtError::Creation(
+                "the identity must be a string or a number; register \
+                 JwtManagerBuilder::identity_loader to turn other values into one"
+                    .into(),
+            )),
+        }
+    }
+
+    /// Claims from the additional claims hook (Flask's `additional_claims_loader`).
+    pub(crate) fn hook_claims(&self, identity: &Value) -> Result<Map<String, Value>, JwtError> {
+        run_object_hook(
+            self.config().hooks.claims.as_ref(),
+            identity,
+            "additional claims",
+        )
+    }
+
+    /// Headers from the additional headers hook (Flask's `additional_headers_loader`).
+    pub(crate) fn hook_headers(&self, identity: &Value) -> Result<Map<String, Value>, JwtError> {
+        run_object_hook(
+            self.config().hooks.headers.as_ref(),
+            identity,
+            "additional headers",
+        )
     }
 
     /// The manager registered in app data, as `web::Data<JwtManager>` or a plain `JwtManager`.
@@ -132,11 +368,32 @@ impl JwtManager {
     }
 }
 
+fn run_object_hook(
+    hook: Option<&ValueHook<Value>>,
+    identity: &Value,
+    what: &str,
+) -> Result<Map<String, Value>, JwtError> {
+    let Some(hook) = hook else {
+        return Ok(Map::new());
+    };
+    match catch_unwind(AssertUnwindSafe(|| hook(identity))) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(Value::Null) => Ok(Map::new()),
+        Ok(_) => Err(JwtError::Creation(
+            format!("the {what} hook must return a JSON object").into(),
+        )),
+        Err(_) => Err(JwtError::Creation(
+            format!("the {what} hook panicked").into(),
+        )),
+    }
+}
+
 impl fmt::Debug for JwtManager {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let config = self.config();
         f.debug_struct("JwtManager")
             .field("algorithm", &config.header.alg)
+            .field("decode_algorithms", &config.verifier.algorithms)
             .field("keys", &"[redacted]")
             .field("access_expires", &config.access_expires)
             .field("refresh_expires", &config.refresh_expires)
@@ -144,24 +401,37 @@ impl fmt::Debug for JwtManager {
             .field("header_type", &config.header_type)
             .field("identity_claim", &config.verifier.identity_claim)
             .field("message_key", &config.message_key)
-            .finish()
+            .field("error_format", &config.error_format)
+            .field("hooks", &config.hooks)
+            .finish_non_exhaustive()
     }
 }
 
 /// Builds a [`JwtManager`]; every option defaults to Flask-JWT-Extended's.
 ///
 /// Only the secret is required. Mistakes are reported by [`build`](Self::build)
-/// at start-up, never per request.
+/// at start-up, never per request. [`FlaskConfig`](crate::config::FlaskConfig)
+/// fills one from Flask's `JWT_*` option names.
 #[must_use = "call `build()` to get a JwtManager"]
 pub struct JwtManagerBuilder {
     secret: Vec<u8>,
     algorithm: Algorithm,
+    decode_algorithms: Option<Vec<Algorithm>>,
     access_expires: Expiry,
     refresh_expires: Expiry,
+    leeway: Duration,
+    encode_audience: Vec<String>,
+    decode_audience: Option<Vec<String>>,
+    encode_issuer: Option<String>,
+    decode_issuer: Option<String>,
+    encode_nbf: bool,
+    verify_sub: bool,
     header_name: String,
     header_type: String,
     identity_claim: String,
     message_key: String,
+    error_format: ErrorFormat,
+    hooks: Hooks,
 }
 
 impl Default for JwtManagerBuilder {
@@ -169,12 +439,22 @@ impl Default for JwtManagerBuilder {
         Self {
             secret: Vec::new(),
             algorithm: Algorithm::HS256,
+            decode_algorithms: None,
             access_expires: Expiry::ACCESS_DEFAULT,
             refresh_expires: Expiry::REFRESH_DEFAULT,
+            leeway: Duration::ZERO,
+            encode_audience: Vec::new(),
+            decode_audience: None,
+            encode_issuer: None,
+            decode_issuer: None,
+            encode_nbf: true,
+            verify_sub: true,
             header_name: "Authorization".to_owned(),
             header_type: "Bearer".to_owned(),
             identity_claim: "sub".to_owned(),
             message_key: DEFAULT_MESSAGE_KEY.to_owned(),
+            error_format: ErrorFormat::Flask,
+            hooks: Hooks::default(),
         }
     }
 }
@@ -184,12 +464,22 @@ impl fmt::Debug for JwtManagerBuilder {
         f.debug_struct("JwtManagerBuilder")
             .field("secret", &"[redacted]")
             .field("algorithm", &self.algorithm)
+            .field("decode_algorithms", &self.decode_algorithms)
             .field("access_expires", &self.access_expires)
             .field("refresh_expires", &self.refresh_expires)
+            .field("leeway", &self.leeway)
+            .field("encode_audience", &self.encode_audience)
+            .field("decode_audience", &self.decode_audience)
+            .field("encode_issuer", &self.encode_issuer)
+            .field("decode_issuer", &self.decode_issuer)
+            .field("encode_nbf", &self.encode_nbf)
+            .field("verify_sub", &self.verify_sub)
             .field("header_name", &self.header_name)
             .field("header_type", &self.header_type)
             .field("identity_claim", &self.identity_claim)
             .field("message_key", &self.message_key)
+            .field("error_format", &self.error_format)
+            .field("hooks", &self.hooks)
             .finish()
     }
 }
@@ -202,10 +492,18 @@ impl JwtManagerBuilder {
         self
     }
 
-    /// The signing algorithm (Flask's `JWT_ALGORITHM`); it is also the only one
-    /// accepted when decoding. `HS256`, `HS384` or `HS512`. Defaults to `HS256`.
+    /// The signing algorithm (Flask's `JWT_ALGORITHM`): `HS256`, `HS384` or
+    /// `HS512`. Defaults to `HS256`.
     pub fn algorithm(mut self, algorithm: Algorithm) -> Self {
         self.algorithm = algorithm;
+        self
+    }
+
+    /// The algorithms a token may name to be verified (Flask's
+    /// `JWT_DECODE_ALGORITHMS`); the token's `alg` never chooses anything else.
+    /// Defaults to the signing algorithm alone.
+    pub fn decode_algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
+        self.decode_algorithms = Some(algorithms.into_iter().collect());
         self
     }
 
@@ -220,6 +518,62 @@ impl JwtManagerBuilder {
     /// `Duration` or [`Expiry::Never`]. Defaults to 30 days.
     pub fn refresh_token_expires(mut self, expires: impl Into<Expiry>) -> Self {
         self.refresh_expires = expires.into();
+        self
+    }
+
+    /// Clock skew allowed when checking `exp`, `nbf` and `iat` (Flask's
+    /// `JWT_DECODE_LEEWAY`). Defaults to zero.
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// The `aud` claim written into new tokens (Flask's `JWT_ENCODE_AUDIENCE`):
+    /// one value is written as a string, several as a list. Defaults to none.
+    pub fn encode_audience(
+        mut self,
+        audience: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.encode_audience = audience.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The audiences a token must name in `aud` to be accepted (Flask's
+    /// `JWT_DECODE_AUDIENCE`). Defaults to none: `aud` is then not checked, as
+    /// in Flask-JWT-Extended.
+    pub fn decode_audience(
+        mut self,
+        audience: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.decode_audience = Some(audience.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The `iss` claim written into new tokens (Flask's `JWT_ENCODE_ISSUER`).
+    /// Defaults to none.
+    pub fn encode_issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.encode_issuer = Some(issuer.into());
+        self
+    }
+
+    /// The issuer a token's `iss` must equal (Flask's `JWT_DECODE_ISSUER`).
+    /// Defaults to none: `iss` is not checked.
+    pub fn decode_issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.decode_issuer = Some(issuer.into());
+        self
+    }
+
+    /// Whether new tokens carry `nbf` (Flask's `JWT_ENCODE_NBF`). A token's
+    /// `nbf` is always checked when present. Defaults to `true`.
+    pub fn encode_nbf(mut self, encode: bool) -> Self {
+        self.encode_nbf = encode;
+        self
+    }
+
+    /// Whether a `sub` that is not a string is refused (Flask's
+    /// `JWT_VERIFY_SUB`). Defaults to `true`.
+    pub fn verify_sub(mut self, verify: bool) -> Self {
+        self.verify_sub = verify;
         self
     }
 
@@ -252,13 +606,111 @@ impl JwtManagerBuilder {
         self
     }
 
+    /// Flask-JWT-Extended's error statuses, or RFC 6750 bearer-token errors
+    /// with `WWW-Authenticate`. Defaults to [`ErrorFormat::Flask`].
+    pub fn error_format(mut self, format: ErrorFormat) -> Self {
+        self.error_format = format;
+        self
+    }
+
+    /// Turns the identity given to `create_*_token` (serialized to JSON) into
+    /// the `sub` string (Flask's `user_identity_loader`). Defaults to strings as
+    /// they are and numbers as their decimal text; other values are an error.
+    pub fn identity_loader(
+        mut self,
+        hook: impl Fn(&Value) -> String + Send + Sync + 'static,
+    ) -> Self {
+        self.hooks.identity = Some(Arc::new(hook));
+        self
+    }
+
+    /// Claims added to every new token, from the identity given to
+    /// `create_*_token` (Flask's `additional_claims_loader`). Must return a JSON
+    /// object; a token's own [`claim`](TokenBuilder::claim)s override it.
+    /// Reserved claims are refused as for the token builder. Defaults to none.
+    pub fn additional_claims_loader(
+        mut self,
+        hook: impl Fn(&Value) -> Value + Send + Sync + 'static,
+    ) -> Self {
+        self.hooks.claims = Some(Arc::new(hook));
+        self
+    }
+
+    /// Header fields added to every new token (Flask's
+    /// `additional_headers_loader`). Must return a JSON object. Defaults to none.
+    pub fn additional_headers_loader(
+        mut self,
+        hook: impl Fn(&Value) -> Value + Send + Sync + 'static,
+    ) -> Self {
+        self.hooks.headers = Some(Arc::new(hook));
+        self
+    }
+
+    /// Checks every verified token's claims before the handler runs (Flask's
+    /// `token_verification_loader`): `false` rejects the request with 400
+    /// `User claims verification failed`. Defaults to accepting all.
+    pub fn verify_claims(
+        mut self,
+        hook: impl Fn(&DecodedToken) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.hooks.verify_claims = Some(Arc::new(hook));
+        self
+    }
+
+    /// Loads the user of every verified request once, for
+    /// [`CurrentUser<U>`](crate::CurrentUser) (Flask's `user_lookup_loader`).
+    /// Defaults to none.
+    pub fn user_loader(mut self, loader: impl UserLoader) -> Self {
+        self.hooks.user_loader = Some(Arc::new(loader));
+        self
+    }
+
+    /// Replaces the response for any error (Flask's `expired_token_loader`,
+    /// `invalid_token_loader`, `unauthorized_loader`, `needs_fresh_token_loader`,
+    /// `user_lookup_error_loader`, `token_verification_failed_loader`, ... in
+    /// one place). It receives the error and, where one was verified, the token
+    /// (for an expired token too); `None` keeps the default response.
+    ///
+    /// ```
+    /// use actix_jwt_extended::{JwtError, JwtManager};
+    /// use actix_web::HttpResponse;
+    /// use serde_json::json;
+    ///
+    /// let jwt = JwtManager::builder()
+    ///     .secret(b"change-me")
+    ///     .error_response(|error, _token| match error {
+    ///         JwtError::Expired => Some(HttpResponse::Unauthorized().json(json!({
+    ///             "code": "dave", "err": "I can't let you do that",
+    ///         }))),
+    ///         _ => None,
+    ///     })
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn error_response(
+        mut self,
+        hook: impl Fn(&JwtError, Option<&DecodedToken>) -> Option<HttpResponse> + Send + Sync + 'static,
+    ) -> Self {
+        self.hooks.error_response = Some(Arc::new(hook));
+        self
+    }
+
     /// Checks the options and prepares the keys.
     pub fn build(self) -> Result<JwtManager, ConfigError> {
         if self.secret.is_empty() {
             return Err(ConfigError::MissingSecret);
         }
-        if self.algorithm.family() != AlgorithmFamily::Hmac {
-            return Err(ConfigError::UnsupportedAlgorithm(self.algorithm));
+        let decode_algorithms = self
+            .decode_algorithms
+            .unwrap_or_else(|| vec![self.algorithm]);
+        if decode_algorithms.is_empty() {
+            return Err(ConfigError::EmptyName("the list of decode algorithms"));
+        }
+        if let Some(unsupported) = std::iter::once(self.algorithm)
+            .chain(decode_algorithms.iter().copied())
+            .find(|algorithm| algorithm.family() != AlgorithmFamily::Hmac)
+        {
+            return Err(ConfigError::UnsupportedAlgorithm(unsupported));
         }
         if self.secret.len() < 32 {
             log::warn!(
@@ -279,22 +731,36 @@ impl JwtManagerBuilder {
         if self.message_key.is_empty() {
             return Err(ConfigError::EmptyName("the error message key"));
         }
+        let encode_audience = match self.encode_audience.as_slice() {
+            [] => None,
+            [one] => Some(Value::from(one.as_str())),
+            several => Some(Value::from(several.to_vec())),
+        };
         let config = Config {
             encoding_key: EncodingKey::from_secret(&self.secret),
             header: Header::new(self.algorithm),
             verifier: Verifier {
                 key: DecodingKey::from_secret(&self.secret),
-                algorithms: vec![self.algorithm],
+                algorithms: decode_algorithms,
                 identity_claim: self.identity_claim,
+                leeway: self.leeway.as_secs_f64(),
+                audience: self.decode_audience,
+                issuer: self.decode_issuer.map(|issuer| vec![issuer]),
+                verify_sub: self.verify_sub,
             },
             access_expires: self.access_expires.validate("the access token lifetime")?,
             refresh_expires: self
                 .refresh_expires
                 .validate("the refresh token lifetime")?,
+            encode_audience,
+            encode_issuer: self.encode_issuer.map(Value::from),
+            encode_nbf: self.encode_nbf,
             header_name,
             header_label: self.header_name,
             header_type: self.header_type,
             message_key: self.message_key,
+            error_format: self.error_format,
+            hooks: self.hooks,
         };
         Ok(JwtManager {
             inner: Arc::new(config),
@@ -304,8 +770,6 @@ impl JwtManagerBuilder {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
 
     #[test]
@@ -330,6 +794,19 @@ mod tests {
             error.unwrap_err(),
             ConfigError::UnsupportedAlgorithm(Algorithm::RS256)
         );
+        let error = JwtManager::builder()
+            .secret("s")
+            .decode_algorithms([Algorithm::HS256, Algorithm::ES256])
+            .build();
+        assert_eq!(
+            error.unwrap_err(),
+            ConfigError::UnsupportedAlgorithm(Algorithm::ES256)
+        );
+        let error = JwtManager::builder()
+            .secret("s")
+            .decode_algorithms([])
+            .build();
+        assert!(matches!(error, Err(ConfigError::EmptyName(_))));
     }
 
     #[test]

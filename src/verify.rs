@@ -1,0 +1,342 @@
+//! Verification, check for check and message for message as PyJWT does it
+//! when Flask-JWT-Extended 4.x calls it: segments, base64, header and payload
+//! JSON, the algorithm allow-list, the signature, then `iat`, `nbf`, `exp`,
+//! `iss`, `aud`, the types of `sub` and `jti`, and the identity claim.
+
+use std::{borrow::Cow, sync::Arc};
+
+use base64::{
+    Engine, alphabet,
+    engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig},
+};
+use jsonwebtoken::{Algorithm, DecodingKey};
+use serde_json::{Map, Value};
+
+use crate::{
+    JwtError,
+    token::{DecodedToken, TokenKind, now, numeric_date},
+};
+
+/// A refused token: the error, and the verified token where one exists (an
+/// expired token, a token of the wrong kind), for the error response hook.
+#[derive(Debug)]
+pub(crate) struct Rejection {
+    pub(crate) error: JwtError,
+    pub(crate) token: Option<Arc<DecodedToken>>,
+}
+
+impl From<JwtError> for Rejection {
+    fn from(error: JwtError) -> Self {
+        Self { error, token: None }
+    }
+}
+
+impl Rejection {
+    pub(crate) fn with_token(error: JwtError, token: Arc<DecodedToken>) -> Self {
+        Self {
+            error,
+            token: Some(token),
+        }
+    }
+}
+
+/// Everything verification needs, prepared once when the manager is built.
+pub(crate) struct Verifier {
+    pub(crate) key: DecodingKey,
+    pub(crate) algorithms: Vec<Algorithm>,
+    pub(crate) identity_claim: String,
+    /// Seconds of clock skew allowed on `iat`, `nbf` and `exp`.
+    pub(crate) leeway: f64,
+    /// Checked only when configured, as Flask-JWT-Extended does.
+    pub(crate) audience: Option<Vec<String>>,
+    pub(crate) issuer: Option<Vec<String>>,
+    pub(crate) verify_sub: bool,
+}
+
+impl Verifier {
+    pub(crate) fn verify(&self, token: &[u8]) -> Result<Arc<DecodedToken>, Rejection> {
+        let (signing_input, signature) =
+            rsplit_once(token, b'.').ok_or(malformed("Not enough segments"))?;
+        let (header, payload) =
+            split_once(signing_input, b'.').ok_or(malformed("Not enough segments"))?;
+
+        let header = b64(header).ok_or(malformed("Invalid header padding"))?;
+        let header: Value = serde_json::from_slice(&header)
+            .map_err(|e| JwtError::Malformed(format!("Invalid header string: {e}").into()))?;
+        let Value::Object(fields) = &header else {
+            return Err(malformed("Invalid header string: must be a json object").into());
+        };
+        // RFC 7797 unencoded payloads are not supported; reject them as PyJWT does.
+        let unencoded = fields.get("b64") == Some(&Value::Bool(false));
+        if unencoded && !payload.is_empty() {
+            return Err(malformed("Payload segment must be empty when 'b64' is false.").into());
+        }
+        let payload = b64(payload).ok_or(malformed("Invalid payload padding"))?;
+        // Checked here for PyJWT's order of messages; jsonwebtoken decodes it again.
+        b64(signature).ok_or(malformed("Invalid crypto padding"))?;
+        check_header(fields, unencoded)?;
+
+        // Flask-JWT-Extended reads the payload before it checks the signature.
+        let claims: Value = serde_json::from_slice(&payload)
+            .map_err(|e| JwtError::Malformed(format!("Invalid payload string: {e}").into()))?;
+        let Value::Object(fields) = &claims else {
+            return Err(malformed("Invalid payload string: must be a json object").into());
+        };
+
+        let algorithm = self.allowed_algorithm(&header)?;
+        // The segment just decoded as base64, so it is ASCII.
+        let signature = std::str::from_utf8(signature).map_err(|_| JwtError::InvalidSignature)?;
+        if !jsonwebtoken::crypto::verify(signature, signing_input, &self.key, algorithm)
+            .unwrap_or(false)
+        {
+            return Err(JwtError::InvalidSignature.into());
+        }
+
+        // Flask-JWT-Extended decodes an expired token again without the `exp`
+        // check, so later claim errors win over "expired".
+        let expired = self.validate_registered_claims(fields)?;
+        let identity = match fields.get(&self.identity_claim) {
+            None => return Err(JwtError::MissingClaim(self.identity_claim.clone()).into()),
+            Some(Value::String(identity)) => identity.as_str().into(),
+            Some(other) => other.to_string().into_boxed_str(),
+        };
+        let kind = match fields.get("type").and_then(Value::as_str) {
+            Some("refresh") => TokenKind::Refresh,
+            _ => TokenKind::Access,
+        };
+        let token = Arc::new(DecodedToken::new(header, claims, identity, kind, algorithm));
+        if expired {
+            return Err(Rejection::with_token(JwtError::Expired, token));
+        }
+        Ok(token)
+    }
+
+    /// PyJWT's `_validate_claims` with Flask-JWT-Extended's options. Returns
+    /// whether the token has expired, which Flask reports after the other claims.
+    fn validate_registered_claims(&self, claims: &Map<String, Value>) -> Result<bool, JwtError> {
+        let (now, leeway) = (now(), self.leeway);
+        if let Some(iat) = claims.get("iat") {
+            let iat = numeric_date(iat)
+                .ok_or(invalid_claim("Issued At claim (iat) must be an integer."))?;
+            if iat > now + leeway {
+                return Err(JwtError::NotYetValid("iat"));
+            }
+        }
+        if let Some(nbf) = claims.get("nbf") {
+            let nbf = numeric_date(nbf)
+                .ok_or(invalid_claim("Not Before claim (nbf) must be an integer."))?;
+            if nbf > now + leeway {
+                return Err(JwtError::NotYetValid("nbf"));
+            }
+        }
+        let expired = match claims.get("exp") {
+            None => false,
+            Some(exp) => {
+                let exp = numeric_date(exp).ok_or(invalid_claim(
+                    "Expiration Time claim (exp) must be an integer.",
+                ))?;
+                exp <= now - leeway
+            }
+        };
+        if let Some(issuers) = &self.issuer {
+            match claims.get("iss") {
+                None => return Err(invalid_claim("Token is missing the \"iss\" claim")),
+                Some(Value::String(iss)) if issuers.contains(iss) => {}
+                Some(Value::String(_)) => return Err(invalid_claim("Invalid issuer")),
+                Some(_) => return Err(invalid_claim("Payload Issuer (iss) must be a string")),
+            }
+        }
+        if let Some(audiences) = &self.audience {
+            check_audience(claims.get("aud"), audiences)?;
+        }
+        if self.verify_sub && claims.get("sub").is_some_and(|sub| !sub.is_string()) {
+            return Err(invalid_claim("Subject must be a string"));
+        }
+        if claims.get("jti").is_some_and(|jti| !jti.is_string()) {
+            return Err(invalid_claim("JWT ID must be a string"));
+        }
+        Ok(expired)
+    }
+
+    fn allowed_algorithm(&self, header: &Value) -> Result<Algorithm, JwtError> {
+        let alg = header
+            .get("alg")
+            .ok_or(malformed("Algorithm not specified"))?;
+        // Pinned by configuration: the header only picks among the allowed algorithms.
+        alg.as_str()
+            .and_then(|alg| alg.parse::<Algorithm>().ok())
+            .filter(|alg| self.algorithms.contains(alg))
+            .ok_or(JwtError::AlgorithmNotAllowed)
+    }
+}
+
+/// PyJWT's header checks: `kid` is a string, `crit` lists only what is
+/// understood (nothing but `b64`), and unencoded payloads are refused.
+fn check_header(header: &Map<String, Value>, unencoded: bool) -> Result<(), JwtError> {
+    if header.get("kid").is_some_and(|kid| !kid.is_string()) {
+        return Err(malformed("Key ID header parameter must be a string"));
+    }
+    let mut b64_critical = false;
+    if let Some(crit) = header.get("crit") {
+        let crit = match crit.as_array() {
+            Some(crit) if !crit.is_empty() => crit,
+            _ => return Err(malformed("Invalid 'crit' header: must be a non-empty list")),
+        };
+        for extension in crit {
+            match extension.as_str() {
+                None => return Err(malformed("Invalid 'crit' header: values must be strings")),
+                Some("b64") if !header.contains_key("b64") => {
+                    return Err(malformed(
+                        "Critical extension 'b64' is missing from headers",
+                    ));
+                }
+                Some("b64") => b64_critical = true,
+                Some(other) => return Err(unsupported_extension(other)),
+            }
+        }
+    }
+    match (unencoded, b64_critical) {
+        (false, _) => Ok(()),
+        (true, false) => Err(malformed(
+            "The 'b64' header parameter requires 'b64' to be listed in 'crit'.",
+        )),
+        (true, true) => Err(malformed(
+            "It is required that you pass in a value for the \"detached_payload\" argument to decode a message having the b64 header set to false.",
+        )),
+    }
+}
+
+/// PyJWT names the extension; echo it only when it looks like a parameter
+/// name, so the response never reflects arbitrary token content.
+fn unsupported_extension(name: &str) -> JwtError {
+    let plain = name.len() <= 32
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if plain {
+        JwtError::Malformed(format!("Unsupported critical extension: {name}").into())
+    } else {
+        malformed("Unsupported critical extension")
+    }
+}
+
+/// PyJWT's `_validate_aud` (not strict): `aud` is a string or a list of
+/// strings, and one of them must be a configured audience.
+fn check_audience(aud: Option<&Value>, audiences: &[String]) -> Result<(), JwtError> {
+    let present = match aud {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => false,
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(Value::Array(list)) => !list.is_empty(),
+        Some(Value::Object(map)) => !map.is_empty(),
+        Some(Value::Number(n)) => n.as_f64() != Some(0.0),
+        Some(Value::Bool(true)) => true,
+    };
+    if !present {
+        return Err(invalid_claim("Token is missing the \"aud\" claim"));
+    }
+    let claimed: Vec<&str> = match aud {
+        Some(Value::String(one)) => vec![one.as_str()],
+        Some(Value::Array(list)) => list
+            .iter()
+            .map(Value::as_str)
+            .collect::<Option<_>>()
+            .ok_or(invalid_claim("Invalid claim format in token"))?,
+        _ => return Err(invalid_claim("Invalid claim format in token")),
+    };
+    if audiences
+        .iter()
+        .any(|audience| claimed.contains(&audience.as_str()))
+    {
+        Ok(())
+    } else {
+        Err(invalid_claim("Audience doesn't match"))
+    }
+}
+
+fn malformed(message: &'static str) -> JwtError {
+    JwtError::Malformed(Cow::Borrowed(message))
+}
+
+fn invalid_claim(message: &'static str) -> JwtError {
+    JwtError::InvalidClaim(Cow::Borrowed(message))
+}
+
+/// Base64url as PyJWT reads it: the URL-safe alphabet only, canonical trailing
+/// bits, and padding either absent or complete.
+const B64: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::URL_SAFE,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+fn b64(segment: &[u8]) -> Option<Vec<u8>> {
+    B64.decode(segment).ok()
+}
+
+fn split_once(bytes: &[u8], separator: u8) -> Option<(&[u8], &[u8])> {
+    let at = bytes.iter().position(|b| *b == separator)?;
+    Some((&bytes[..at], &bytes[at + 1..]))
+}
+
+fn rsplit_once(bytes: &[u8], separator: u8) -> Option<(&[u8], &[u8])> {
+    let at = bytes.iter().rposition(|b| *b == separator)?;
+    Some((&bytes[..at], &bytes[at + 1..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsupported_critical_extensions_are_named_only_when_plain() {
+        assert_eq!(
+            unsupported_extension("exp").to_string(),
+            "Unsupported critical extension: exp"
+        );
+        for hostile in ["<script>", &"x".repeat(33), "a b"] {
+            assert_eq!(
+                unsupported_extension(hostile).to_string(),
+                "Unsupported critical extension"
+            );
+        }
+    }
+
+    #[test]
+    fn splits_like_pyjwt() {
+        assert_eq!(
+            rsplit_once(b"a.b.c.d", b'.'),
+            Some((&b"a.b.c"[..], &b"d"[..]))
+        );
+        assert_eq!(split_once(b"a.b.c", b'.'), Some((&b"a"[..], &b"b.c"[..])));
+        assert_eq!(rsplit_once(b"abc", b'.'), None);
+    }
+
+    #[test]
+    fn audience_rules_follow_pyjwt() {
+        let configured = ["api".to_owned(), "web".to_owned()];
+        let check = |aud: Value| check_audience(Some(&aud), &configured).map_err(|e| e.to_string());
+        assert_eq!(check(serde_json::json!("api")), Ok(()));
+        assert_eq!(check(serde_json::json!(["x", "web"])), Ok(()));
+        assert_eq!(
+            check(serde_json::json!("x")),
+            Err("Audience doesn't match".into())
+        );
+        assert_eq!(
+            check(serde_json::json!([1])),
+            Err("Invalid claim format in token".into())
+        );
+        assert_eq!(
+            check(serde_json::json!(7)),
+            Err("Invalid claim format in token".into())
+        );
+        for missing in [
+            serde_json::json!(""),
+            serde_json::json!([]),
+            serde_json::json!(null),
+        ] {
+            assert_eq!(
+                check(missing),
+                Err("Token is missing the \"aud\" claim".into())
+            );
+        }
+    }
+}
