@@ -85,4 +85,335 @@ pub enum ConfigError {
     /// A claim or message key is empty.
     #[display("{_0} must not be empty")]
     EmptyName(#[error(not(source))] &'static str),
+
+    /// A `JWT_*` option of [`FlaskConfig`] has a value of the wrong form.
+    #[display("{_0}")]
+    InvalidOption(#[error(not(source))] String),
+
+    /// A `JWT_*` name Flask-JWT-Extended does not have (a typo?).
+    #[display("unknown option {_0}")]
+    UnknownOption(#[error(not(source))] String),
+
+    /// A Flask-JWT-Extended option this version does not support yet, set to
+    /// something other than Flask's default.
+    #[display(
+        "{_0} is not supported by this version of actix-jwt-extended yet (see the README's option table)"
+    )]
+    NotYetSupported(#[error(not(source))] String),
+}
+
+/// Flask-JWT-Extended's `JWT_*` options, under their Flask names and in
+/// Flask's value forms: the migration path for a deployment configured for
+/// Flask. Deserialize it from any serde format (a TOML or JSON file), or read
+/// the environment with [`from_env`](Self::from_env), then turn it into a
+/// builder and add the hooks:
+///
+/// ```
+/// use actix_jwt_extended::config::FlaskConfig;
+///
+/// let config: FlaskConfig = serde_json::from_value(serde_json::json!({
+///     "JWT_SECRET_KEY": "super-secret",
+///     "JWT_ACCESS_TOKEN_EXPIRES": 3600,
+///     "JWT_REFRESH_TOKEN_EXPIRES": false,
+///     "JWT_DECODE_ALGORITHMS": ["HS256", "HS512"],
+/// }))?;
+/// let jwt = config.into_builder()?.build()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// Lifetimes and leeway are seconds (an integer or a float), or `false` for
+/// tokens that never expire; lists may also be given as comma-separated
+/// strings; booleans as `true`/`false` (also `True`/`False`). Options that a
+/// later version of this crate supports are refused unless they hold Flask's
+/// default value; unknown `JWT_*` names are refused, so a typo never goes
+/// unnoticed.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(transparent)]
+pub struct FlaskConfig {
+    options: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+/// Options whose values are taken verbatim from the environment.
+const STRING_OPTIONS: [&str; 8] = [
+    "JWT_SECRET_KEY",
+    "JWT_ALGORITHM",
+    "JWT_HEADER_NAME",
+    "JWT_HEADER_TYPE",
+    "JWT_IDENTITY_CLAIM",
+    "JWT_ERROR_MESSAGE_KEY",
+    "JWT_ENCODE_ISSUER",
+    "JWT_DECODE_ISSUER",
+];
+
+/// Flask-JWT-Extended options a later version brings (cookies and CSRF, other
+/// token locations: #4; asymmetric keys: #7), with Flask's defaults, which are
+/// accepted.
+const PLANNED_OPTIONS: [(&str, &str); 27] = [
+    ("JWT_TOKEN_LOCATION", r#"["headers"]"#),
+    ("JWT_JSON_KEY", r#""access_token""#),
+    ("JWT_REFRESH_JSON_KEY", r#""refresh_token""#),
+    ("JWT_QUERY_STRING_NAME", r#""jwt""#),
+    ("JWT_QUERY_STRING_VALUE_PREFIX", r#""""#),
+    ("JWT_ACCESS_COOKIE_NAME", r#""access_token_cookie""#),
+    ("JWT_REFRESH_COOKIE_NAME", r#""refresh_token_cookie""#),
+    ("JWT_ACCESS_COOKIE_PATH", r#""/""#),
+    ("JWT_REFRESH_COOKIE_PATH", r#""/""#),
+    ("JWT_COOKIE_DOMAIN", "null"),
+    ("JWT_COOKIE_SECURE", "false"),
+    ("JWT_COOKIE_SAMESITE", "null"),
+    ("JWT_SESSION_COOKIE", "true"),
+    ("JWT_COOKIE_CSRF_PROTECT", "true"),
+    ("JWT_CSRF_METHODS", r#"["POST","PUT","PATCH","DELETE"]"#),
+    ("JWT_CSRF_IN_COOKIES", "true"),
+    ("JWT_CSRF_CHECK_FORM", "false"),
+    ("JWT_ACCESS_CSRF_COOKIE_NAME", r#""csrf_access_token""#),
+    ("JWT_REFRESH_CSRF_COOKIE_NAME", r#""csrf_refresh_token""#),
+    ("JWT_ACCESS_CSRF_COOKIE_PATH", r#""/""#),
+    ("JWT_REFRESH_CSRF_COOKIE_PATH", r#""/""#),
+    ("JWT_ACCESS_CSRF_HEADER_NAME", r#""X-CSRF-TOKEN""#),
+    ("JWT_REFRESH_CSRF_HEADER_NAME", r#""X-CSRF-TOKEN""#),
+    ("JWT_ACCESS_CSRF_FIELD_NAME", r#""csrf_token""#),
+    ("JWT_REFRESH_CSRF_FIELD_NAME", r#""csrf_token""#),
+    ("JWT_PRIVATE_KEY", "null"),
+    ("JWT_PUBLIC_KEY", "null"),
+];
+
+/// Options of Flask-JWT-Extended this crate will not take, and why.
+const LEFT_OUT_OPTIONS: [(&str, &str); 5] = [
+    (
+        "JWT_REFRESH_CSRF_FIELD_NAME",
+        "CSRF form fields arrive with cookie support (#4)",
+    ),
+    (
+        "JWT_PRIVATE_KEY",
+        "asymmetric keys arrive with key rings (#7)",
+    ),
+    (
+        "JWT_PUBLIC_KEY",
+        "asymmetric keys arrive with key rings (#7)",
+    ),
+    (
+        "JWT_BLACKLIST_ENABLED",
+        "removed in Flask-JWT-Extended 4; revocation is a token store (#5)",
+    ),
+    (
+        "JWT_BLACKLIST_TOKEN_CHECKS",
+        "removed in Flask-JWT-Extended 4; revocation is a token store (#5)",
+    ),
+];
+
+impl FlaskConfig {
+    /// Reads every `JWT_*` environment variable. Values are JSON where they
+    /// parse as JSON (`900`, `false`, `["HS256"]`), Python's `True`/`False`, or
+    /// plain strings; the secret and other string options are taken verbatim.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(std::env::vars_os().filter_map(|(name, value)| {
+            let name = name.into_string().ok()?;
+            name.starts_with("JWT_")
+                .then(|| (name, value.into_string()))
+        }))
+    }
+
+    fn from_vars(
+        vars: impl IntoIterator<Item = (String, Result<String, std::ffi::OsString>)>,
+    ) -> Result<Self, ConfigError> {
+        let mut options = std::collections::BTreeMap::new();
+        for (name, raw) in vars {
+            let raw = raw.map_err(|_| invalid(&name, "is not valid UTF-8"))?;
+            let value = if STRING_OPTIONS.contains(&name.as_str()) {
+                serde_json::Value::String(raw)
+            } else {
+                match raw.trim() {
+                    "True" => true.into(),
+                    "False" => false.into(),
+                    "None" => serde_json::Value::Null,
+                    trimmed => {
+                        serde_json::from_str(trimmed).unwrap_or(serde_json::Value::String(raw))
+                    }
+                }
+            };
+            options.insert(name, value);
+        }
+        Ok(Self { options })
+    }
+
+    /// A builder with these options set; add hooks to it, then `build()`.
+    pub fn into_builder(self) -> Result<crate::manager::JwtManagerBuilder, ConfigError> {
+        use std::time::Duration;
+
+        let mut builder = crate::JwtManager::builder();
+        for (name, value) in self.options {
+            builder = match name.as_str() {
+                "JWT_SECRET_KEY" => builder.secret(string(&name, &value)?),
+                "JWT_ALGORITHM" => builder.algorithm(algorithm(&name, &string(&name, &value)?)?),
+                "JWT_DECODE_ALGORITHMS" => builder.decode_algorithms(
+                    list(&name, &value)?
+                        .iter()
+                        .map(|alg| algorithm(&name, alg))
+                        .collect::<Result<Vec<_>, _>>()?,
+                ),
+                "JWT_ACCESS_TOKEN_EXPIRES" => builder.access_token_expires(expiry(&name, &value)?),
+                "JWT_REFRESH_TOKEN_EXPIRES" => {
+                    builder.refresh_token_expires(expiry(&name, &value)?)
+                }
+                "JWT_DECODE_LEEWAY" => {
+                    builder.leeway(Duration::from_secs_f64(seconds(&name, &value)?))
+                }
+                "JWT_ENCODE_AUDIENCE" => builder.encode_audience(list(&name, &value)?),
+                "JWT_DECODE_AUDIENCE" if value.is_null() => builder,
+                "JWT_DECODE_AUDIENCE" => builder.decode_audience(list(&name, &value)?),
+                "JWT_ENCODE_ISSUER" | "JWT_DECODE_ISSUER" if value.is_null() => builder,
+                "JWT_ENCODE_ISSUER" => builder.encode_issuer(string(&name, &value)?),
+                "JWT_DECODE_ISSUER" => builder.decode_issuer(string(&name, &value)?),
+                "JWT_ENCODE_NBF" => builder.encode_nbf(boolean(&name, &value)?),
+                "JWT_VERIFY_SUB" => builder.verify_sub(boolean(&name, &value)?),
+                "JWT_HEADER_NAME" => builder.header_name(string(&name, &value)?),
+                "JWT_HEADER_TYPE" => builder.header_type(string(&name, &value)?),
+                "JWT_IDENTITY_CLAIM" => builder.identity_claim(string(&name, &value)?),
+                "JWT_ERROR_MESSAGE_KEY" => builder.error_message_key(string(&name, &value)?),
+                planned => {
+                    let default = PLANNED_OPTIONS
+                        .iter()
+                        .find(|(option, _)| *option == planned);
+                    let left_out = LEFT_OUT_OPTIONS
+                        .iter()
+                        .find(|(option, _)| *option == planned);
+                    match (default, left_out) {
+                        (Some((_, default)), _) if is_default(&value, default) => builder,
+                        (Some(_), _) => return Err(ConfigError::NotYetSupported(name)),
+                        (None, Some((_, why))) => {
+                            return Err(invalid(&name, &format!("is not supported: {why}")));
+                        }
+                        (None, None) => return Err(ConfigError::UnknownOption(name)),
+                    }
+                }
+            };
+        }
+        Ok(builder)
+    }
+}
+
+fn invalid(option: &str, reason: &str) -> ConfigError {
+    ConfigError::InvalidOption(format!("{option} {reason}"))
+}
+
+fn string(option: &str, value: &serde_json::Value) -> Result<String, ConfigError> {
+    match value {
+        serde_json::Value::String(text) => Ok(text.clone()),
+        serde_json::Value::Number(number) => Ok(number.to_string()),
+        _ => Err(invalid(option, "must be a string")),
+    }
+}
+
+fn list(option: &str, value: &serde_json::Value) -> Result<Vec<String>, ConfigError> {
+    match value {
+        serde_json::Value::String(text) => Ok(text
+            .split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(str::to_owned)
+            .collect()),
+        serde_json::Value::Array(items) => items.iter().map(|item| string(option, item)).collect(),
+        _ => Err(invalid(option, "must be a string or a list of strings")),
+    }
+}
+
+fn boolean(option: &str, value: &serde_json::Value) -> Result<bool, ConfigError> {
+    match value {
+        serde_json::Value::Bool(flag) => Ok(*flag),
+        serde_json::Value::String(text) if text.eq_ignore_ascii_case("true") => Ok(true),
+        serde_json::Value::String(text) if text.eq_ignore_ascii_case("false") => Ok(false),
+        _ => Err(invalid(option, "must be true or false")),
+    }
+}
+
+fn seconds(option: &str, value: &serde_json::Value) -> Result<f64, ConfigError> {
+    value
+        .as_f64()
+        .filter(|secs| secs.is_finite() && *secs >= 0.0 && *secs < 1e12)
+        .ok_or_else(|| invalid(option, "must be a number of seconds"))
+}
+
+fn expiry(option: &str, value: &serde_json::Value) -> Result<Expiry, ConfigError> {
+    match value {
+        serde_json::Value::Bool(false) => Ok(Expiry::Never),
+        _ => Ok(Expiry::After(std::time::Duration::from_secs_f64(seconds(
+            option, value,
+        )?))),
+    }
+}
+
+fn algorithm(option: &str, name: &str) -> Result<Algorithm, ConfigError> {
+    name.parse()
+        .map_err(|_| invalid(option, &format!("names an unknown algorithm {name:?}")))
+}
+
+fn is_default(value: &serde_json::Value, default: &str) -> bool {
+    let default: serde_json::Value = serde_json::from_str(default).unwrap_or_default();
+    match (value, &default) {
+        // "headers" means ["headers"], as in Flask.
+        (serde_json::Value::String(one), serde_json::Value::Array(items)) => {
+            items.len() == 1 && items[0] == *one
+        }
+        _ => *value == default,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(vars: &[(&str, &str)]) -> Result<FlaskConfig, ConfigError> {
+        FlaskConfig::from_vars(vars.iter().map(|(n, v)| (n.to_string(), Ok(v.to_string()))))
+    }
+
+    #[test]
+    fn environment_values_take_flask_forms() {
+        let config = env(&[
+            ("JWT_SECRET_KEY", "123"),
+            ("JWT_ACCESS_TOKEN_EXPIRES", "3600"),
+            ("JWT_REFRESH_TOKEN_EXPIRES", "False"),
+            ("JWT_DECODE_ALGORITHMS", "HS256,HS512"),
+            ("JWT_ENCODE_NBF", "false"),
+            ("JWT_TOKEN_LOCATION", "headers"),
+        ])
+        .unwrap();
+        assert_eq!(config.options["JWT_SECRET_KEY"], "123");
+        assert_eq!(config.options["JWT_ACCESS_TOKEN_EXPIRES"], 3600);
+        assert_eq!(config.options["JWT_REFRESH_TOKEN_EXPIRES"], false);
+        assert!(config.into_builder().unwrap().build().is_ok());
+    }
+
+    #[test]
+    fn unknown_planned_and_left_out_options_are_refused_by_name() {
+        let err = |vars: &[(&str, &str)]| env(vars).unwrap().into_builder().unwrap_err();
+        assert_eq!(
+            err(&[("JWT_ACCES_TOKEN_EXPIRES", "1")]),
+            ConfigError::UnknownOption("JWT_ACCES_TOKEN_EXPIRES".into())
+        );
+        assert_eq!(
+            err(&[("JWT_TOKEN_LOCATION", r#"["cookies"]"#)]),
+            ConfigError::NotYetSupported("JWT_TOKEN_LOCATION".into())
+        );
+        assert_eq!(
+            err(&[("JWT_PUBLIC_KEY", "x")]),
+            ConfigError::NotYetSupported("JWT_PUBLIC_KEY".into())
+        );
+        assert!(matches!(
+            err(&[("JWT_BLACKLIST_ENABLED", "true")]),
+            ConfigError::InvalidOption(_)
+        ));
+        assert!(matches!(
+            err(&[("JWT_DECODE_ALGORITHMS", "HS256,XX")]),
+            ConfigError::InvalidOption(_)
+        ));
+        assert!(matches!(
+            err(&[("JWT_ACCESS_TOKEN_EXPIRES", "soon")]),
+            ConfigError::InvalidOption(_)
+        ));
+        assert!(matches!(
+            err(&[("JWT_ACCESS_TOKEN_EXPIRES", "-5")]),
+            ConfigError::InvalidOption(_)
+        ));
+    }
 }
