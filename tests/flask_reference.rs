@@ -1,23 +1,24 @@
 //! Replays every request recorded from the Flask-JWT-Extended 4.7.4 reference
-//! (`tests/fixtures/flask_reference_cases.json`, made by
-//! `tests/fixtures/gen_flask_reference.py`) against the `refresh_tokens`
-//! example and compares status codes and JSON bodies.
+//! apps (`tests/fixtures/*_cases.json`, made by `tests/fixtures/gen_*.py` from
+//! `tests/reference/*.py`) against the matching example and compares status
+//! codes, JSON bodies and Allow headers.
 
 mod common;
 
-use actix_web::{
-    App,
-    http::{Method, header::HeaderValue},
-    test,
-    web::{self, Bytes},
-};
-use base64::{Engine, engine::general_purpose::STANDARD};
-use serde_json::Value;
+use actix_web::{App, test, web};
+use common::replay::replay;
+
+#[path = "../examples/claims_and_loaders.rs"]
+#[allow(dead_code)]
+mod claims_and_loaders;
+#[path = "../examples/token_freshness.rs"]
+#[allow(dead_code)]
+mod token_freshness;
 
 /// Where we answer differently from the reference on purpose, with the reason.
 /// Everything not listed here (and not marked `python_quirk` by the recorder)
 /// must match the reference exactly.
-const DEVIATIONS: &[(&str, u16, &str)] = &[
+const SEED_DEVIATIONS: &[(&str, u16, &str)] = &[
     // DESIGN: time claims must be JSON numbers; Python's int() also takes
     // numeric strings and booleans.
     (
@@ -65,187 +66,46 @@ const DEVIATIONS: &[(&str, u16, &str)] = &[
     ("protected_long_token_70kb_claim", 200, ""),
 ];
 
-fn fixture() -> Value {
-    serde_json::from_str(include_str!("fixtures/flask_reference_cases.json")).unwrap()
-}
-
-/// Header values are recorded as Latin-1 text: one char per byte.
-fn latin1(text: &str) -> Vec<u8> {
-    text.chars()
-        .map(|c| u8::try_from(u32::from(c)).expect("latin-1 header value"))
-        .collect()
-}
-
-fn body_of(case: &Value) -> Option<Bytes> {
-    if let Some(body) = case["body"].as_str() {
-        return Some(Bytes::from(body.to_owned()));
-    }
-    case["body_b64"]
-        .as_str()
-        .map(|b64| Bytes::from(STANDARD.decode(b64).unwrap()))
-}
-
 #[actix_web::test]
-async fn example_answers_every_recorded_request_like_the_flask_reference() {
+async fn refresh_tokens_example_answers_like_the_flask_reference() {
     let app = test::init_service(
         App::new()
             .app_data(web::Data::new(common::manager()))
             .configure(common::example::routes),
     )
     .await;
-    let fixture = fixture();
-    let cases = fixture["cases"].as_array().unwrap();
-    assert!(
-        cases.len() > 300,
-        "the fixture should hold the whole recorded suite"
-    );
+    let fixture = include_str!("fixtures/flask_reference_cases.json");
+    replay(&app, fixture, SEED_DEVIATIONS, &["/protected", "/refresh"]).await;
+}
 
-    for (name, ..) in DEVIATIONS {
-        assert!(
-            cases.iter().any(|c| c["name"] == *name),
-            "deviation {name} is not in the fixture"
-        );
-    }
-    let mut failures = Vec::new();
-    let mut compared = 0;
-    for case in cases {
-        let name = case["name"].as_str().unwrap();
-        let quirk = case["python_quirk"].as_bool().unwrap_or(false);
-        let mut req = test::TestRequest::default()
-            .method(Method::from_bytes(case["method"].as_str().unwrap().as_bytes()).unwrap())
-            .uri(case["path"].as_str().unwrap());
-        let mut representable = true;
-        for header in case["headers"].as_array().unwrap() {
-            let (name, value) = (header[0].as_str().unwrap(), header[1].as_str().unwrap());
-            match HeaderValue::from_bytes(&latin1(value)) {
-                Ok(value) => req = req.append_header((name, value)),
-                Err(_) => representable = false,
-            }
-        }
-        if !representable {
-            // Control bytes that actix's HTTP parser refuses on the wire (it
-            // answers 400 before any handler runs); only Python takes them.
-            assert!(
-                quirk,
-                "{name}: header not representable but not marked python_quirk"
-            );
-            continue;
-        }
-        if let Some(body) = body_of(case) {
-            req = req.set_payload(body);
-        }
-        let response = test::call_service(&app, req.to_request()).await;
-        let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get("content-type")
-            .map(|v| v.to_str().unwrap().to_owned())
-            .unwrap_or_default();
-        let headers_allow = response
-            .headers()
-            .get("allow")
-            .map(|v| v.to_str().unwrap().to_owned());
-        let body = test::read_body(response).await;
-        let json: Option<Value> = serde_json::from_slice(&body).ok();
-        compared += 1;
+#[actix_web::test]
+async fn token_freshness_example_answers_like_the_flask_reference() {
+    let jwt = token_freshness::manager(common::SECRET).unwrap();
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(jwt))
+            .configure(token_freshness::routes),
+    )
+    .await;
+    let fixture = include_str!("fixtures/token_freshness_cases.json");
+    replay(
+        &app,
+        fixture,
+        &[],
+        &["/protected", "/protected_fresh", "/refresh"],
+    )
+    .await;
+}
 
-        let expected_status = case["status"].as_u64().unwrap() as u16;
-        let mut fail = |why: String| failures.push(format!("{name}: {why}"));
-
-        // Never a server error, and every error is a JSON message.
-        if status >= 500 {
-            fail(format!("answered {status}"));
-            continue;
-        }
-        if status >= 400 {
-            let msg = json
-                .as_ref()
-                .and_then(|j| j.get("msg"))
-                .and_then(Value::as_str);
-            if content_type != "application/json" || msg.is_none_or(str::is_empty) {
-                fail(format!(
-                    "error {status} without a JSON msg: {content_type} {body:?}"
-                ));
-                continue;
-            }
-        }
-
-        if let Some((_, our_status, our_msg)) = DEVIATIONS.iter().find(|d| d.0 == name) {
-            let msg = json.as_ref().and_then(|j| j["msg"].as_str()).unwrap_or("");
-            if status != *our_status || (!our_msg.is_empty() && msg != *our_msg) {
-                fail(format!("documented deviation changed: {status} {msg:?}"));
-            }
-            continue;
-        }
-        if quirk {
-            continue; // Python-only leniency: any clean answer above is fine.
-        }
-
-        match case["compare"].as_str().unwrap() {
-            "exact" => {
-                if status != expected_status {
-                    fail(format!(
-                        "status {status}, reference {expected_status}; body {json:?}"
-                    ));
-                } else if !case["body_json"].is_null() && json.as_ref() != Some(&case["body_json"])
-                {
-                    fail(format!("body {json:?}, reference {}", case["body_json"]));
-                } else if status >= 400
-                    && case["path"] != "/login"
-                    && case["body_raw"]
-                        .as_str()
-                        .is_some_and(|raw| raw.as_bytes() != body)
-                {
-                    // The crate's own errors (not the example's login handler)
-                    // are byte-identical to Flask's jsonify output.
-                    fail(format!("raw body {body:?}, reference {}", case["body_raw"]));
-                }
-            }
-            "status_and_keys" => {
-                let keys = |v: &Value| v.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>());
-                if status != expected_status
-                    || json.as_ref().and_then(keys) != keys(&case["body_json"])
-                {
-                    fail(format!(
-                        "{status} {json:?}, reference {expected_status} {}",
-                        case["body_json"]
-                    ));
-                }
-            }
-            "status_only" => {
-                if status != expected_status {
-                    fail(format!("status {status}, reference {expected_status}"));
-                }
-            }
-            "reference_crashed" => {
-                // The reference answered with a 5xx or an HTML page: ours must be
-                // a clean JSON 4xx (checked above), with the reference's status
-                // where that was a 4xx.
-                if status < 400 || (expected_status < 500 && status != expected_status) {
-                    fail(format!(
-                        "status {status}, reference {expected_status} (HTML)"
-                    ));
-                }
-            }
-            other => panic!("{name}: unknown compare mode {other}"),
-        }
-        if let Some(allow) = case["allow"].as_str() {
-            let ours = headers_allow.unwrap_or_default();
-            let set = |s: &str| {
-                let mut v: Vec<String> = s.split(',').map(|m| m.trim().to_owned()).collect();
-                v.sort();
-                v
-            };
-            if set(&ours) != set(allow) {
-                failures.push(format!("{name}: Allow {ours:?}, reference {allow:?}"));
-            }
-        }
-    }
-    assert!(compared > 300, "only {compared} cases compared");
-    assert!(
-        failures.is_empty(),
-        "{} of {compared} cases differ:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+#[actix_web::test]
+async fn claims_and_loaders_example_answers_like_the_flask_reference() {
+    let jwt = claims_and_loaders::manager(common::SECRET).unwrap();
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(jwt))
+            .configure(claims_and_loaders::routes),
+    )
+    .await;
+    let fixture = include_str!("fixtures/claims_and_loaders_cases.json");
+    replay(&app, fixture, &[], &["/who_am_i", "/optionally_protected"]).await;
 }

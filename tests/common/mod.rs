@@ -12,6 +12,7 @@ pub const SECRET: &str = "super-secret";
 #[path = "../../examples/refresh_tokens.rs"]
 #[allow(dead_code)]
 pub mod example;
+pub mod replay;
 
 pub fn manager() -> JwtManager {
     JwtManager::builder().secret(SECRET).build().unwrap()
