@@ -11,12 +11,12 @@ use actix_jwt_extended::{
 use actix_web::{
     App, HttpResponse, Responder,
     body::MessageBody,
-    dev::{ServiceRequest, ServiceResponse},
+    dev::ServiceRequest,
     http::{Method, StatusCode, header},
     middleware::{self, Next},
     test, web,
 };
-use common::{SECRET, flask_payload, forge, hs256, manager, now};
+use common::{SECRET, bearer, call, flask_payload, forge, hs256, manager, msg, now};
 use jsonwebtoken::Algorithm;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -47,43 +47,6 @@ macro_rules! seed_app {
         )
         .await
     };
-}
-
-async fn call<B: MessageBody>(
-    app: &impl actix_web::dev::Service<
-        actix_http::Request,
-        Response = ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-    method: Method,
-    path: &str,
-    authorization: Option<&str>,
-) -> (StatusCode, Value) {
-    let mut req = test::TestRequest::default().method(method).uri(path);
-    if let Some(value) = authorization {
-        req = req.insert_header((header::AUTHORIZATION, value));
-    }
-    let res = test::call_service(app, req.to_request()).await;
-    let status = res.status();
-    let content_type = res.headers().get(header::CONTENT_TYPE).cloned();
-    let body = test::read_body(res).await;
-    let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    if !status.is_success() {
-        assert_eq!(
-            content_type.unwrap(),
-            "application/json",
-            "{status} {body:?}"
-        );
-    }
-    (status, json)
-}
-
-fn msg(text: &str) -> Value {
-    json!({ "msg": text })
-}
-
-fn bearer(token: &str) -> String {
-    format!("Bearer {token}")
 }
 
 #[actix_web::test]

@@ -2,9 +2,15 @@
 #![allow(dead_code)]
 
 use actix_jwt_extended::JwtManager;
+use actix_web::{
+    body::MessageBody,
+    dev::ServiceResponse,
+    http::{Method, StatusCode, header},
+    test,
+};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, EncodingKey};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 pub const SECRET: &str = "super-secret";
 
@@ -200,4 +206,43 @@ pub fn flask_reference() -> Option<String> {
             None
         }
     }
+}
+
+/// Calls `app` and returns the status and JSON body; checks that every error
+/// answer is JSON.
+pub async fn call<B: MessageBody>(
+    app: &impl actix_web::dev::Service<
+        actix_http::Request,
+        Response = ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+    method: Method,
+    path: &str,
+    authorization: Option<&str>,
+) -> (StatusCode, Value) {
+    let mut req = test::TestRequest::default().method(method).uri(path);
+    if let Some(value) = authorization {
+        req = req.insert_header((header::AUTHORIZATION, value));
+    }
+    let res = test::call_service(app, req.to_request()).await;
+    let status = res.status();
+    let content_type = res.headers().get(header::CONTENT_TYPE).cloned();
+    let body = test::read_body(res).await;
+    let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    if !status.is_success() {
+        assert_eq!(
+            content_type.unwrap(),
+            "application/json",
+            "{status} {body:?}"
+        );
+    }
+    (status, json)
+}
+
+pub fn msg(text: &str) -> Value {
+    json!({ "msg": text })
+}
+
+pub fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
 }

@@ -110,7 +110,9 @@ pub async fn replay<S, B>(
                 .and_then(|j| j.get("msg"))
                 .and_then(Value::as_str);
             // A custom error response (an app's hook) need not carry `msg`.
-            let custom = case["body_json"].as_object().is_some_and(|b| !b.contains_key("msg"));
+            let custom = case["body_json"]
+                .as_object()
+                .is_some_and(|b| !b.contains_key("msg"));
             if content_type != "application/json"
                 || json.is_none()
                 || (!custom && msg.is_none_or(str::is_empty))
