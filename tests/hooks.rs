@@ -498,7 +498,7 @@ async fn the_user_loader_runs_once_per_request_and_its_failures_are_clean() {
             )
             .route(
                 "/wrong-type",
-                web::get().to(|_: CurrentUser<u64>| async { HttpResponse::Ok() }),
+                web::get().to(|_: CurrentUser<u64>| async { HttpResponse::Ok().finish() }),
             ),
     )
     .await;
@@ -562,7 +562,7 @@ async fn current_user_without_a_loader_is_a_logged_500() {
     let token = jwt.create_access_token("x").unwrap();
     let app = test::init_service(App::new().app_data(web::Data::new(jwt)).route(
         "/me",
-        web::get().to(|_: CurrentUser<String>| async { HttpResponse::Ok() }),
+        web::get().to(|_: CurrentUser<String>| async { HttpResponse::Ok().finish() }),
     ))
     .await;
     assert_eq!(
