@@ -109,3 +109,61 @@ async fn claims_and_loaders_example_answers_like_the_flask_reference() {
     let fixture = include_str!("fixtures/claims_and_loaders_cases.json");
     replay(&app, fixture, &[], &["/who_am_i", "/optionally_protected"]).await;
 }
+
+/// Tokens minted by the chapter references themselves (fresh, fresh-until,
+/// extra claims from a claims loader) get the same answers from our examples
+/// as they got from the references.
+#[actix_web::test]
+async fn tokens_minted_by_the_chapter_references_get_the_same_answers() {
+    let fixture: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/flask_chapter_tokens.json")).unwrap();
+    let freshness = test::init_service(
+        App::new()
+            .app_data(web::Data::new(
+                token_freshness::manager(common::SECRET).unwrap(),
+            ))
+            .configure(token_freshness::routes),
+    )
+    .await;
+    let claims = test::init_service(
+        App::new()
+            .app_data(web::Data::new(
+                claims_and_loaders::manager(common::SECRET).unwrap(),
+            ))
+            .configure(claims_and_loaders::routes),
+    )
+    .await;
+    let mut checked = 0;
+    for chapter in ["token_freshness", "claims_and_loaders"] {
+        let tokens = &fixture[chapter]["tokens"];
+        for (name, calls) in fixture[chapter]["replayed"].as_object().unwrap() {
+            let token = tokens[name]["token"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{name}"));
+            for expected in calls.as_array().unwrap() {
+                let method = expected["method"].as_str().unwrap();
+                let path = expected["path"].as_str().unwrap();
+                let method = actix_web::http::Method::from_bytes(method.as_bytes()).unwrap();
+                let auth = format!("Bearer {token}");
+                let (status, body) = if chapter == "token_freshness" {
+                    common::call(&freshness, method, path, Some(&auth)).await
+                } else {
+                    common::call(&claims, method, path, Some(&auth)).await
+                };
+                assert_eq!(
+                    status.as_u16() as u64,
+                    expected["status"].as_u64().unwrap(),
+                    "{chapter} {name} {path}"
+                );
+                if expected["body_json"].get("access_token").is_some() {
+                    // A freshly minted token: only its presence can match.
+                    assert!(body["access_token"].is_string(), "{chapter} {name} {path}");
+                } else {
+                    assert_eq!(body, expected["body_json"], "{chapter} {name} {path}");
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 15, "only {checked} calls replayed");
+}

@@ -193,3 +193,125 @@ fn tokens_cross_live_between_the_flask_reference_and_our_server() {
         );
     }
 }
+
+/// Live, against Flask-JWT-Extended configured with an audience and an issuer:
+/// fresh, fresh-until, audience, issuer and extra claims cross both ways.
+#[test]
+fn fresh_audience_issuer_and_extra_claims_cross_live_both_ways() {
+    let Some(flask) = common::flask_interop() else {
+        return;
+    };
+    let jwt = actix_jwt_extended::JwtManager::builder()
+        .secret(common::SECRET)
+        .encode_audience(["api"])
+        .decode_audience(["api"])
+        .encode_issuer("https://issuer.example")
+        .decode_issuer("https://issuer.example")
+        .build()
+        .unwrap();
+    let get = |path: &str, token: &str| {
+        http(
+            &flask,
+            "GET",
+            path,
+            &[("Authorization", &format!("Bearer {token}"))],
+            b"",
+        )
+    };
+
+    // Ours to Flask.
+    let roles = json!(["admin", "ops"]);
+    let fresh = jwt
+        .access_token("alice")
+        .fresh(true)
+        .claim("roles", &roles)
+        .encode()
+        .unwrap();
+    let fresh_for = jwt
+        .access_token("alice")
+        .fresh(std::time::Duration::from_secs(600))
+        .encode()
+        .unwrap();
+    let stale = jwt.create_access_token("alice").unwrap();
+    let res = get("/claims", &fresh);
+    assert_eq!(res.status, 200, "{res:?}");
+    let seen = res.json();
+    assert_eq!(
+        (seen["sub"].clone(), seen["roles"].clone()),
+        (json!("alice"), roles)
+    );
+    assert_eq!(
+        (seen["aud"].clone(), seen["iss"].clone()),
+        (json!("api"), json!("https://issuer.example"))
+    );
+    assert_eq!(get("/fresh", &fresh).status, 200);
+    assert_eq!(get("/fresh", &fresh_for).status, 200);
+    let res = get("/fresh", &stale);
+    assert_eq!(
+        (res.status, res.json()),
+        (401, json!({ "msg": "Fresh token required" }))
+    );
+    let refresh = jwt.create_refresh_token("alice").unwrap();
+    let res = http(
+        &flask,
+        "POST",
+        "/refresh",
+        &[("Authorization", &format!("Bearer {refresh}"))],
+        b"",
+    );
+    assert_eq!(res.status, 200);
+    // A token for another audience is refused by both.
+    let other = actix_jwt_extended::JwtManager::builder()
+        .secret(common::SECRET)
+        .encode_audience(["web"])
+        .encode_issuer("https://issuer.example")
+        .build()
+        .unwrap()
+        .create_access_token("alice")
+        .unwrap();
+    let res = get("/claims", &other);
+    assert_eq!(
+        (res.status, res.json()),
+        (422, json!({ "msg": "Audience doesn't match" }))
+    );
+    assert_eq!(
+        jwt.decode_token(&other).unwrap_err().to_string(),
+        "Audience doesn't match"
+    );
+
+    // Flask's to ours.
+    let mint = |fresh: Value| {
+        let body = json!({ "identity": "bob", "fresh": fresh, "claims": { "tenant": "acme" } })
+            .to_string();
+        http(
+            &flask,
+            "POST",
+            "/mint",
+            &[("Content-Type", "application/json")],
+            body.as_bytes(),
+        )
+        .json()
+    };
+    for (fresh, is_fresh) in [
+        (json!(true), true),
+        (json!(600), true),
+        (json!(-60), false),
+        (json!(false), false),
+    ] {
+        let tokens = mint(fresh.clone());
+        let access = jwt
+            .decode_token(tokens["access_token"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(access.identity(), "bob");
+        assert_eq!(access.is_fresh(), is_fresh, "fresh={fresh}");
+        assert_eq!(access.claims()["tenant"], "acme");
+        assert_eq!(access.claims()["aud"], "api");
+        let refresh = jwt
+            .decode_token(tokens["refresh_token"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(
+            refresh.kind(),
+            actix_jwt_extended::token::TokenKind::Refresh
+        );
+    }
+}

@@ -185,24 +185,30 @@ pub fn start_example(jwt: JwtManager) -> String {
     rx.recv().unwrap()
 }
 
-/// The Flask-JWT-Extended reference server that `.ci/run` starts, if any.
-/// Under CI it must be there: a missing reference fails instead of skipping.
+/// The seed's Flask-JWT-Extended reference server that `.ci/run` starts.
 pub fn flask_reference() -> Option<String> {
-    match std::env::var("FLASK_REFERENCE_URL") {
+    live_server("FLASK_REFERENCE_URL")
+}
+
+/// `tests/reference/interop_app.py`, which `.ci/run` starts.
+pub fn flask_interop() -> Option<String> {
+    live_server("FLASK_INTEROP_URL")
+}
+
+/// The address in `variable`. Under CI the server must be there: a missing one
+/// fails the test instead of skipping it.
+fn live_server(variable: &str) -> Option<String> {
+    match std::env::var(variable) {
         Ok(url) => Some(
             url.trim_start_matches("http://")
                 .trim_end_matches('/')
                 .to_owned(),
         ),
         Err(_) if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
-            panic!(
-                "CI=true but FLASK_REFERENCE_URL is not set: .ci/run must start the Flask reference"
-            )
+            panic!("CI=true but {variable} is not set: .ci/run must start the Flask servers")
         }
         Err(_) => {
-            eprintln!(
-                "FLASK_REFERENCE_URL not set: skipping the live comparison (bash .ci/run sets it)"
-            );
+            eprintln!("{variable} not set: skipping the live comparison (bash .ci/run sets it)");
             None
         }
     }
