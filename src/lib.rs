@@ -62,6 +62,85 @@
 //! - `OPTIONS` requests pass the guards untouched (CORS preflights), and a
 //!   rejection is an ordinary response that outer middleware still sees.
 //!
+//! # Fresh tokens and optional routes
+//!
+//! A token from a password login can be marked fresh, for sensitive routes; a
+//! refreshed token is not (Flask's "Token Freshness" chapter). Freshness may
+//! also last a while: `.fresh(Duration::from_secs(600))` writes Flask's
+//! fresh-until timestamp.
+//!
+//! ```
+//! use actix_jwt_extended::{JwtIdentity, JwtManager, JwtRequired};
+//! use actix_web::{web, App, HttpResponse};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let jwt = JwtManager::builder().secret(b"change-me").build()?;
+//! let fresh = jwt.access_token("alice").fresh(true).encode()?;
+//! # let _ = fresh;
+//! let app = App::new()
+//!     .app_data(web::Data::new(jwt))
+//!     // 401 "Fresh token required" unless the token is fresh.
+//!     .route("/settings", web::post().to(HttpResponse::Ok).wrap(JwtRequired::new().fresh()))
+//!     // No token: the handler runs with `None`; a bad token is still refused.
+//!     .route(
+//!         "/feed",
+//!         web::get()
+//!             .to(|id: Option<JwtIdentity>| async move { HttpResponse::Ok().body(id.map_or("anonymous".into(), |id| id.to_string())) })
+//!             .wrap(JwtRequired::new().optional()),
+//!     );
+//! # Ok(()) }
+//! ```
+//!
+//! # Claims, identities and users
+//!
+//! - Per-token claims: `jwt.access_token(id).claim("role", "admin")`; for
+//!   every token: [`additional_claims_loader`](manager::JwtManagerBuilder::additional_claims_loader).
+//!   The registered claims (`sub` or the identity claim, `type`, `fresh`, `jti`,
+//!   `iat`, `nbf`, `exp`, `csrf`) and the `alg` header are reserved: setting one
+//!   is an error at `encode()`, never a silently forged token. A per-token claim
+//!   overrides the loader's.
+//! - [`Claims<T>`] deserializes the payload into your own type.
+//! - The identity may be any `Serialize` value: strings are kept, numbers become
+//!   their decimal text, and [`identity_loader`](manager::JwtManagerBuilder::identity_loader)
+//!   handles the rest (Flask's `user_identity_loader`).
+//! - A [`UserLoader`](manager::UserLoader) (Flask's `user_lookup_loader`) loads
+//!   the user once per request; [`CurrentUser<U>`] hands it to the handler.
+//! - [`verify_claims`](manager::JwtManagerBuilder::verify_claims) (Flask's
+//!   `token_verification_loader`) refuses tokens with 400.
+//! - Audience, issuer, leeway, `nbf`, the decode algorithms and `sub`
+//!   verification are builder options, checked as PyJWT checks them.
+//!
+//! Guards and extractors share one verification path: a hook runs whether a
+//! route uses a guard, an extractor alone, or both, and runs once.
+//!
+//! ## Your own guards
+//!
+//! Flask's custom decorators become a few lines of `actix_web::middleware::from_fn`
+//! on top of ours: extract [`Claims`] (which verifies like [`JwtRequired`]) and
+//! decide.
+//!
+//! ```
+//! use actix_jwt_extended::Claims;
+//! use actix_web::{body::MessageBody, dev::{ServiceRequest, ServiceResponse}, middleware::Next, HttpResponse};
+//! use serde_json::json;
+//!
+//! async fn admin_required(
+//!     mut req: ServiceRequest,
+//!     next: Next<impl MessageBody + 'static>,
+//! ) -> actix_web::Result<ServiceResponse<impl MessageBody>> {
+//!     let is_admin = match req.extract::<Claims>().await {
+//!         Ok(claims) => claims["is_administrator"] == true,
+//!         Err(rejected) => return Ok(req.error_response(rejected).map_into_right_body()),
+//!     };
+//!     if !is_admin {
+//!         let forbidden = HttpResponse::Forbidden().json(json!({ "msg": "Admins only!" }));
+//!         return Ok(req.into_response(forbidden).map_into_right_body());
+//!     }
+//!     Ok(next.call(req).await?.map_into_left_body())
+//! }
+//! // .route("/admin", web::get().to(admin).wrap(from_fn(admin_required)))
+//! ```
+//!
 //! # Errors
 //!
 //! Rejections answer like Flask-JWT-Extended: the same status and a JSON body
@@ -80,11 +159,23 @@
 //! | no `sub` | 422 | `Missing claim: sub` |
 //! | refresh token on an access route | 422 | `Only non-refresh tokens are allowed` |
 //! | access token on a refresh route | 422 | `Only refresh tokens are allowed` |
+//! | not fresh on a fresh route | 401 | `Fresh token required` |
+//! | claims verification hook said no | 400 | `User claims verification failed` |
+//! | user loader found nobody | 401 | `Error loading the user <identity>` |
+//! | a hook failed or panicked | 500 | `Internal server error` (cause logged) |
 //! | no [`JwtManager`] in app data | 500 | logged with the fix |
 //!
 //! Checks run in Flask-JWT-Extended's order: token format, algorithm and
-//! signature, `iat`/`nbf`/`exp` (no leeway), `sub`, then the token type, so an
+//! signature, `iat`/`nbf`/`exp`, `iss`/`aud`, `sub`, the token type,
+//! freshness, the claims verification hook, then the user loader, so an
 //! expired refresh token on an access route is a 401, not a 422.
+//!
+//! Replace any response with
+//! [`error_response`](manager::JwtManagerBuilder::error_response) (Flask's
+//! `expired_token_loader`, `invalid_token_loader` and the rest, in one hook
+//! that also receives the verified token where there is one), or answer in
+//! RFC 6750 form (401 with `WWW-Authenticate: Bearer error="invalid_token"`)
+//! with [`ErrorFormat::Rfc6750`](config::ErrorFormat::Rfc6750).
 //!
 //! # Migrating from Flask-JWT-Extended
 //!
@@ -93,7 +184,16 @@
 //! defaults (HS256, access tokens 15 minutes, refresh tokens 30 days,
 //! `Authorization: Bearer`). Configure the same secret and a token minted by
 //! either side verifies on the other. The `JWT_*` options map to
-//! [`JwtManagerBuilder`](manager::JwtManagerBuilder) methods; the README has the table.
+//! [`JwtManagerBuilder`](manager::JwtManagerBuilder) methods (the README has
+//! the table), and [`FlaskConfig`](config::FlaskConfig) takes them under their
+//! Flask names, from a file or the environment:
+//!
+//! ```no_run
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // JWT_SECRET_KEY=... JWT_ACCESS_TOKEN_EXPIRES=3600 JWT_DECODE_AUDIENCE=api
+//! let jwt = actix_jwt_extended::config::FlaskConfig::from_env()?.into_builder()?.build()?;
+//! # let _ = jwt; Ok(()) }
+//! ```
 //!
 //! # Crate features
 //!
