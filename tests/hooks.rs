@@ -781,3 +781,43 @@ async fn infallible_loaders_compile_with_a_plain_error_type() {
         StatusCode::OK
     );
 }
+
+#[actix_web::test]
+async fn every_supported_flask_option_takes_effect_by_its_jwt_name() {
+    let config: FlaskConfig = serde_json::from_value(json!({
+        "JWT_SECRET_KEY": SECRET,
+        "JWT_ALGORITHM": "HS512",
+        "JWT_DECODE_ALGORITHMS": "HS512",
+        "JWT_ENCODE_ISSUER": "me",
+        "JWT_DECODE_ISSUER": "me",
+        "JWT_VERIFY_SUB": false,
+        "JWT_HEADER_NAME": "X-Auth",
+    }))
+    .unwrap();
+    let jwt = config.into_builder().unwrap().build().unwrap();
+    let token = jwt.create_access_token("x").unwrap();
+    let decoded = jwt.decode_token(&token).unwrap();
+    assert_eq!(decoded.header()["alg"], "HS512");
+    assert_eq!(decoded.claims()["iss"], "me");
+    // HS256 is no longer accepted, an integer sub is.
+    assert_eq!(
+        jwt.decode_token(&hs256(&flask_payload("access")))
+            .unwrap_err(),
+        JwtError::AlgorithmNotAllowed
+    );
+    let integer_sub = common::forge(
+        &json!({ "alg": "HS512", "typ": "JWT" }),
+        &json!({ "sub": 5, "iss": "me", "exp": now() + 60 }),
+        SECRET,
+        jsonwebtoken::Algorithm::HS512,
+    );
+    assert_eq!(jwt.decode_token(&integer_sub).unwrap().identity(), "5");
+    let app = app!(jwt);
+    let req = test::TestRequest::get()
+        .uri("/guarded")
+        .insert_header(("X-Auth", format!("Bearer {token}")));
+    assert_eq!(
+        test::call_service(&app, req.to_request()).await.status(),
+        StatusCode::OK
+    );
+}
