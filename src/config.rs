@@ -40,6 +40,42 @@ impl Expiry {
     }
 }
 
+/// Where a token may be read from (Flask's `JWT_TOKEN_LOCATION`), tried in
+/// the configured order; the first location that holds a token decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TokenLocation {
+    /// The `Authorization` header (or the configured one).
+    Headers,
+    /// The `access_token_cookie` / `refresh_token_cookie` cookies, with CSRF
+    /// double submit protection.
+    Cookies,
+    /// The `access_token` / `refresh_token` key of an `application/json` body.
+    /// Read by the guards, which buffer the body and hand it on intact; an
+    /// extractor used without a guard cannot read the body.
+    Json,
+    /// The `jwt` query string parameter.
+    QueryString,
+}
+
+impl TokenLocation {
+    /// Flask's name for the location, as in its error messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Headers => "headers",
+            Self::Cookies => "cookies",
+            Self::Json => "json",
+            Self::QueryString => "query_string",
+        }
+    }
+
+    pub(crate) fn parse(name: &str) -> Option<Self> {
+        [Self::Headers, Self::Cookies, Self::Json, Self::QueryString]
+            .into_iter()
+            .find(|location| location.as_str() == name)
+    }
+}
+
 /// How errors are answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -134,7 +170,21 @@ pub struct FlaskConfig {
 }
 
 /// Options whose values are taken verbatim from the environment.
-const STRING_OPTIONS: [&str; 8] = [
+const STRING_OPTIONS: [&str; 22] = [
+    "JWT_JSON_KEY",
+    "JWT_REFRESH_JSON_KEY",
+    "JWT_QUERY_STRING_NAME",
+    "JWT_QUERY_STRING_VALUE_PREFIX",
+    "JWT_ACCESS_COOKIE_NAME",
+    "JWT_REFRESH_COOKIE_NAME",
+    "JWT_ACCESS_COOKIE_PATH",
+    "JWT_REFRESH_COOKIE_PATH",
+    "JWT_ACCESS_CSRF_COOKIE_NAME",
+    "JWT_REFRESH_CSRF_COOKIE_NAME",
+    "JWT_ACCESS_CSRF_COOKIE_PATH",
+    "JWT_REFRESH_CSRF_COOKIE_PATH",
+    "JWT_ACCESS_CSRF_FIELD_NAME",
+    "JWT_REFRESH_CSRF_FIELD_NAME",
     "JWT_SECRET_KEY",
     "JWT_ALGORITHM",
     "JWT_HEADER_NAME",
@@ -145,60 +195,20 @@ const STRING_OPTIONS: [&str; 8] = [
     "JWT_DECODE_ISSUER",
 ];
 
-/// Flask-JWT-Extended options a later version brings (cookies and CSRF, other
-/// token locations: #4; asymmetric keys: #7), with Flask's defaults, which are
-/// accepted.
-const PLANNED_OPTIONS: [(&str, &str); 27] = [
-    ("JWT_TOKEN_LOCATION", r#"["headers"]"#),
-    ("JWT_JSON_KEY", r#""access_token""#),
-    ("JWT_REFRESH_JSON_KEY", r#""refresh_token""#),
-    ("JWT_QUERY_STRING_NAME", r#""jwt""#),
-    ("JWT_QUERY_STRING_VALUE_PREFIX", r#""""#),
-    ("JWT_ACCESS_COOKIE_NAME", r#""access_token_cookie""#),
-    ("JWT_REFRESH_COOKIE_NAME", r#""refresh_token_cookie""#),
-    ("JWT_ACCESS_COOKIE_PATH", r#""/""#),
-    ("JWT_REFRESH_COOKIE_PATH", r#""/""#),
-    ("JWT_COOKIE_DOMAIN", "null"),
-    ("JWT_COOKIE_SECURE", "false"),
-    ("JWT_COOKIE_SAMESITE", "null"),
-    ("JWT_SESSION_COOKIE", "true"),
-    ("JWT_COOKIE_CSRF_PROTECT", "true"),
-    ("JWT_CSRF_METHODS", r#"["POST","PUT","PATCH","DELETE"]"#),
-    ("JWT_CSRF_IN_COOKIES", "true"),
-    ("JWT_CSRF_CHECK_FORM", "false"),
-    ("JWT_ACCESS_CSRF_COOKIE_NAME", r#""csrf_access_token""#),
-    ("JWT_REFRESH_CSRF_COOKIE_NAME", r#""csrf_refresh_token""#),
-    ("JWT_ACCESS_CSRF_COOKIE_PATH", r#""/""#),
-    ("JWT_REFRESH_CSRF_COOKIE_PATH", r#""/""#),
-    ("JWT_ACCESS_CSRF_HEADER_NAME", r#""X-CSRF-TOKEN""#),
-    ("JWT_REFRESH_CSRF_HEADER_NAME", r#""X-CSRF-TOKEN""#),
-    ("JWT_ACCESS_CSRF_FIELD_NAME", r#""csrf_token""#),
-    ("JWT_REFRESH_CSRF_FIELD_NAME", r#""csrf_token""#),
-    ("JWT_PRIVATE_KEY", "null"),
-    ("JWT_PUBLIC_KEY", "null"),
-];
+/// Flask-JWT-Extended options a later version brings (asymmetric keys: #7),
+/// with Flask's defaults, which are accepted.
+const PLANNED_OPTIONS: [(&str, &str); 2] =
+    [("JWT_PRIVATE_KEY", "null"), ("JWT_PUBLIC_KEY", "null")];
 
-/// Options of Flask-JWT-Extended this crate will not take, and why.
-const LEFT_OUT_OPTIONS: [(&str, &str); 5] = [
-    (
-        "JWT_REFRESH_CSRF_FIELD_NAME",
-        "CSRF form fields arrive with cookie support (#4)",
-    ),
-    (
-        "JWT_PRIVATE_KEY",
-        "asymmetric keys arrive with key rings (#7)",
-    ),
-    (
-        "JWT_PUBLIC_KEY",
-        "asymmetric keys arrive with key rings (#7)",
-    ),
+/// Options this crate will not take, and why.
+const LEFT_OUT_OPTIONS: [(&str, &str); 2] = [
     (
         "JWT_BLACKLIST_ENABLED",
-        "removed in Flask-JWT-Extended 4; revocation is a token store (#5)",
+        "it was removed in Flask-JWT-Extended 4; revocation is a token store here",
     ),
     (
         "JWT_BLACKLIST_TOKEN_CHECKS",
-        "removed in Flask-JWT-Extended 4; revocation is a token store (#5)",
+        "it was removed in Flask-JWT-Extended 4; revocation is a token store here",
     ),
 ];
 
@@ -242,8 +252,86 @@ impl FlaskConfig {
         use std::time::Duration;
 
         let mut builder = crate::JwtManager::builder();
+        let mut cookies = crate::cookies::CookieConfig::default();
+        let mut json_keys = ("access_token".to_owned(), "refresh_token".to_owned());
         for (name, value) in self.options {
+            let text = || string(&name, &value);
+            let flag = || boolean(&name, &value);
             builder = match name.as_str() {
+                "JWT_TOKEN_LOCATION" => builder.token_location(
+                    list(&name, &value)?
+                        .iter()
+                        .map(|location| {
+                            TokenLocation::parse(location).ok_or_else(|| {
+                                invalid(&name, &format!("names an unknown location {location:?}"))
+                            })
+                        })
+                        .collect::<Result<Vec<_>, _>>()?,
+                ),
+                "JWT_JSON_KEY" => set(&mut json_keys.0, text()?, builder),
+                "JWT_REFRESH_JSON_KEY" => set(&mut json_keys.1, text()?, builder),
+                "JWT_QUERY_STRING_NAME" => builder.query_string_name(text()?),
+                "JWT_QUERY_STRING_VALUE_PREFIX" => builder.query_string_value_prefix(text()?),
+                "JWT_ACCESS_COOKIE_NAME" => set(&mut cookies.access_cookie_name, text()?, builder),
+                "JWT_REFRESH_COOKIE_NAME" => {
+                    set(&mut cookies.refresh_cookie_name, text()?, builder)
+                }
+                "JWT_ACCESS_COOKIE_PATH" => set(&mut cookies.access_cookie_path, text()?, builder),
+                "JWT_REFRESH_COOKIE_PATH" => {
+                    set(&mut cookies.refresh_cookie_path, text()?, builder)
+                }
+                "JWT_COOKIE_DOMAIN" if value.is_null() => set(&mut cookies.domain, None, builder),
+                "JWT_COOKIE_DOMAIN" => set(&mut cookies.domain, Some(text()?), builder),
+                "JWT_COOKIE_SECURE" => set(&mut cookies.secure, flag()?, builder),
+                "JWT_COOKIE_SAMESITE" => {
+                    set(&mut cookies.same_site, same_site(&name, &value)?, builder)
+                }
+                "JWT_SESSION_COOKIE" => set(&mut cookies.session_cookie, flag()?, builder),
+                "JWT_COOKIE_CSRF_PROTECT" => set(&mut cookies.csrf_protect, flag()?, builder),
+                "JWT_CSRF_IN_COOKIES" => set(&mut cookies.csrf_in_cookies, flag()?, builder),
+                "JWT_CSRF_CHECK_FORM" => set(&mut cookies.csrf_check_form, flag()?, builder),
+                "JWT_CSRF_METHODS" => {
+                    let methods = list(&name, &value)?
+                        .iter()
+                        .map(|method| {
+                            actix_web::http::Method::from_bytes(
+                                method.to_ascii_uppercase().as_bytes(),
+                            )
+                            .map_err(|_| {
+                                invalid(&name, &format!("names an invalid method {method:?}"))
+                            })
+                        })
+                        .collect::<Result<_, _>>()?;
+                    set(&mut cookies.csrf_methods, methods, builder)
+                }
+                "JWT_ACCESS_CSRF_COOKIE_NAME" => {
+                    set(&mut cookies.access_csrf_cookie_name, text()?, builder)
+                }
+                "JWT_REFRESH_CSRF_COOKIE_NAME" => {
+                    set(&mut cookies.refresh_csrf_cookie_name, text()?, builder)
+                }
+                "JWT_ACCESS_CSRF_COOKIE_PATH" => {
+                    set(&mut cookies.access_csrf_cookie_path, text()?, builder)
+                }
+                "JWT_REFRESH_CSRF_COOKIE_PATH" => {
+                    set(&mut cookies.refresh_csrf_cookie_path, text()?, builder)
+                }
+                "JWT_ACCESS_CSRF_HEADER_NAME" => set(
+                    &mut cookies.access_csrf_header_name,
+                    header_name(&name, &text()?)?,
+                    builder,
+                ),
+                "JWT_REFRESH_CSRF_HEADER_NAME" => set(
+                    &mut cookies.refresh_csrf_header_name,
+                    header_name(&name, &text()?)?,
+                    builder,
+                ),
+                "JWT_ACCESS_CSRF_FIELD_NAME" => {
+                    set(&mut cookies.access_csrf_field_name, text()?, builder)
+                }
+                "JWT_REFRESH_CSRF_FIELD_NAME" => {
+                    set(&mut cookies.refresh_csrf_field_name, text()?, builder)
+                }
                 "JWT_SECRET_KEY" => builder.secret(string(&name, &value)?),
                 "JWT_ALGORITHM" => builder.algorithm(algorithm(&name, &string(&name, &value)?)?),
                 "JWT_DECODE_ALGORITHMS" => builder.decode_algorithms(
@@ -289,7 +377,43 @@ impl FlaskConfig {
                 }
             };
         }
-        Ok(builder)
+        Ok(builder.cookies(cookies).json_keys(json_keys.0, json_keys.1))
+    }
+}
+
+/// Sets one option and hands the builder back, to keep the match flat.
+fn set<T>(
+    field: &mut T,
+    value: T,
+    builder: crate::manager::JwtManagerBuilder,
+) -> crate::manager::JwtManagerBuilder {
+    *field = value;
+    builder
+}
+
+fn header_name(
+    option: &str,
+    name: &str,
+) -> Result<actix_web::http::header::HeaderName, ConfigError> {
+    actix_web::http::header::HeaderName::try_from(name)
+        .map_err(|_| invalid(option, &format!("is not a valid header name: {name:?}")))
+}
+
+/// Flask's `JWT_COOKIE_SAMESITE`: `None` (no attribute), `"Lax"`, `"Strict"`
+/// or `"None"` (the attribute `SameSite=None`, which needs `Secure`). An
+/// explicit `None` is honoured: the configuration said so.
+fn same_site(
+    option: &str,
+    value: &serde_json::Value,
+) -> Result<Option<actix_web::cookie::SameSite>, ConfigError> {
+    use actix_web::cookie::SameSite;
+    let text = value.as_str().map(str::to_ascii_lowercase);
+    match (value, text.as_deref()) {
+        (serde_json::Value::Null, _) => Ok(None),
+        (_, Some("lax")) => Ok(Some(SameSite::Lax)),
+        (_, Some("strict")) => Ok(Some(SameSite::Strict)),
+        (_, Some("none")) => Ok(Some(SameSite::None)),
+        _ => Err(invalid(option, "must be Lax, Strict, None or null")),
     }
 }
 
@@ -391,10 +515,10 @@ mod tests {
             err(&[("JWT_ACCES_TOKEN_EXPIRES", "1")]),
             ConfigError::UnknownOption("JWT_ACCES_TOKEN_EXPIRES".into())
         );
-        assert_eq!(
-            err(&[("JWT_TOKEN_LOCATION", r#"["cookies"]"#)]),
-            ConfigError::NotYetSupported("JWT_TOKEN_LOCATION".into())
-        );
+        assert!(matches!(
+            err(&[("JWT_TOKEN_LOCATION", r#"["cookies", "body"]"#)]),
+            ConfigError::InvalidOption(_)
+        ));
         assert_eq!(
             err(&[("JWT_PUBLIC_KEY", "x")]),
             ConfigError::NotYetSupported("JWT_PUBLIC_KEY".into())

@@ -30,6 +30,28 @@ pub enum JwtError {
     #[display("{_0}")]
     BadAuthorizationHeader(#[error(not(source))] String),
 
+    /// The query string parameter does not start with the configured prefix (422).
+    #[display("{_0}")]
+    InvalidQueryParameter(#[error(not(source))] String),
+
+    /// A token came from a cookie on a state-changing request without the
+    /// CSRF header (401).
+    #[display("Missing CSRF token")]
+    CsrfMissing,
+
+    /// The CSRF header does not match the cookie token's `csrf` claim (401).
+    #[display("CSRF double submit tokens do not match")]
+    CsrfMismatch,
+
+    /// The request body, read for a token in it, is larger than the
+    /// configured limit (413).
+    #[display("Request body is too large")]
+    BodyTooLarge,
+
+    /// The request body could not be read (400).
+    #[display("Could not read the request body")]
+    BodyUnreadable,
+
     /// The token is not a well-formed JWT: segments, base64 or JSON (422).
     #[display("{_0}")]
     Malformed(#[error(not(source))] Cow<'static, str>),
@@ -142,11 +164,17 @@ impl JwtError {
         let (status, code) = match self {
             // No credentials at all: a bare challenge, no error code.
             Self::MissingToken(_) => return Some((StatusCode::UNAUTHORIZED, "Bearer".to_owned())),
-            Self::BadAuthorizationHeader(_) => (StatusCode::BAD_REQUEST, "invalid_request"),
+            Self::BadAuthorizationHeader(_) | Self::InvalidQueryParameter(_) => {
+                (StatusCode::BAD_REQUEST, "invalid_request")
+            }
             Self::FreshTokenRequired => {
                 (StatusCode::UNAUTHORIZED, "insufficient_user_authentication")
             }
-            Self::NotConfigured | Self::Creation(_) | Self::Hook(_) => return None,
+            Self::NotConfigured
+            | Self::Creation(_)
+            | Self::Hook(_)
+            | Self::BodyTooLarge
+            | Self::BodyUnreadable => return None,
             _ => (StatusCode::UNAUTHORIZED, "invalid_token"),
         };
         let description = self.to_string().replace('\\', "\\\\").replace('"', "\\\"");
@@ -161,14 +189,18 @@ impl ResponseError for JwtError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::MissingToken(_)
+            | Self::CsrfMissing
+            | Self::CsrfMismatch
             | Self::Expired
             | Self::FreshTokenRequired
             | Self::UserNotFound(_) => StatusCode::UNAUTHORIZED,
-            Self::ClaimsVerificationFailed => StatusCode::BAD_REQUEST,
+            Self::ClaimsVerificationFailed | Self::BodyUnreadable => StatusCode::BAD_REQUEST,
+            Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotConfigured | Self::Creation(_) | Self::Hook(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
             Self::BadAuthorizationHeader(_)
+            | Self::InvalidQueryParameter(_)
             | Self::Malformed(_)
             | Self::AlgorithmNotAllowed
             | Self::InvalidSignature

@@ -59,7 +59,7 @@ fn verified_token(req: &HttpRequest) -> TokenFuture {
     Either::Right(Box::pin(async move {
         JwtManager::from_app_data(&req)?
             .clone()
-            .authenticate(&req, Requirement::ACCESS)
+            .authenticate(&req, Requirement::ACCESS, None)
             .await?;
         stored(&req).unwrap_or_else(|| Err(JwtError::NotConfigured.into()))
     }))

@@ -6,14 +6,20 @@ use std::{
 };
 
 use actix_web::{
-    Error,
+    Error, HttpMessage,
     body::EitherBody,
-    dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready},
-    http::Method,
+    dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready},
+    http::{Method, header},
+    web::{Bytes, BytesMut},
 };
-use futures_util::future::LocalBoxFuture;
+use futures_util::{StreamExt, future::LocalBoxFuture};
 
-use crate::{JwtManager, token::TokenKind};
+use crate::{
+    JwtError, JwtManager,
+    config::TokenLocation,
+    locations::{self, Locations},
+    token::TokenKind,
+};
 
 /// What a guard or extractor asks of a request's token.
 #[derive(Debug, Clone, Copy)]
@@ -21,6 +27,8 @@ pub(crate) struct Requirement {
     pub(crate) kind: TokenKind,
     pub(crate) fresh: bool,
     pub(crate) optional: bool,
+    /// `None`: the manager's locations.
+    pub(crate) locations: Option<Locations>,
 }
 
 impl Requirement {
@@ -29,6 +37,7 @@ impl Requirement {
         kind: TokenKind::Access,
         fresh: false,
         optional: false,
+        locations: None,
     };
 }
 
@@ -90,6 +99,21 @@ impl JwtRequired {
         self.requirement.optional = true;
         self
     }
+
+    /// Reads the token only from these locations, in this order (Flask's
+    /// `locations=` on one route). Defaults to the manager's
+    /// [`token_location`](crate::manager::JwtManagerBuilder::token_location).
+    ///
+    /// # Panics
+    ///
+    /// When `locations` is empty: a route that reads no token would be a
+    /// route nobody can reach, a set-up mistake caught at start-up.
+    pub fn locations(mut self, locations: impl IntoIterator<Item = TokenLocation>) -> Self {
+        self.requirement.locations = Some(
+            Locations::new(locations).expect("JwtRequired::locations needs at least one location"),
+        );
+        self
+    }
 }
 
 /// Only requests with a valid **refresh** token pass (Flask's
@@ -120,6 +144,21 @@ impl RefreshRequired {
     /// A request without a token passes too, as for [`JwtRequired::optional`].
     pub fn optional(mut self) -> Self {
         self.requirement.optional = true;
+        self
+    }
+
+    /// Reads the token only from these locations, as for
+    /// [`JwtRequired::locations`] (Flask's `locations=["cookies"]` on a refresh
+    /// route).
+    ///
+    /// # Panics
+    ///
+    /// When `locations` is empty.
+    pub fn locations(mut self, locations: impl IntoIterator<Item = TokenLocation>) -> Self {
+        self.requirement.locations = Some(
+            Locations::new(locations)
+                .expect("RefreshRequired::locations needs at least one location"),
+        );
         self
     }
 }
@@ -167,21 +206,28 @@ where
 
     forward_ready!(service);
 
-    fn call(&self, req: ServiceRequest) -> Self::Future {
+    fn call(&self, mut req: ServiceRequest) -> Self::Future {
         let service = Rc::clone(&self.service);
         let requirement = self.requirement;
         Box::pin(async move {
             // CORS preflights carry no credentials.
             if req.method() != Method::OPTIONS {
-                let checked = match JwtManager::from_app_data(req.request()) {
-                    Ok(manager) => {
-                        manager
-                            .clone()
-                            .authenticate(req.request(), requirement)
-                            .await
+                let manager = match JwtManager::from_app_data(req.request()) {
+                    Ok(manager) => manager.clone(),
+                    Err(not_configured) => {
+                        return Ok(req.error_response(not_configured).map_into_right_body());
                     }
-                    Err(not_configured) => Err(not_configured),
                 };
+                let body = match buffer_body(&mut req, &manager, requirement).await {
+                    Ok(body) => body,
+                    Err(error) => {
+                        let error = manager.reject(error.into());
+                        return Ok(req.error_response(error).map_into_right_body());
+                    }
+                };
+                let checked = manager
+                    .authenticate(req.request(), requirement, body.as_deref())
+                    .await;
                 if let Err(error) = checked {
                     return Ok(req.error_response(error).map_into_right_body());
                 }
@@ -189,4 +235,44 @@ where
             Ok(service.call(req).await?.map_into_left_body())
         })
     }
+}
+
+/// Reads the body when a token (JSON location) or a CSRF form field may be in
+/// it, and puts it back for the handler. Up to the manager's body limit.
+async fn buffer_body(
+    req: &mut ServiceRequest,
+    manager: &JwtManager,
+    requirement: Requirement,
+) -> Result<Option<Bytes>, JwtError> {
+    let config = manager.config();
+    let locations = requirement.locations.unwrap_or(config.locations);
+    let json = locations.contains(TokenLocation::Json) && locations::is_json(req.request());
+    let form = locations.contains(TokenLocation::Cookies)
+        && config.cookies.csrf_check_form
+        && config.cookies.csrf_methods.contains(req.method())
+        && locations::is_form(req.request());
+    if !json && !form {
+        return Ok(None);
+    }
+    let limit = config.body_limit;
+    if req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|length| length.to_str().ok()?.parse::<usize>().ok())
+        .is_some_and(|length| length > limit)
+    {
+        return Err(JwtError::BodyTooLarge);
+    }
+    let mut payload = req.take_payload();
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| JwtError::BodyUnreadable)?;
+        if body.len() + chunk.len() > limit {
+            return Err(JwtError::BodyTooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let body = body.freeze();
+    req.set_payload(Payload::from(body.clone()));
+    Ok(Some(body))
 }

@@ -219,6 +219,7 @@ compile_error!(
 );
 
 pub mod config;
+pub mod cookies;
 mod error;
 mod extract;
 mod guard;

@@ -1,10 +1,211 @@
-//! Where tokens are read from. Headers for now, parsed as Flask-JWT-Extended does.
+//! Where tokens are read from: headers, cookies (with CSRF), JSON bodies and
+//! the query string, each parsed as Flask-JWT-Extended does.
 
 use std::borrow::Cow;
 
-use actix_web::{HttpRequest, http::header::HeaderName};
+use actix_web::{HttpMessage, HttpRequest, http::header::HeaderName, web};
+use serde_json::Value;
 
-use crate::JwtError;
+use crate::{JwtError, config::TokenLocation, manager::Config, token::TokenKind};
+
+/// An ordered set of token locations, small enough to copy into every guard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Locations {
+    list: [TokenLocation; 4],
+    len: u8,
+}
+
+impl Locations {
+    /// The locations in order, without repeats; `None` when there are none.
+    pub(crate) fn new(locations: impl IntoIterator<Item = TokenLocation>) -> Option<Self> {
+        let mut set = Self {
+            list: [TokenLocation::Headers; 4],
+            len: 0,
+        };
+        for location in locations {
+            if !set.contains(location) && usize::from(set.len) < set.list.len() {
+                set.list[usize::from(set.len)] = location;
+                set.len += 1;
+            }
+        }
+        (set.len > 0).then_some(set)
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = TokenLocation> + '_ {
+        self.list[..usize::from(self.len)].iter().copied()
+    }
+
+    pub(crate) fn contains(&self, location: TokenLocation) -> bool {
+        self.iter().any(|l| l == location)
+    }
+}
+
+/// A token found in a request, with the CSRF value sent beside it when it came
+/// from a cookie on a method that needs one.
+pub(crate) struct Found<'r> {
+    pub(crate) token: Cow<'r, [u8]>,
+    pub(crate) csrf: Option<Vec<u8>>,
+}
+
+/// Flask's `request.is_json`: `application/json` or `application/*+json`.
+pub(crate) fn is_json(req: &HttpRequest) -> bool {
+    req.mime_type().ok().flatten().is_some_and(|mime| {
+        mime.type_() == "application"
+            && (mime.subtype() == "json" || mime.suffix().is_some_and(|suffix| suffix == "json"))
+    })
+}
+
+pub(crate) fn is_form(req: &HttpRequest) -> bool {
+    req.content_type()
+        .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+}
+
+/// The first value of `name` in URL-encoded `pairs`, as Werkzeug's `args.get`.
+fn first_value(pairs: &str, name: &str) -> Option<String> {
+    web::Query::<Vec<(String, String)>>::from_query(pairs)
+        .ok()?
+        .into_inner()
+        .into_iter()
+        .find_map(|(key, value)| (key == name).then_some(value))
+}
+
+/// Looks for the token in each location in order, as Flask-JWT-Extended's
+/// `_decode_jwt_from_request` does: a location without a token adds its
+/// reason to the "missing" message; any other problem stops the search.
+/// `body` is the buffered request body, when a guard read it.
+pub(crate) fn find_token<'r>(
+    req: &'r HttpRequest,
+    config: &Config,
+    locations: Locations,
+    kind: TokenKind,
+    body: Option<&'r [u8]>,
+) -> Result<Found<'r>, JwtError> {
+    let mut missing = Vec::new();
+    for location in locations.iter() {
+        let found = match location {
+            TokenLocation::Headers => from_header(
+                req,
+                &config.header_name,
+                &config.header_label,
+                &config.header_type,
+            )
+            .map(|token| Found { token, csrf: None }),
+            TokenLocation::Cookies => from_cookie(req, config, kind, body),
+            TokenLocation::Json => from_json(req, config, kind, body),
+            TokenLocation::QueryString => from_query(req, config),
+        };
+        match found {
+            Err(JwtError::MissingToken(reason)) => missing.push(reason),
+            other => return other,
+        }
+    }
+    Err(JwtError::MissingToken(if missing.len() > 1 {
+        let names: Vec<_> = locations.iter().map(TokenLocation::as_str).collect();
+        let (last, first) = names.split_last().unwrap_or((&"", &[]));
+        format!(
+            "Missing JWT in {} or {last} ({})",
+            first.join(", "),
+            missing.join("; ")
+        )
+    } else {
+        missing.pop().unwrap_or_default()
+    }))
+}
+
+fn from_cookie<'r>(
+    req: &'r HttpRequest,
+    config: &Config,
+    kind: TokenKind,
+    body: Option<&[u8]>,
+) -> Result<Found<'r>, JwtError> {
+    let cookies = &config.cookies;
+    let (name, csrf_header, csrf_field) = cookies.for_kind(kind);
+    let token = req
+        .cookie(name)
+        .map(|cookie| cookie.value().to_owned())
+        .unwrap_or_default();
+    if token.is_empty() {
+        return Err(JwtError::MissingToken(format!("Missing cookie \"{name}\"")));
+    }
+    let mut csrf = None;
+    if cookies.csrf_protect && cookies.csrf_methods.contains(req.method()) {
+        let header = req
+            .headers()
+            .get(csrf_header)
+            .map(|value| value.as_bytes().to_vec());
+        let field = || {
+            let body = std::str::from_utf8(body?).ok()?;
+            (cookies.csrf_check_form && is_form(req))
+                .then(|| first_value(body, csrf_field))?
+                .map(String::into_bytes)
+        };
+        let value = header.filter(|value| !value.is_empty()).or_else(field);
+        csrf = Some(
+            value
+                .filter(|value| !value.is_empty())
+                .ok_or(JwtError::CsrfMissing)?,
+        );
+    }
+    Ok(Found {
+        token: Cow::Owned(token.into_bytes()),
+        csrf,
+    })
+}
+
+fn from_json<'r>(
+    req: &'r HttpRequest,
+    config: &Config,
+    kind: TokenKind,
+    body: Option<&'r [u8]>,
+) -> Result<Found<'r>, JwtError> {
+    if !is_json(req) {
+        return Err(JwtError::MissingToken(
+            "Invalid content-type. Must be application/json.".into(),
+        ));
+    }
+    let key = match kind {
+        TokenKind::Access => &config.json_key,
+        TokenKind::Refresh => &config.refresh_json_key,
+    };
+    let missing = || JwtError::MissingToken(format!("Missing \"{key}\" key in json data."));
+    let body: Value = body
+        .and_then(|body| serde_json::from_slice(body).ok())
+        .ok_or_else(missing)?;
+    match body.get(key.as_str()) {
+        Some(Value::String(token)) if !token.is_empty() => Ok(Found {
+            token: Cow::Owned(token.clone().into_bytes()),
+            csrf: None,
+        }),
+        // Python truthiness: null, "", 0, false, [] and {} count as missing.
+        None | Some(Value::Null | Value::Bool(false) | Value::String(_)) => Err(missing()),
+        Some(Value::Number(n)) if n.as_f64() == Some(0.0) => Err(missing()),
+        Some(Value::Array(items)) if items.is_empty() => Err(missing()),
+        Some(Value::Object(fields)) if fields.is_empty() => Err(missing()),
+        Some(_) => Err(JwtError::Malformed(
+            "Invalid token type. Token must be a <class 'bytes'>".into(),
+        )),
+    }
+}
+
+fn from_query<'r>(req: &'r HttpRequest, config: &Config) -> Result<Found<'r>, JwtError> {
+    let name = &config.query_string_name;
+    let value = first_value(req.query_string(), name).unwrap_or_default();
+    if value.is_empty() {
+        return Err(JwtError::MissingToken(format!(
+            "Missing '{name}' query paramater"
+        )));
+    }
+    let prefix = &config.query_string_value_prefix;
+    let Some(token) = value.strip_prefix(prefix.as_str()) else {
+        return Err(JwtError::InvalidQueryParameter(format!(
+            "Invalid value for query parameter '{name}'. Expected the value to start with '{prefix}'"
+        )));
+    };
+    Ok(Found {
+        token: Cow::Owned(token.as_bytes().to_vec()),
+        csrf: None,
+    })
+}
 
 /// Python's `str.isspace` over the Latin-1 characters a header value can hold,
 /// which is what `str.split()` and `str.strip()` use in Flask-JWT-Extended.

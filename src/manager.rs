@@ -20,10 +20,11 @@ use serde_json::{Map, Value};
 
 use crate::{
     JwtError,
-    config::{ConfigError, ErrorFormat, Expiry},
+    config::{ConfigError, ErrorFormat, Expiry, TokenLocation},
+    cookies::CookieConfig,
     extract::{Anonymous, LoadedUser, Verified},
     guard::Requirement,
-    locations,
+    locations::{self, Locations},
     token::{DecodedToken, TokenBuilder, TokenKind},
     verify::{Rejection, Verifier},
 };
@@ -147,6 +148,13 @@ pub(crate) struct Config {
     pub(crate) header_name: HeaderName,
     pub(crate) header_label: String,
     pub(crate) header_type: String,
+    pub(crate) locations: Locations,
+    pub(crate) cookies: CookieConfig,
+    pub(crate) json_key: String,
+    pub(crate) refresh_json_key: String,
+    pub(crate) query_string_name: String,
+    pub(crate) query_string_value_prefix: String,
+    pub(crate) body_limit: usize,
     pub(crate) message_key: String,
     pub(crate) error_format: ErrorFormat,
     hooks: Hooks,
@@ -202,7 +210,7 @@ impl JwtManager {
     pub fn decode_token(&self, token: &str) -> Result<DecodedToken, JwtError> {
         self.inner
             .verifier
-            .verify(token.as_bytes())
+            .verify(token.as_bytes(), None)
             .map(Arc::unwrap_or_clone)
             .map_err(|rejection| rejection.error)
     }
@@ -213,8 +221,9 @@ impl JwtManager {
         &self,
         req: &HttpRequest,
         requirement: Requirement,
+        body: Option<&[u8]>,
     ) -> Result<(), actix_web::Error> {
-        match self.check(req, requirement).await {
+        match self.check(req, requirement, body).await {
             Ok(Outcome::Token(token, user)) => {
                 let mut extensions = req.extensions_mut();
                 extensions.insert(Verified(token));
@@ -237,22 +246,21 @@ impl JwtManager {
         &self,
         req: &HttpRequest,
         requirement: Requirement,
+        body: Option<&[u8]>,
     ) -> Result<Outcome, Rejection> {
         let config = self.config();
-        let raw = match locations::from_header(
-            req,
-            &config.header_name,
-            &config.header_label,
-            &config.header_type,
-        ) {
-            Ok(raw) => raw,
+        let locations = requirement.locations.unwrap_or(config.locations);
+        let found = match locations::find_token(req, config, locations, requirement.kind, body) {
+            Ok(found) => found,
             Err(missing @ JwtError::MissingToken(_)) if requirement.optional => {
                 return Ok(Outcome::Anonymous(missing));
             }
             Err(error) => return Err(error.into()),
         };
-        let token = config.verifier.verify(&raw)?;
-        drop(raw);
+        let token = config
+            .verifier
+            .verify(&found.token, found.csrf.as_deref())?;
+        drop(found);
         if (token.kind() == TokenKind::Refresh) != (requirement.kind == TokenKind::Refresh) {
             let error = JwtError::WrongTokenType {
                 expected: requirement.kind,
@@ -399,6 +407,7 @@ impl fmt::Debug for JwtManager {
             .field("refresh_expires", &config.refresh_expires)
             .field("header_name", &config.header_label)
             .field("header_type", &config.header_type)
+            .field("locations", &config.locations)
             .field("identity_claim", &config.verifier.identity_claim)
             .field("message_key", &config.message_key)
             .field("error_format", &config.error_format)
@@ -428,6 +437,12 @@ pub struct JwtManagerBuilder {
     verify_sub: bool,
     header_name: String,
     header_type: String,
+    locations: Vec<TokenLocation>,
+    cookies: CookieConfig,
+    json_keys: (String, String),
+    query_string_name: String,
+    query_string_value_prefix: String,
+    body_limit: usize,
     identity_claim: String,
     message_key: String,
     error_format: ErrorFormat,
@@ -451,6 +466,12 @@ impl Default for JwtManagerBuilder {
             verify_sub: true,
             header_name: "Authorization".to_owned(),
             header_type: "Bearer".to_owned(),
+            locations: vec![TokenLocation::Headers],
+            cookies: CookieConfig::default(),
+            json_keys: ("access_token".to_owned(), "refresh_token".to_owned()),
+            query_string_name: "jwt".to_owned(),
+            query_string_value_prefix: String::new(),
+            body_limit: 1024 * 1024,
             identity_claim: "sub".to_owned(),
             message_key: DEFAULT_MESSAGE_KEY.to_owned(),
             error_format: ErrorFormat::Flask,
@@ -476,6 +497,12 @@ impl fmt::Debug for JwtManagerBuilder {
             .field("verify_sub", &self.verify_sub)
             .field("header_name", &self.header_name)
             .field("header_type", &self.header_type)
+            .field("locations", &self.locations)
+            .field("cookies", &self.cookies)
+            .field("json_keys", &self.json_keys)
+            .field("query_string_name", &self.query_string_name)
+            .field("query_string_value_prefix", &self.query_string_value_prefix)
+            .field("body_limit", &self.body_limit)
             .field("identity_claim", &self.identity_claim)
             .field("message_key", &self.message_key)
             .field("error_format", &self.error_format)
@@ -589,6 +616,50 @@ impl JwtManagerBuilder {
     /// token. Defaults to `Bearer`.
     pub fn header_type(mut self, header_type: impl Into<String>) -> Self {
         self.header_type = header_type.into();
+        self
+    }
+
+    /// Where tokens are read from, in order (Flask's `JWT_TOKEN_LOCATION`); a
+    /// guard may choose its own with `JwtRequired::locations`. Defaults to
+    /// headers only.
+    pub fn token_location(mut self, locations: impl IntoIterator<Item = TokenLocation>) -> Self {
+        self.locations = locations.into_iter().collect();
+        self
+    }
+
+    /// Cookie and CSRF settings. Defaults to Flask's, but `Secure` and
+    /// `SameSite=Lax` (see [`CookieConfig`]).
+    pub fn cookies(mut self, cookies: CookieConfig) -> Self {
+        self.cookies = cookies;
+        self
+    }
+
+    /// The JSON body keys of access and refresh tokens (Flask's `JWT_JSON_KEY`,
+    /// `JWT_REFRESH_JSON_KEY`). Defaults to `access_token` and `refresh_token`.
+    pub fn json_keys(mut self, access: impl Into<String>, refresh: impl Into<String>) -> Self {
+        self.json_keys = (access.into(), refresh.into());
+        self
+    }
+
+    /// The query string parameter (Flask's `JWT_QUERY_STRING_NAME`). Defaults
+    /// to `jwt`. Tokens in URLs end up in logs and browser history: prefer
+    /// headers or cookies.
+    pub fn query_string_name(mut self, name: impl Into<String>) -> Self {
+        self.query_string_name = name.into();
+        self
+    }
+
+    /// A prefix the query parameter's value must start with, such as `Bearer `
+    /// (Flask's `JWT_QUERY_STRING_VALUE_PREFIX`). Defaults to none.
+    pub fn query_string_value_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.query_string_value_prefix = prefix.into();
+        self
+    }
+
+    /// The largest request body a guard buffers to read a token (JSON location)
+    /// or a CSRF form field from; larger bodies get 413. Defaults to 1 MiB.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
         self
     }
 
@@ -758,6 +829,14 @@ impl JwtManagerBuilder {
             header_name,
             header_label: self.header_name,
             header_type: self.header_type,
+            locations: Locations::new(self.locations)
+                .ok_or(ConfigError::EmptyName("the list of token locations"))?,
+            cookies: self.cookies,
+            json_key: self.json_keys.0,
+            refresh_json_key: self.json_keys.1,
+            query_string_name: self.query_string_name,
+            query_string_value_prefix: self.query_string_value_prefix,
+            body_limit: self.body_limit,
             message_key: self.message_key,
             error_format: self.error_format,
             hooks: self.hooks,

@@ -373,7 +373,10 @@ impl<'a> TokenBuilder<'a> {
             nbf: config.encode_nbf,
             // Flask-JWT-Extended writes it whenever cookie CSRF protection is on,
             // which is its default, whatever the token locations.
-            csrf: Uuid::new_v4().hyphenated().encode_lower(&mut csrf),
+            csrf: config
+                .cookies
+                .csrf_protect
+                .then(|| &*Uuid::new_v4().hyphenated().encode_lower(&mut csrf)),
             audience: config.encode_audience.as_ref(),
             issuer: config.encode_issuer.as_ref(),
             exp: expires,
@@ -409,7 +412,7 @@ struct OutgoingClaims<'a> {
     identity_claim: &'a str,
     identity: &'a str,
     nbf: bool,
-    csrf: &'a str,
+    csrf: Option<&'a str>,
     audience: Option<&'a Value>,
     issuer: Option<&'a Value>,
     exp: Option<u64>,
@@ -427,7 +430,9 @@ impl Serialize for OutgoingClaims<'_> {
         if self.nbf {
             map.serialize_entry("nbf", &self.iat)?;
         }
-        map.serialize_entry("csrf", self.csrf)?;
+        if let Some(csrf) = self.csrf {
+            map.serialize_entry("csrf", csrf)?;
+        }
         // A per-token `aud`/`iss` replaces the configured one in its place, as
         // Python's dict.update does in Flask-JWT-Extended.
         for (name, configured) in [("aud", self.audience), ("iss", self.issuer)] {

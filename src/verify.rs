@@ -11,6 +11,7 @@ use base64::{
 };
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde_json::{Map, Value};
+use subtle::ConstantTimeEq;
 
 use crate::{
     JwtError,
@@ -54,7 +55,13 @@ pub(crate) struct Verifier {
 }
 
 impl Verifier {
-    pub(crate) fn verify(&self, token: &[u8]) -> Result<Arc<DecodedToken>, Rejection> {
+    /// Verifies `token`; `csrf` is the double submit value sent beside a token
+    /// from a cookie, compared with its `csrf` claim.
+    pub(crate) fn verify(
+        &self,
+        token: &[u8],
+        csrf: Option<&[u8]>,
+    ) -> Result<Arc<DecodedToken>, Rejection> {
         let (signing_input, signature) =
             rsplit_once(token, b'.').ok_or(malformed("Not enough segments"))?;
         let (header, payload) =
@@ -100,6 +107,14 @@ impl Verifier {
             Some(Value::String(identity)) => identity.as_str().into(),
             Some(other) => other.to_string().into_boxed_str(),
         };
+        if let Some(sent) = csrf {
+            // Flask-JWT-Extended checks it before reporting an expired token.
+            match fields.get("csrf") {
+                None => return Err(JwtError::MissingClaim("csrf".into()).into()),
+                Some(Value::String(claim)) if bool::from(claim.as_bytes().ct_eq(sent)) => {}
+                Some(_) => return Err(JwtError::CsrfMismatch.into()),
+            }
+        }
         let kind = match fields.get("type").and_then(Value::as_str) {
             Some("refresh") => TokenKind::Refresh,
             _ => TokenKind::Access,
