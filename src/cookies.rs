@@ -28,6 +28,7 @@
 use std::{
     future::{Ready, ready},
     rc::Rc,
+    sync::Arc,
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
@@ -40,7 +41,11 @@ use actix_web::{
 };
 use futures_util::future::LocalBoxFuture;
 
-use crate::{JwtError, JwtManager, extract::Verified, token::TokenKind};
+use crate::{
+    JwtError, JwtManager,
+    extract::Verified,
+    token::{DecodedToken, TokenKind},
+};
 
 /// Cookie and CSRF settings, with Flask-JWT-Extended's names and defaults except
 /// where Flask's are unsafe: cookies are `Secure` and `SameSite=Lax` unless you
@@ -347,9 +352,8 @@ impl CookieConfig {
             cookies.push(self.cookie(csrf_name, "", csrf_path, false).into_owned());
         }
         for cookie in &mut cookies {
-            // As Flask: an empty value that expired at the epoch, and Max-Age=0.
+            // As Flask: an empty value that expired at the epoch.
             cookie.set_expires(OffsetDateTime::UNIX_EPOCH);
-            cookie.set_max_age(actix_web::cookie::time::Duration::ZERO);
         }
         cookies
     }
@@ -521,7 +525,15 @@ where
                 .extensions()
                 .get::<Verified>()
                 .map(|Verified(token)| token.clone());
-            let Some(token) = token.filter(|token| token.kind() == TokenKind::Access) else {
+            // Flask's hook checks `type == "access"` (a missing type reads as
+            // "access"), stricter than the guards' "anything but refresh".
+            let access = |token: &Arc<DecodedToken>| {
+                token
+                    .claims()
+                    .get("type")
+                    .is_none_or(|kind| kind == "access")
+            };
+            let Some(token) = token.filter(access) else {
                 return Ok(response);
             };
             let now = SystemTime::now()

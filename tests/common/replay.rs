@@ -58,6 +58,7 @@ pub async fn replay<S, B>(
     for case in cases {
         let name = case["name"].as_str().unwrap();
         let quirk = case["python_quirk"].as_bool().unwrap_or(false);
+        let case = &recraft_near_expiry(case);
         let mut req = test::TestRequest::default()
             .method(Method::from_bytes(case["method"].as_str().unwrap().as_bytes()).unwrap())
             .uri(case["path"].as_str().unwrap());
@@ -92,6 +93,11 @@ pub async fn replay<S, B>(
             .headers()
             .get("allow")
             .map(|v| v.to_str().unwrap().to_owned());
+        let set_cookies: Vec<String> = response
+            .headers()
+            .get_all("set-cookie")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect();
         let body = test::read_body(response).await;
         let json: Option<Value> = serde_json::from_slice(&body).ok();
         compared += 1;
@@ -183,6 +189,11 @@ pub async fn replay<S, B>(
             }
             other => panic!("{name}: unknown compare mode {other}"),
         }
+        if let Some(expected) = case["set_cookies_parsed"].as_array() {
+            if let Err(why) = compare_cookies(&set_cookies, expected) {
+                failures.push(format!("{name}: Set-Cookie {why}; ours {set_cookies:?}"));
+            }
+        }
         if let Some(allow) = case["allow"].as_str() {
             let ours = headers_allow.unwrap_or_default();
             let set = |s: &str| {
@@ -202,4 +213,66 @@ pub async fn replay<S, B>(
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// A case whose token was minted close to its expiry at recording time gets a
+/// new token with the same claims and the same distance to `exp` from now.
+fn recraft_near_expiry(case: &Value) -> Value {
+    let Some(near) = case.get("near_expiry_token") else {
+        return case.clone();
+    };
+    let now = super::now() as i64;
+    let mut claims = near["claims"].clone();
+    let iat = now + near["iat_minus_now"].as_i64().unwrap();
+    claims["iat"] = iat.into();
+    claims["nbf"] = iat.into();
+    claims["exp"] = (now + near["exp_minus_now"].as_i64().unwrap()).into();
+    let fresh = super::hs256(&claims);
+    let old = near["token"].as_str().unwrap();
+    let text = serde_json::to_string(case).unwrap().replace(old, &fresh);
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Our `Set-Cookie` headers against the reference's: the same cookies in the
+/// same order, with the same kind of value and the same attributes, except
+/// `SameSite`, which we set by default (`Lax`) where Flask sets none.
+fn compare_cookies(ours: &[String], expected: &[Value]) -> Result<(), String> {
+    if ours.len() != expected.len() {
+        return Err(format!(
+            "{} cookies, reference {}",
+            ours.len(),
+            expected.len()
+        ));
+    }
+    for (cookie, expected) in ours.iter().zip(expected) {
+        let mut parts = cookie.split(';').map(str::trim);
+        let (name, value) = parts.next().unwrap().split_once('=').unwrap();
+        if name != expected["name"] {
+            return Err(format!("name {name}, reference {}", expected["name"]));
+        }
+        let is_jwt = value.split('.').count() == 3 && !value.is_empty();
+        if is_jwt != expected["value_is_jwt"].as_bool().unwrap()
+            || expected.get("value").is_some_and(|v| v != value)
+        {
+            return Err(format!("{name} value {value:?}"));
+        }
+        let mut attributes = serde_json::Map::new();
+        for part in parts {
+            let (key, value) = part
+                .split_once('=')
+                .map_or((part, Value::Bool(true)), |(k, v)| (k, v.into()));
+            let key = key.to_ascii_lowercase();
+            if key == "samesite" && expected["attributes"].get("samesite").is_none() {
+                continue;
+            }
+            attributes.insert(key, value);
+        }
+        if Value::Object(attributes.clone()) != expected["attributes"] {
+            return Err(format!(
+                "{name} attributes {attributes:?}, reference {}",
+                expected["attributes"]
+            ));
+        }
+    }
+    Ok(())
 }
