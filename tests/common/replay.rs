@@ -189,10 +189,10 @@ pub async fn replay<S, B>(
             }
             other => panic!("{name}: unknown compare mode {other}"),
         }
-        if let Some(expected) = case["set_cookies_parsed"].as_array() {
-            if let Err(why) = compare_cookies(&set_cookies, expected) {
-                failures.push(format!("{name}: Set-Cookie {why}; ours {set_cookies:?}"));
-            }
+        if let Some(expected) = case["set_cookies_parsed"].as_array()
+            && let Err(why) = compare_cookies(&set_cookies, expected)
+        {
+            failures.push(format!("{name}: Set-Cookie {why}; ours {set_cookies:?}"));
         }
         if let Some(allow) = case["allow"].as_str() {
             let ours = headers_allow.unwrap_or_default();
