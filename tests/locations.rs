@@ -1,0 +1,603 @@
+//! Token locations, cookies and CSRF double submit through real requests.
+
+mod common;
+
+use std::time::Duration;
+
+use actix_jwt_extended::{
+    JwtIdentity, JwtManager, JwtRequired, RefreshRequired,
+    config::TokenLocation,
+    cookies::{CookieConfig, ImplicitRefresh, JwtCookies},
+    manager::JwtManagerBuilder,
+};
+use actix_web::{
+    App, HttpResponse,
+    cookie::SameSite,
+    http::{Method, StatusCode, header},
+    test, web,
+};
+use common::SECRET;
+use serde_json::{Value, json};
+
+use TokenLocation::{Cookies, Headers, Json, QueryString};
+
+fn builder() -> JwtManagerBuilder {
+    JwtManager::builder()
+        .secret(SECRET)
+        .token_location([Headers, Cookies, Json, QueryString])
+}
+
+async fn whoami(identity: JwtIdentity) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "id": identity.as_str() }))
+}
+
+/// `/any` takes every location; `/headers` headers only; `/cookies` cookies
+/// only; `/body` echoes the JSON body after the guard read a token from it;
+/// `/refresh` takes refresh tokens from cookies.
+macro_rules! app {
+    ($jwt:expr) => {
+        test::init_service(
+            App::new()
+                .app_data(web::Data::new($jwt))
+                .route("/any", web::route().to(whoami).wrap(JwtRequired::new()))
+                .route("/headers", web::route().to(whoami).wrap(JwtRequired::new().locations([Headers])))
+                .route("/cookies", web::route().to(whoami).wrap(JwtRequired::new().locations([Cookies])))
+                .route(
+                    "/body",
+                    web::post()
+                        .to(|id: JwtIdentity, body: web::Json<Value>| async move {
+                            HttpResponse::Ok().json(json!({ "id": id.as_str(), "body": body.into_inner() }))
+                        })
+                        .wrap(JwtRequired::new()),
+                )
+                .route("/refresh", web::post().to(whoami).wrap(RefreshRequired::new().locations([Cookies]))),
+        )
+        .await
+    };
+}
+
+async fn send(
+    app: &impl actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+        Error = actix_web::Error,
+    >,
+    req: test::TestRequest,
+) -> (StatusCode, Value) {
+    let res = test::call_service(app, req.to_request()).await;
+    let status = res.status();
+    let body = test::read_body(res).await;
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+fn csrf_of(jwt: &JwtManager, token: &str) -> String {
+    jwt.decode_token(token).unwrap().claims()["csrf"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[actix_web::test]
+async fn every_location_reads_a_token() {
+    let jwt = builder().build().unwrap();
+    let app = app!(jwt.clone());
+    let token = jwt.create_access_token("loc").unwrap();
+    let ok = (StatusCode::OK, json!({ "id": "loc" }));
+    let header = test::TestRequest::get()
+        .uri("/any")
+        .insert_header((header::AUTHORIZATION, format!("Bearer {token}")));
+    assert_eq!(send(&app, header).await, ok);
+    let cookie = test::TestRequest::get()
+        .uri("/any")
+        .cookie(actix_web::cookie::Cookie::new(
+            "access_token_cookie",
+            token.clone(),
+        ));
+    assert_eq!(send(&app, cookie).await, ok);
+    let query = test::TestRequest::get().uri(&format!("/any?other=1&jwt={token}"));
+    assert_eq!(send(&app, query).await, ok);
+    let body = test::TestRequest::post()
+        .uri("/any")
+        .set_json(json!({ "access_token": token }));
+    assert_eq!(send(&app, body).await, ok);
+}
+
+#[actix_web::test]
+async fn a_missing_token_lists_every_locations_reason_like_flask() {
+    let app = app!(builder().build().unwrap());
+    let (status, body) = send(&app, test::TestRequest::get().uri("/any")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        body["msg"],
+        "Missing JWT in headers, cookies, json or query_string (Missing Authorization Header; \
+         Missing cookie \"access_token_cookie\"; Invalid content-type. Must be application/json.; \
+         Missing 'jwt' query paramater)"
+    );
+    let (_, body) = send(
+        &app,
+        test::TestRequest::post()
+            .uri("/any")
+            .set_json(json!({ "x": 1 })),
+    )
+    .await;
+    assert!(
+        body["msg"]
+            .as_str()
+            .unwrap()
+            .contains("Missing \"access_token\" key in json data.")
+    );
+}
+
+#[actix_web::test]
+async fn a_route_limited_to_headers_ignores_every_other_location() {
+    let jwt = builder().build().unwrap();
+    let app = app!(jwt.clone());
+    let token = jwt.create_access_token("x").unwrap();
+    let missing = (
+        StatusCode::UNAUTHORIZED,
+        json!({ "msg": "Missing Authorization Header" }),
+    );
+    let requests = [
+        test::TestRequest::get()
+            .uri("/headers")
+            .cookie(actix_web::cookie::Cookie::new(
+                "access_token_cookie",
+                token.clone(),
+            )),
+        test::TestRequest::get().uri(&format!("/headers?jwt={token}")),
+        test::TestRequest::post()
+            .uri("/headers")
+            .set_json(json!({ "access_token": token })),
+    ];
+    for req in requests {
+        assert_eq!(send(&app, req).await, missing);
+    }
+    let cookies_only = test::TestRequest::get()
+        .uri("/cookies")
+        .insert_header((header::AUTHORIZATION, format!("Bearer {token}")));
+    assert_eq!(
+        send(&app, cookies_only).await,
+        (
+            StatusCode::UNAUTHORIZED,
+            json!({ "msg": "Missing cookie \"access_token_cookie\"" })
+        )
+    );
+}
+
+#[actix_web::test]
+async fn csrf_double_submit_guards_state_changing_cookie_requests() {
+    let jwt = builder().build().unwrap();
+    let app = app!(jwt.clone());
+    let token = jwt.create_access_token("c").unwrap();
+    let csrf = csrf_of(&jwt, &token);
+    let with_cookie = |method: Method| {
+        test::TestRequest::default()
+            .method(method)
+            .uri("/cookies")
+            .cookie(actix_web::cookie::Cookie::new(
+                "access_token_cookie",
+                token.clone(),
+            ))
+    };
+    for exempt in [Method::GET, Method::HEAD] {
+        assert_eq!(
+            send(&app, with_cookie(exempt.clone())).await.0,
+            StatusCode::OK,
+            "{exempt}"
+        );
+    }
+    for method in [Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
+        assert_eq!(
+            send(&app, with_cookie(method.clone())).await,
+            (
+                StatusCode::UNAUTHORIZED,
+                json!({ "msg": "Missing CSRF token" })
+            ),
+            "{method}"
+        );
+        // The CSRF cookie alone proves nothing: only the header counts.
+        let cookie_only = with_cookie(method.clone()).cookie(actix_web::cookie::Cookie::new(
+            "csrf_access_token",
+            csrf.clone(),
+        ));
+        assert_eq!(send(&app, cookie_only).await.0, StatusCode::UNAUTHORIZED);
+        let wrong = with_cookie(method.clone())
+            .insert_header(("X-CSRF-TOKEN", "00000000-0000-4000-8000-000000000000"));
+        assert_eq!(
+            send(&app, wrong).await,
+            (
+                StatusCode::UNAUTHORIZED,
+                json!({ "msg": "CSRF double submit tokens do not match" })
+            )
+        );
+        let right = with_cookie(method.clone()).insert_header(("X-CSRF-TOKEN", csrf.clone()));
+        assert_eq!(send(&app, right).await.0, StatusCode::OK, "{method}");
+    }
+    // Tokens from a header are never subject to CSRF checks.
+    let header = test::TestRequest::post()
+        .uri("/any")
+        .insert_header((header::AUTHORIZATION, format!("Bearer {token}")));
+    assert_eq!(send(&app, header).await.0, StatusCode::OK);
+    // A cookie token without a csrf claim is refused once a CSRF value is sent.
+    let plain = JwtManager::builder()
+        .secret(SECRET)
+        .cookies(CookieConfig::new().csrf_protect(false))
+        .build()
+        .unwrap();
+    let no_claim = plain.create_access_token("c").unwrap();
+    assert!(
+        plain
+            .decode_token(&no_claim)
+            .unwrap()
+            .claims()
+            .get("csrf")
+            .is_none()
+    );
+    let req = test::TestRequest::post()
+        .uri("/cookies")
+        .cookie(actix_web::cookie::Cookie::new(
+            "access_token_cookie",
+            no_claim,
+        ))
+        .insert_header(("X-CSRF-TOKEN", "x"));
+    assert_eq!(
+        send(&app, req).await,
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "msg": "Missing claim: csrf" })
+        )
+    );
+}
+
+#[actix_web::test]
+async fn csrf_options_methods_form_field_and_off_switch() {
+    let jwt = builder()
+        .cookies(
+            CookieConfig::new()
+                .csrf_methods([Method::DELETE])
+                .csrf_check_form(true),
+        )
+        .build()
+        .unwrap();
+    let app = app!(jwt.clone());
+    let token = jwt.create_access_token("f").unwrap();
+    let csrf = csrf_of(&jwt, &token);
+    let cookie = || actix_web::cookie::Cookie::new("access_token_cookie", token.clone());
+    assert_eq!(
+        send(
+            &app,
+            test::TestRequest::post().uri("/cookies").cookie(cookie())
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(
+            &app,
+            test::TestRequest::delete().uri("/cookies").cookie(cookie())
+        )
+        .await
+        .0,
+        StatusCode::UNAUTHORIZED
+    );
+    let form = test::TestRequest::delete()
+        .uri("/cookies")
+        .cookie(cookie())
+        .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
+        .set_payload(format!("a=1&csrf_token={csrf}"));
+    assert_eq!(send(&app, form).await.0, StatusCode::OK);
+
+    let off = builder()
+        .cookies(CookieConfig::new().csrf_protect(false))
+        .build()
+        .unwrap();
+    let app = app!(off.clone());
+    let token = off.create_access_token("f").unwrap();
+    let post = test::TestRequest::post()
+        .uri("/cookies")
+        .cookie(actix_web::cookie::Cookie::new("access_token_cookie", token));
+    assert_eq!(send(&app, post).await.0, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn refresh_cookies_use_the_refresh_csrf_header_and_names() {
+    let jwt = builder().build().unwrap();
+    let app = app!(jwt.clone());
+    let refresh = jwt.create_refresh_token("r").unwrap();
+    let csrf = csrf_of(&jwt, &refresh);
+    let req = || {
+        test::TestRequest::post()
+            .uri("/refresh")
+            .cookie(actix_web::cookie::Cookie::new(
+                "refresh_token_cookie",
+                refresh.clone(),
+            ))
+    };
+    assert_eq!(
+        send(&app, req()).await,
+        (
+            StatusCode::UNAUTHORIZED,
+            json!({ "msg": "Missing CSRF token" })
+        )
+    );
+    assert_eq!(
+        send(&app, req().insert_header(("X-CSRF-TOKEN", csrf))).await,
+        (StatusCode::OK, json!({ "id": "r" }))
+    );
+    // An access token in the access cookie is not a refresh token.
+    let access = jwt.create_access_token("r").unwrap();
+    let wrong = test::TestRequest::post()
+        .uri("/refresh")
+        .cookie(actix_web::cookie::Cookie::new(
+            "access_token_cookie",
+            access,
+        ));
+    assert_eq!(
+        send(&app, wrong).await,
+        (
+            StatusCode::UNAUTHORIZED,
+            json!({ "msg": "Missing cookie \"refresh_token_cookie\"" })
+        )
+    );
+}
+
+#[actix_web::test]
+async fn the_json_location_leaves_the_body_intact_for_the_handler_and_is_bounded() {
+    let jwt = builder().body_limit(1024).build().unwrap();
+    let app = app!(jwt.clone());
+    let token = jwt.create_access_token("b").unwrap();
+    let body = json!({ "access_token": token, "payload": [1, 2, 3] });
+    let (status, answer) = send(
+        &app,
+        test::TestRequest::post()
+            .uri("/body")
+            .set_json(body.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(answer, json!({ "id": "b", "body": body }));
+    // A header token with a JSON body: the body still reaches the handler.
+    let header = test::TestRequest::post()
+        .uri("/body")
+        .insert_header((header::AUTHORIZATION, format!("Bearer {token}")))
+        .set_json(json!({ "n": 1 }));
+    assert_eq!(send(&app, header).await.1["body"], json!({ "n": 1 }));
+    let big = json!({ "access_token": token, "pad": "x".repeat(2048) });
+    assert_eq!(
+        send(&app, test::TestRequest::post().uri("/body").set_json(big)).await,
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            json!({ "msg": "Request body is too large" })
+        )
+    );
+}
+
+#[actix_web::test]
+async fn the_query_string_prefix_is_enforced() {
+    let jwt = builder()
+        .query_string_name("token")
+        .query_string_value_prefix("Bearer ")
+        .build()
+        .unwrap();
+    let app = app!(jwt.clone());
+    let token = jwt.create_access_token("q").unwrap();
+    assert_eq!(
+        send(
+            &app,
+            test::TestRequest::get().uri(&format!("/any?token=Bearer%20{token}"))
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(
+            &app,
+            test::TestRequest::get().uri(&format!("/any?token={token}"))
+        )
+        .await,
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({ "msg": "Invalid value for query parameter 'token'. Expected the value to start with 'Bearer '" })
+        )
+    );
+}
+
+fn set_cookies(res: &HttpResponse) -> Vec<String> {
+    res.headers()
+        .get_all(header::SET_COOKIE)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
+}
+
+fn attributes(cookie: &str) -> Vec<String> {
+    let mut parts: Vec<String> = cookie.split("; ").skip(1).map(str::to_owned).collect();
+    parts.sort();
+    parts
+}
+
+#[actix_web::test]
+async fn cookie_helpers_set_flask_cookies_secure_by_default() {
+    let jwt = JwtManager::builder().secret(SECRET).build().unwrap();
+    let access = jwt.create_access_token("u").unwrap();
+    let refresh = jwt.create_refresh_token("u").unwrap();
+    let mut response = HttpResponse::Ok().finish();
+    response
+        .set_access_cookies(&jwt, &access)
+        .unwrap()
+        .set_refresh_cookies(&jwt, &refresh)
+        .unwrap();
+    let cookies = set_cookies(&response);
+    let names: Vec<_> = cookies
+        .iter()
+        .map(|c| c.split('=').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "access_token_cookie",
+            "csrf_access_token",
+            "refresh_token_cookie",
+            "csrf_refresh_token"
+        ]
+    );
+    assert!(cookies[0].starts_with(&format!("access_token_cookie={access};")));
+    assert_eq!(
+        attributes(&cookies[0]),
+        ["HttpOnly", "Path=/", "SameSite=Lax", "Secure"]
+    );
+    assert!(cookies[1].starts_with(&format!("csrf_access_token={};", csrf_of(&jwt, &access))));
+    assert_eq!(
+        attributes(&cookies[1]),
+        ["Path=/", "SameSite=Lax", "Secure"]
+    );
+
+    // The builder form, and the wrong kind of token is refused.
+    let built = HttpResponse::Ok()
+        .set_access_cookies(&jwt, &access)
+        .unwrap()
+        .finish();
+    assert_eq!(set_cookies(&built).len(), 2);
+    assert!(
+        HttpResponse::Ok()
+            .set_access_cookies(&jwt, &refresh)
+            .is_err()
+    );
+    assert!(
+        HttpResponse::Ok()
+            .set_refresh_cookies(&jwt, "garbage")
+            .is_err()
+    );
+}
+
+#[actix_web::test]
+async fn cookie_attributes_follow_the_configuration() {
+    let jwt = JwtManager::builder()
+        .secret(SECRET)
+        .access_token_expires(Duration::from_secs(600))
+        .cookies(
+            CookieConfig::new()
+                .cookie_names("a", "r")
+                .csrf_cookie_names("ca", "cr")
+                .cookie_paths("/api/", "/token/refresh")
+                .csrf_cookie_paths("/", "/")
+                .domain("example.com")
+                .secure(false)
+                .same_site(Some(SameSite::Strict))
+                .session_cookie(false),
+        )
+        .build()
+        .unwrap();
+    let access = jwt.create_access_token("u").unwrap();
+    let refresh = jwt.create_refresh_token("u").unwrap();
+    let response = HttpResponse::Ok()
+        .set_access_cookies(&jwt, &access)
+        .unwrap()
+        .set_refresh_cookies(&jwt, &refresh)
+        .unwrap()
+        .finish();
+    let cookies = set_cookies(&response);
+    assert_eq!(
+        attributes(&cookies[0]),
+        [
+            "Domain=example.com",
+            "HttpOnly",
+            "Max-Age=600",
+            "Path=/api/",
+            "SameSite=Strict"
+        ]
+    );
+    assert!(cookies[1].starts_with("ca="));
+    assert_eq!(
+        attributes(&cookies[1]),
+        [
+            "Domain=example.com",
+            "Max-Age=600",
+            "Path=/",
+            "SameSite=Strict"
+        ]
+    );
+    assert!(cookies[2].starts_with("r="));
+    assert!(attributes(&cookies[2]).contains(&"Path=/token/refresh".to_owned()));
+    assert!(attributes(&cookies[2]).contains(&format!("Max-Age={}", 30 * 24 * 3600)));
+
+    let cleared = HttpResponse::Ok().unset_jwt_cookies(&jwt).finish();
+    let cleared = set_cookies(&cleared);
+    assert_eq!(cleared.len(), 4);
+    assert!(cleared[0].starts_with("a=;"));
+    assert!(
+        cleared
+            .iter()
+            .all(|c| c.contains("Expires=Thu, 01 Jan 1970 00:00:00 GMT"))
+    );
+    let only_refresh = HttpResponse::Ok().unset_refresh_cookies(&jwt).finish();
+    let names: Vec<_> = set_cookies(&only_refresh)
+        .iter()
+        .map(|c| c.split('=').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["r", "cr"]);
+}
+
+#[actix_web::test]
+async fn implicit_refresh_reissues_expiring_access_tokens_only() {
+    let jwt = builder().build().unwrap();
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(jwt.clone()))
+            .wrap(ImplicitRefresh::new(Duration::from_secs(30 * 60)))
+            .route("/any", web::get().to(whoami).wrap(JwtRequired::new()))
+            .route("/public", web::get().to(HttpResponse::Ok)),
+    )
+    .await;
+    let call = |token: String, path: &'static str| {
+        let app = &app;
+        async move {
+            let req = test::TestRequest::get()
+                .uri(path)
+                .insert_header((header::AUTHORIZATION, format!("Bearer {token}")));
+            let res = test::call_service(app, req.to_request()).await;
+            res.headers()
+                .get_all(header::SET_COOKIE)
+                .map(|v| v.to_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    let expiring = jwt
+        .access_token("soon")
+        .expires(Duration::from_secs(10 * 60))
+        .encode()
+        .unwrap();
+    let cookies = call(expiring, "/any").await;
+    assert_eq!(cookies.len(), 2, "{cookies:?}");
+    let new_token = cookies[0]
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("access_token_cookie=");
+    let renewed = jwt.decode_token(new_token).unwrap();
+    assert_eq!(renewed.identity(), "soon");
+    assert!(renewed.expires_at().unwrap() > common::now() as i64 + 14 * 60);
+
+    let default_lifetime = jwt.create_access_token("later").unwrap();
+    assert_eq!(
+        call(default_lifetime, "/any").await.len(),
+        2,
+        "15 minutes left is inside a 30-minute window"
+    );
+    let long = jwt
+        .access_token("later")
+        .expires(Duration::from_secs(3600))
+        .encode()
+        .unwrap();
+    assert!(call(long, "/any").await.is_empty());
+    let unverified = jwt
+        .access_token("x")
+        .expires(Duration::from_secs(60))
+        .encode()
+        .unwrap();
+    assert!(
+        call(unverified, "/public").await.is_empty(),
+        "nothing verified, nothing refreshed"
+    );
+}
