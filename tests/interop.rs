@@ -315,3 +315,89 @@ fn fresh_audience_issuer_and_extra_claims_cross_live_both_ways() {
         );
     }
 }
+
+#[path = "../examples/jwt_locations.rs"]
+#[allow(dead_code)]
+mod jwt_locations;
+
+/// The `name=value` pairs of a response's `Set-Cookie` headers.
+fn cookie_jar(response: &common::Response) -> Vec<(String, String)> {
+    response
+        .headers
+        .iter()
+        .filter(|(name, _)| name == "set-cookie")
+        .filter_map(|(_, value)| value.split(';').next()?.split_once('='))
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect()
+}
+
+fn cookie_header(jar: &[(String, String)]) -> String {
+    jar.iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn jar_value(jar: &[(String, String)], name: &str) -> String {
+    jar.iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_else(|| panic!("no {name} cookie"))
+}
+
+/// Live: cookies set by our login work on the Flask reference of the JWT
+/// Locations chapter, and cookies set by its login work on ours, CSRF included.
+#[test]
+fn cookies_cross_live_between_flask_and_our_server() {
+    let Some(flask) = common::flask_locations() else {
+        return;
+    };
+    let ours = common::start_with(
+        jwt_locations::manager(common::SECRET).unwrap(),
+        jwt_locations::routes,
+    );
+    for (issuer, verifier) in [(&ours, &flask), (&flask, &ours)] {
+        let login = http(issuer, "POST", "/login_with_cookies", &[], b"");
+        assert_eq!(login.status, 200, "{login:?}");
+        let jar = cookie_jar(&login);
+        let cookies = cookie_header(&jar);
+        let csrf_access = jar_value(&jar, "csrf_access_token");
+        let csrf_refresh = jar_value(&jar, "csrf_refresh_token");
+
+        let get = http(verifier, "GET", "/protected", &[("Cookie", &cookies)], b"");
+        assert_eq!(
+            (get.status, get.json()),
+            (200, json!({ "foo": "bar" })),
+            "{issuer} -> {verifier}"
+        );
+        let no_csrf = http(verifier, "POST", "/protected", &[("Cookie", &cookies)], b"");
+        assert_eq!(
+            (no_csrf.status, no_csrf.json()),
+            (401, json!({ "msg": "Missing CSRF token" }))
+        );
+        let post = http(
+            verifier,
+            "POST",
+            "/protected",
+            &[("Cookie", &cookies), ("X-CSRF-TOKEN", &csrf_access)],
+            b"",
+        );
+        assert_eq!(post.status, 200, "{issuer} -> {verifier}: {post:?}");
+        let refresh = http(
+            verifier,
+            "POST",
+            "/refresh_with_cookies",
+            &[("Cookie", &cookies), ("X-CSRF-TOKEN", &csrf_refresh)],
+            b"",
+        );
+        assert_eq!(
+            (refresh.status, refresh.json()),
+            (200, json!({ "msg": "refresh successful" }))
+        );
+        let names: Vec<_> = cookie_jar(&refresh)
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        assert_eq!(names, ["access_token_cookie", "csrf_access_token"]);
+    }
+}

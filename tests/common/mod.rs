@@ -167,13 +167,18 @@ fn dechunk(mut body: &[u8]) -> Vec<u8> {
 
 /// Serves the seed example on a free loopback port in a background thread.
 pub fn start_example(jwt: JwtManager) -> String {
+    start_with(jwt, example::routes)
+}
+
+/// Serves `routes` with `jwt` on a free loopback port in a background thread.
+pub fn start_with(jwt: JwtManager, routes: fn(&mut actix_web::web::ServiceConfig)) -> String {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
             let server = actix_web::HttpServer::new(move || {
                 actix_web::App::new()
                     .app_data(actix_web::web::Data::new(jwt.clone()))
-                    .configure(example::routes)
+                    .configure(routes)
             })
             .workers(1)
             .bind(("127.0.0.1", 0))
@@ -188,6 +193,11 @@ pub fn start_example(jwt: JwtManager) -> String {
 /// The seed's Flask-JWT-Extended reference server that `.ci/run` starts.
 pub fn flask_reference() -> Option<String> {
     live_server("FLASK_REFERENCE_URL")
+}
+
+/// `tests/reference/jwt_locations.py`, which `.ci/run` starts.
+pub fn flask_locations() -> Option<String> {
+    live_server("FLASK_LOCATIONS_URL")
 }
 
 /// `tests/reference/interop_app.py`, which `.ci/run` starts.
