@@ -91,6 +91,45 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Token locations, cookies and CSRF
+//!
+//! Tokens can come from headers, cookies, a JSON body or the query string
+//! ([`TokenLocation`](config::TokenLocation), Flask's `JWT_TOKEN_LOCATION`),
+//! app-wide or per route with `JwtRequired::new().locations([..])`; the first
+//! location holding a token decides, and a request with none gets Flask's
+//! `Missing JWT in headers, cookies, json or query_string (...)` message.
+//!
+//! For browsers, keep tokens in HttpOnly cookies with
+//! [`JwtCookies`](cookies::JwtCookies) (`set_access_cookies`,
+//! `set_refresh_cookies`, `unset_jwt_cookies` on `HttpResponse` and
+//! `HttpResponseBuilder`). State-changing requests with a cookie token must
+//! send the CSRF double submit value (`X-CSRF-TOKEN`, read by page script from
+//! the `csrf_access_token` cookie); it is compared in constant time.
+//! [`ImplicitRefresh`](cookies::ImplicitRefresh) re-issues access cookies
+//! close to expiry. Cookies are `Secure` and `SameSite=Lax` by default, unlike
+//! Flask's; [`CookieConfig`](cookies::CookieConfig) has the opt-outs.
+//!
+//! ```
+//! use actix_jwt_extended::{JwtManager, JwtRequired, RefreshRequired, config::TokenLocation};
+//! use actix_web::{web, App, HttpResponse};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let jwt = JwtManager::builder()
+//!     .secret(b"change-me")
+//!     .token_location([TokenLocation::Headers, TokenLocation::Cookies])
+//!     .build()?;
+//! let app = App::new()
+//!     .app_data(web::Data::new(jwt))
+//!     .route("/api/data", web::post().to(HttpResponse::Ok).wrap(JwtRequired::new()))
+//!     .route(
+//!         "/token/refresh",
+//!         web::post()
+//!             .to(HttpResponse::Ok)
+//!             .wrap(RefreshRequired::new().locations([TokenLocation::Cookies])),
+//!     );
+//! # Ok(()) }
+//! ```
+//!
 //! # Claims, identities and users
 //!
 //! - Per-token claims: `jwt.access_token(id).claim("role", "admin")`; for
@@ -157,6 +196,7 @@
 //! | malformed token | 422 | PyJWT's reason, e.g. `Not enough segments` |
 //! | `nbf` or `iat` in the future | 422 | `The token is not yet valid (nbf)` |
 //! | no `sub` | 422 | `Missing claim: sub` |
+//! | cookie token without / with a wrong `X-CSRF-TOKEN` | 401 | `Missing CSRF token` / `CSRF double submit tokens do not match` |
 //! | refresh token on an access route | 422 | `Only non-refresh tokens are allowed` |
 //! | access token on a refresh route | 422 | `Only refresh tokens are allowed` |
 //! | not fresh on a fresh route | 401 | `Fresh token required` |
