@@ -601,3 +601,66 @@ async fn implicit_refresh_reissues_expiring_access_tokens_only() {
         "nothing verified, nothing refreshed"
     );
 }
+
+#[actix_web::test]
+async fn flask_config_takes_the_location_and_cookie_options() {
+    let config: actix_jwt_extended::config::FlaskConfig = serde_json::from_value(json!({
+        "JWT_SECRET_KEY": SECRET,
+        "JWT_TOKEN_LOCATION": ["cookies", "json"],
+        "JWT_ACCESS_COOKIE_NAME": "acc",
+        "JWT_ACCESS_COOKIE_PATH": "/api/",
+        "JWT_COOKIE_SECURE": false,
+        "JWT_COOKIE_SAMESITE": "Strict",
+        "JWT_SESSION_COOKIE": false,
+        "JWT_CSRF_METHODS": ["post"],
+        "JWT_ACCESS_CSRF_HEADER_NAME": "X-XSRF",
+        "JWT_JSON_KEY": "tok",
+        "JWT_COOKIE_DOMAIN": null,
+    }))
+    .unwrap();
+    let jwt = config.into_builder().unwrap().build().unwrap();
+    let token = jwt.create_access_token("cfg").unwrap();
+    let csrf = csrf_of(&jwt, &token);
+    let cookies = set_cookies(
+        &HttpResponse::Ok()
+            .set_access_cookies(&jwt, &token)
+            .unwrap()
+            .finish(),
+    );
+    assert!(cookies[0].starts_with("acc="));
+    assert!(attributes(&cookies[0]).contains(&"SameSite=Strict".to_owned()));
+    assert!(attributes(&cookies[0]).contains(&"Path=/api/".to_owned()));
+    assert!(!cookies[0].contains("Secure"));
+    assert!(cookies[0].contains("Max-Age="));
+
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(jwt))
+            .route("/x", web::route().to(whoami).wrap(JwtRequired::new())),
+    )
+    .await;
+    let cookie = || actix_web::cookie::Cookie::new("acc", token.clone());
+    let put = test::TestRequest::put().uri("/x").cookie(cookie());
+    assert_eq!(
+        send(&app, put).await.0,
+        StatusCode::OK,
+        "PUT is not a CSRF method here"
+    );
+    let post = test::TestRequest::post()
+        .uri("/x")
+        .cookie(cookie())
+        .insert_header(("X-XSRF", csrf));
+    assert_eq!(send(&app, post).await.0, StatusCode::OK);
+    let json = test::TestRequest::post()
+        .uri("/x")
+        .set_json(json!({ "tok": token }));
+    assert_eq!(send(&app, json).await.0, StatusCode::OK);
+    let header = test::TestRequest::get()
+        .uri("/x")
+        .insert_header((header::AUTHORIZATION, format!("Bearer {token}")));
+    assert_eq!(
+        send(&app, header).await.0,
+        StatusCode::UNAUTHORIZED,
+        "headers are not a location here"
+    );
+}

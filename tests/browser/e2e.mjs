@@ -62,6 +62,12 @@ const hardTimeout = setTimeout(async () => {
 }, HARD_TIMEOUT_MS);
 
 class Failure extends Error {}
+// Playwright errors carry a call log (with ANSI colours); keep it, drop the stack.
+function describe(err) {
+  if (err instanceof Failure) return err.message;
+  const text = (err && err.message) || String(err);
+  return text.replace(/\x1b\[[0-9;]*m/g, "").trimEnd();
+}
 function check(condition, message) {
   if (!condition) throw new Failure(message);
 }
@@ -72,8 +78,7 @@ async function step(name, fn) {
   try {
     await fn();
   } catch (err) {
-    const detail = err instanceof Failure ? err.message : (err && err.stack) || String(err);
-    throw new Failure(`step ${stepNo} (${name}): ${detail}`);
+    throw new Failure(`step ${stepNo} (${name}): ${describe(err)}`);
   }
   console.log(`ok ${stepNo} - ${name}`);
 }
@@ -252,8 +257,7 @@ try {
   console.log(`PASS: all ${stepNo} steps passed`);
 } catch (err) {
   exitCode = 1;
-  const message = err instanceof Failure ? err.message : (err && err.stack) || String(err);
-  console.error(`FAIL: ${message}`);
+  console.error(`FAIL: ${describe(err)}`);
 } finally {
   await cleanup();
   clearTimeout(hardTimeout);
