@@ -40,22 +40,24 @@ let context = null;
 let userDataDir = null;
 const pageErrors = [];
 
-async function cleanup() {
-  const closing = context;
-  context = null;
-  if (closing) {
-    await Promise.race([
-      closing.close().catch(() => {}),
-      new Promise((r) => setTimeout(r, 5_000)),
-    ]);
-  }
-  if (userDataDir) {
-    await rm(userDataDir, { recursive: true, force: true }).catch(() => {});
-    userDataDir = null;
-  }
+// Closes the browser and removes the profile; safe to call more than once.
+let cleanupPromise = null;
+function cleanup() {
+  cleanupPromise ??= (async () => {
+    if (context) {
+      await Promise.race([
+        context.close().catch(() => {}),
+        new Promise((r) => setTimeout(r, 5_000)),
+      ]);
+    }
+    if (userDataDir) await rm(userDataDir, { recursive: true, force: true }).catch(() => {});
+  })();
+  return cleanupPromise;
 }
 
+let timedOut = false;
 const hardTimeout = setTimeout(async () => {
+  timedOut = true;
   console.error(`FAIL: hard timeout: the test did not finish within ${HARD_TIMEOUT_MS / 1000} s`);
   await cleanup();
   process.exit(1);
@@ -257,7 +259,9 @@ try {
   console.log(`PASS: all ${stepNo} steps passed`);
 } catch (err) {
   exitCode = 1;
-  console.error(`FAIL: ${describe(err)}`);
+  // After a hard timeout, closing the browser makes the pending step fail: that
+  // one has been reported already.
+  if (!timedOut) console.error(`FAIL: ${describe(err)}`);
 } finally {
   await cleanup();
   clearTimeout(hardTimeout);
