@@ -91,6 +91,16 @@ pub enum JwtError {
     #[display("Fresh token required")]
     FreshTokenRequired,
 
+    /// The token was revoked (logout, "log out everywhere", a reused refresh
+    /// token's family) (401).
+    #[display("Token has been revoked")]
+    Revoked,
+
+    /// The token store could not answer; the request is denied (503; the
+    /// cause is logged, not sent).
+    #[display("Token revocation store unavailable")]
+    StoreUnavailable(#[error(not(source))] Cow<'static, str>),
+
     /// The claims verification hook refused the token (400).
     #[display("User claims verification failed")]
     ClaimsVerificationFailed,
@@ -143,6 +153,9 @@ impl JwtError {
                 log::error!("actix-jwt-extended: could not create a token: {reason}");
             }
             Self::Hook(reason) => log::error!("actix-jwt-extended: {reason}"),
+            Self::StoreUnavailable(cause) => {
+                log::error!("actix-jwt-extended: denying the request, {cause}");
+            }
             _ => {}
         }
         let mut response = HttpResponse::build(self.status_code());
@@ -173,6 +186,7 @@ impl JwtError {
             Self::NotConfigured
             | Self::Creation(_)
             | Self::Hook(_)
+            | Self::StoreUnavailable(_)
             | Self::BodyTooLarge
             | Self::BodyUnreadable => return None,
             _ => (StatusCode::UNAUTHORIZED, "invalid_token"),
@@ -193,7 +207,9 @@ impl ResponseError for JwtError {
             | Self::CsrfMismatch
             | Self::Expired
             | Self::FreshTokenRequired
+            | Self::Revoked
             | Self::UserNotFound(_) => StatusCode::UNAUTHORIZED,
+            Self::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::ClaimsVerificationFailed | Self::BodyUnreadable => StatusCode::BAD_REQUEST,
             Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::NotConfigured | Self::Creation(_) | Self::Hook(_) => {

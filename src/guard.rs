@@ -27,6 +27,8 @@ pub(crate) struct Requirement {
     pub(crate) kind: TokenKind,
     pub(crate) fresh: bool,
     pub(crate) optional: bool,
+    /// Accept either kind (Flask's `verify_type=False`).
+    pub(crate) any_kind: bool,
     /// `None`: the manager's locations.
     pub(crate) locations: Option<Locations>,
 }
@@ -37,6 +39,7 @@ impl Requirement {
         kind: TokenKind::Access,
         fresh: false,
         optional: false,
+        any_kind: false,
         locations: None,
     };
 }
@@ -97,6 +100,14 @@ impl JwtRequired {
     /// Required by default.
     pub fn optional(mut self) -> Self {
         self.requirement.optional = true;
+        self
+    }
+
+    /// Accepts refresh tokens too (Flask's `verify_type=False`), e.g. for a
+    /// logout route that revokes whichever token it is given. Access tokens
+    /// only by default.
+    pub fn any_kind(mut self) -> Self {
+        self.requirement.any_kind = true;
         self
     }
 

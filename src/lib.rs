@@ -265,6 +265,7 @@ mod extract;
 mod guard;
 mod locations;
 pub mod manager;
+pub mod store;
 pub mod token;
 mod verify;
 

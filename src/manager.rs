@@ -25,6 +25,7 @@ use crate::{
     extract::{Anonymous, LoadedUser, Verified},
     guard::Requirement,
     locations::{self, Locations},
+    store::{Rotation, StoreError, TokenFacts, TokenStore},
     token::{DecodedToken, TokenBuilder, TokenKind},
     verify::{Rejection, Verifier},
 };
@@ -89,6 +90,75 @@ impl<L: UserLoader> ErasedUserLoader for L {
     }
 }
 
+/// [`TokenStore`] with its futures boxed, so the manager can hold any one.
+trait ErasedStore: Send + Sync {
+    fn is_revoked<'a>(
+        &'a self,
+        token: TokenFacts<'a>,
+    ) -> LocalBoxFuture<'a, Result<bool, StoreError>>;
+    fn revoke<'a>(
+        &'a self,
+        jti: &'a str,
+        until: Option<i64>,
+    ) -> LocalBoxFuture<'a, Result<(), StoreError>>;
+    fn revoke_identity<'a>(
+        &'a self,
+        identity: &'a str,
+        before: i64,
+        until: Option<i64>,
+    ) -> LocalBoxFuture<'a, Result<(), StoreError>>;
+    fn rotate<'a>(
+        &'a self,
+        family: &'a str,
+        presented: &'a str,
+        next: &'a str,
+        until: Option<i64>,
+    ) -> LocalBoxFuture<'a, Result<Rotation, StoreError>>;
+}
+
+impl<T: TokenStore> ErasedStore for T {
+    fn is_revoked<'a>(
+        &'a self,
+        token: TokenFacts<'a>,
+    ) -> LocalBoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(TokenStore::is_revoked(self, token))
+    }
+    fn revoke<'a>(
+        &'a self,
+        jti: &'a str,
+        until: Option<i64>,
+    ) -> LocalBoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(TokenStore::revoke(self, jti, until))
+    }
+    fn revoke_identity<'a>(
+        &'a self,
+        identity: &'a str,
+        before: i64,
+        until: Option<i64>,
+    ) -> LocalBoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(TokenStore::revoke_identity(self, identity, before, until))
+    }
+    fn rotate<'a>(
+        &'a self,
+        family: &'a str,
+        presented: &'a str,
+        next: &'a str,
+        until: Option<i64>,
+    ) -> LocalBoxFuture<'a, Result<Rotation, StoreError>> {
+        Box::pin(TokenStore::rotate(self, family, presented, next, until))
+    }
+}
+
+/// An access token and a refresh token of one rotation family.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct TokenPair {
+    /// The access token.
+    pub access_token: String,
+    /// The refresh token; present it to [`JwtManager::rotate_refresh_token`].
+    pub refresh_token: String,
+}
+
 type ValueHook<T> = Arc<dyn Fn(&Value) -> T + Send + Sync>;
 type ClaimsHook = Arc<dyn Fn(&DecodedToken) -> bool + Send + Sync>;
 type ErrorHook =
@@ -102,6 +172,8 @@ struct Hooks {
     verify_claims: Option<ClaimsHook>,
     user_loader: Option<Arc<dyn ErasedUserLoader>>,
     error_response: Option<ErrorHook>,
+    store: Option<Arc<dyn ErasedStore>>,
+    refresh_reuse: Option<Arc<dyn Fn(&DecodedToken) + Send + Sync>>,
 }
 
 impl fmt::Debug for Hooks {
@@ -113,6 +185,8 @@ impl fmt::Debug for Hooks {
             .field("verify_claims", &self.verify_claims.is_some())
             .field("user_loader", &self.user_loader.is_some())
             .field("error_response", &self.error_response.is_some())
+            .field("token_store", &self.store.is_some())
+            .field("on_refresh_reuse", &self.refresh_reuse.is_some())
             .finish()
     }
 }
@@ -261,7 +335,9 @@ impl JwtManager {
             .verifier
             .verify(&found.token, found.csrf.as_deref())?;
         drop(found);
-        if (token.kind() == TokenKind::Refresh) != (requirement.kind == TokenKind::Refresh) {
+        if !requirement.any_kind
+            && (token.kind() == TokenKind::Refresh) != (requirement.kind == TokenKind::Refresh)
+        {
             let error = JwtError::WrongTokenType {
                 expected: requirement.kind,
             };
@@ -269,6 +345,9 @@ impl JwtManager {
         }
         if requirement.fresh && !token.is_fresh() {
             return Err(Rejection::with_token(JwtError::FreshTokenRequired, token));
+        }
+        if let Some(error) = self.revocation_error(&token).await {
+            return Err(Rejection::with_token(error, token));
         }
         if let Some(verify) = &config.hooks.verify_claims {
             match catch_unwind(AssertUnwindSafe(|| verify(&token))) {
@@ -296,6 +375,143 @@ impl JwtManager {
             Err(_) => JwtError::Hook("the user loader panicked".into()),
         };
         Err(Rejection::with_token(error, token))
+    }
+
+    /// Asks the token store, if one is configured, whether `token` was revoked.
+    async fn revocation_error(&self, token: &DecodedToken) -> Option<JwtError> {
+        let store = self.config().hooks.store.as_ref()?;
+        let facts = TokenFacts {
+            jti: token.jti(),
+            identity: token.identity(),
+            issued_at: token.issued_at(),
+            family: token.family(),
+        };
+        match AssertUnwindSafe(store.is_revoked(facts))
+            .catch_unwind()
+            .await
+        {
+            Ok(Ok(false)) => None,
+            Ok(Ok(true)) => Some(JwtError::Revoked),
+            Ok(Err(cause)) => Some(JwtError::StoreUnavailable(cause.to_string().into())),
+            Err(_) => Some(JwtError::StoreUnavailable(
+                "the token store panicked".into(),
+            )),
+        }
+    }
+
+    fn store(&self) -> Result<&dyn ErasedStore, JwtError> {
+        self.config().hooks.store.as_deref().ok_or_else(|| {
+            log::error!(
+                "actix-jwt-extended: revocation needs a token store; register one with \
+                 JwtManagerBuilder::token_store"
+            );
+            JwtError::NotConfigured
+        })
+    }
+
+    /// Revokes `token` until it would have expired anyway (logout; Flask's
+    /// blocklist pattern, built in). Needs a [`TokenStore`].
+    pub async fn revoke_token(&self, token: &DecodedToken) -> Result<(), JwtError> {
+        let jti = token.jti().ok_or(JwtError::Creation(
+            "a token without jti cannot be revoked".into(),
+        ))?;
+        self.store()?
+            .revoke(jti, token.expires_at())
+            .await
+            .map_err(|cause| JwtError::StoreUnavailable(cause.to_string().into()))
+    }
+
+    /// Revokes every token of `identity` issued up to now, on every device
+    /// ("log out everywhere"): tokens issued in this same second are revoked
+    /// too. Needs a [`TokenStore`].
+    pub async fn revoke_all_tokens(&self, identity: &str) -> Result<(), JwtError> {
+        let config = self.config();
+        let now = crate::store::now();
+        // Remembered as long as the longest-lived token issued now.
+        let keep = [config.access_expires, config.refresh_expires]
+            .into_iter()
+            .map(|expiry| match expiry {
+                Expiry::After(lifetime) => Some(now + lifetime.as_secs() as i64 + 1),
+                Expiry::Never => None,
+            })
+            .try_fold(now, |latest, until| until.map(|until| latest.max(until)));
+        self.store()?
+            .revoke_identity(identity, now, keep)
+            .await
+            .map_err(|cause| JwtError::StoreUnavailable(cause.to_string().into()))
+    }
+
+    /// An access and a refresh token that start a rotation family (at login),
+    /// for [`rotate_refresh_token`](Self::rotate_refresh_token). Both carry the
+    /// family in a `fam` claim, so revoking the family logs both out.
+    pub fn create_token_pair(&self, identity: impl Serialize) -> Result<TokenPair, JwtError> {
+        let identity = serde_json::to_value(identity).map_err(|e| {
+            JwtError::Creation(format!("the identity does not serialize: {e}").into())
+        })?;
+        let family = uuid::Uuid::new_v4().to_string();
+        Ok(TokenPair {
+            access_token: self
+                .access_token(&identity)
+                .rotation(None, &family)
+                .encode()?,
+            refresh_token: self
+                .refresh_token(&identity)
+                .rotation(Some(family.clone()), &family)
+                .encode()?,
+        })
+    }
+
+    /// Refresh-token rotation with reuse detection (OAuth 2.0 Security BCP,
+    /// RFC 9700 section 4.14): retires the verified refresh token `presented`
+    /// and returns a new pair of the same family. Presenting a retired refresh
+    /// token revokes the whole family, thief and user alike, calls the
+    /// [`on_refresh_reuse`](JwtManagerBuilder::on_refresh_reuse) hook and fails
+    /// with [`JwtError::Revoked`]. Of two concurrent calls with one token,
+    /// exactly one succeeds. Needs a [`TokenStore`].
+    pub async fn rotate_refresh_token(
+        &self,
+        presented: &DecodedToken,
+    ) -> Result<TokenPair, JwtError> {
+        if presented.kind() != TokenKind::Refresh {
+            return Err(JwtError::WrongTokenType {
+                expected: TokenKind::Refresh,
+            });
+        }
+        let jti = presented.jti().ok_or(JwtError::Creation(
+            "a refresh token without jti cannot be rotated".into(),
+        ))?;
+        // A refresh token from before rotation starts its own family.
+        let family = presented.family().unwrap_or(jti);
+        let next = uuid::Uuid::new_v4().to_string();
+        let identity = Value::from(presented.identity());
+        let pair = TokenPair {
+            access_token: self
+                .access_token(&identity)
+                .rotation(None, family)
+                .encode()?,
+            refresh_token: self
+                .refresh_token(&identity)
+                .rotation(Some(next.clone()), family)
+                .encode()?,
+        };
+        let keep_until = self.decode_token(&pair.refresh_token)?.expires_at();
+        let outcome = self
+            .store()?
+            .rotate(family, jti, &next, keep_until)
+            .await
+            .map_err(|cause| JwtError::StoreUnavailable(cause.to_string().into()))?;
+        match outcome {
+            Rotation::Rotated => Ok(pair),
+            Rotation::Reused => {
+                if let Some(hook) = &self.config().hooks.refresh_reuse
+                    && catch_unwind(AssertUnwindSafe(|| hook(presented))).is_err()
+                {
+                    log::error!("actix-jwt-extended: the refresh reuse hook panicked");
+                }
+                Err(JwtError::Revoked)
+            }
+            _ => Err(JwtError::Revoked),
+        }
     }
 
     /// The response this manager sends for `error`: the error response hook's,
@@ -733,6 +949,27 @@ impl JwtManagerBuilder {
     /// Defaults to none.
     pub fn user_loader(mut self, loader: impl UserLoader) -> Self {
         self.hooks.user_loader = Some(Arc::new(loader));
+        self
+    }
+
+    /// Where revocations and rotation state live (Flask's
+    /// `token_in_blocklist_loader`, built in): [`MemoryStore`](crate::store::MemoryStore)
+    /// for one process, [`RedisStore`](crate::store) for many, or your own
+    /// [`TokenStore`]. Every verified token is checked against it. Defaults to
+    /// none: tokens cannot be revoked.
+    pub fn token_store(mut self, store: impl TokenStore) -> Self {
+        self.hooks.store = Some(Arc::new(store));
+        self
+    }
+
+    /// Called when a retired refresh token is presented to
+    /// [`JwtManager::rotate_refresh_token`] (a likely theft), after its family
+    /// was revoked: alert the user, log the event. Defaults to none.
+    pub fn on_refresh_reuse(
+        mut self,
+        hook: impl Fn(&DecodedToken) + Send + Sync + 'static,
+    ) -> Self {
+        self.hooks.refresh_reuse = Some(Arc::new(hook));
         self
     }
 

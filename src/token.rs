@@ -116,6 +116,12 @@ impl DecodedToken {
         self.claims().get("jti").and_then(Value::as_str)
     }
 
+    /// The rotation family (`fam` claim) of tokens from
+    /// [`JwtManager::create_token_pair`](crate::JwtManager::create_token_pair).
+    pub fn family(&self) -> Option<&str> {
+        self.claims().get("fam").and_then(Value::as_str)
+    }
+
     /// The `exp` claim in seconds since the epoch; `None` for tokens that never expire.
     pub fn expires_at(&self) -> Option<i64> {
         self.claims()
@@ -180,7 +186,7 @@ pub(crate) fn numeric_date(value: &Value) -> Option<f64> {
 }
 
 /// Claims that only the token builder itself may write.
-const RESERVED_CLAIMS: [&str; 7] = ["type", "fresh", "jti", "iat", "nbf", "exp", "csrf"];
+const RESERVED_CLAIMS: [&str; 8] = ["type", "fresh", "jti", "iat", "nbf", "exp", "csrf", "fam"];
 
 /// How fresh an access token is: Flask's `fresh=True`, `False` or a `timedelta`.
 ///
@@ -235,6 +241,9 @@ pub struct TokenBuilder<'a> {
     expires: Option<Expiry>,
     claims: Map<String, Value>,
     headers: Map<String, Value>,
+    /// Set by the rotation helpers: a chosen `jti` and the rotation family.
+    jti: Option<String>,
+    family: Option<String>,
     error: Option<Cow<'static, str>>,
 }
 
@@ -248,6 +257,8 @@ impl<'a> TokenBuilder<'a> {
             expires: None,
             claims: Map::new(),
             headers: Map::new(),
+            jti: None,
+            family: None,
             error: None,
         };
         match serde_json::to_value(identity) {
@@ -317,6 +328,13 @@ impl<'a> TokenBuilder<'a> {
         self
     }
 
+    /// A `jti` and rotation family chosen by the manager's rotation helpers.
+    pub(crate) fn rotation(mut self, jti: Option<String>, family: &str) -> Self {
+        self.jti = jti;
+        self.family = Some(family.to_owned());
+        self
+    }
+
     fn fail(&mut self, reason: impl Into<Cow<'static, str>>) {
         self.error.get_or_insert(reason.into());
     }
@@ -366,7 +384,10 @@ impl<'a> TokenBuilder<'a> {
         let claims = OutgoingClaims {
             fresh: &fresh,
             iat: issued.as_secs(),
-            jti: Uuid::new_v4().hyphenated().encode_lower(&mut jti),
+            jti: match &self.jti {
+                Some(jti) => jti,
+                None => Uuid::new_v4().hyphenated().encode_lower(&mut jti),
+            },
             kind: self.kind,
             identity_claim: &config.verifier.identity_claim,
             identity: &identity,
@@ -381,6 +402,7 @@ impl<'a> TokenBuilder<'a> {
             issuer: config.encode_issuer.as_ref(),
             exp: expires,
             extra: &claims,
+            family: self.family.as_deref(),
         };
         jsonwebtoken::encode(&header, &claims, &config.encoding_key)
             .map_err(|error| JwtError::Creation(format!("signing failed: {error}").into()))
@@ -417,6 +439,7 @@ struct OutgoingClaims<'a> {
     issuer: Option<&'a Value>,
     exp: Option<u64>,
     extra: &'a Map<String, Value>,
+    family: Option<&'a str>,
 }
 
 impl Serialize for OutgoingClaims<'_> {
@@ -442,6 +465,9 @@ impl Serialize for OutgoingClaims<'_> {
         }
         if let Some(exp) = self.exp {
             map.serialize_entry("exp", &exp)?;
+        }
+        if let Some(family) = self.family {
+            map.serialize_entry("fam", family)?;
         }
         for (name, value) in self.extra {
             let placed = (name == "aud" && self.audience.is_some())

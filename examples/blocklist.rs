@@ -1,0 +1,167 @@
+//! The "Blocklist and Token Revoking" chapter of the Flask-JWT-Extended
+//! guide, route for route: `DELETE /logout` revokes whichever token it is
+//! given. Revocations live in Redis when `REDIS_URL` is set (shared by every
+//! instance), else in this process's memory.
+//!
+//! ```sh
+//! cargo run --example blocklist
+//! REDIS_URL=redis://127.0.0.1:6379/ cargo run --example blocklist --features redis
+//! ```
+
+use std::time::Duration;
+
+use actix_jwt_extended::{
+    Claims, JwtIdentity, JwtManager, JwtRequired, RefreshRequired, store::MemoryStore,
+    token::TokenKind,
+};
+use actix_web::{
+    App, HttpMessage, HttpRequest, HttpResponse, HttpServer, Resource,
+    http::{Method, header},
+    web,
+};
+use serde_json::{Map, Value, json};
+
+/// Flask's `request.get_json(silent=True) or {}`: a JSON object body, or empty.
+fn json_object(req: &HttpRequest, body: &[u8]) -> Map<String, Value> {
+    let json = req.mime_type().ok().flatten().is_some_and(|mime| {
+        mime.type_() == "application"
+            && (mime.subtype() == "json" || mime.suffix().is_some_and(|suffix| suffix == "json"))
+    });
+    match serde_json::from_slice(body) {
+        Ok(Value::Object(object)) if json => object,
+        _ => Map::new(),
+    }
+}
+
+async fn login(
+    req: HttpRequest,
+    body: web::Bytes,
+    jwt: web::Data<JwtManager>,
+) -> actix_web::Result<HttpResponse> {
+    let body = json_object(&req, &body);
+    if body.get("username") != Some(&json!("test")) || body.get("password") != Some(&json!("test"))
+    {
+        return Ok(HttpResponse::Unauthorized().json(json!({ "msg": "Bad username or password" })));
+    }
+    Ok(HttpResponse::Ok().json(json!({
+        "access_token": jwt.create_access_token("example_user")?,
+        "refresh_token": jwt.create_refresh_token("example_user")?,
+    })))
+}
+
+async fn refresh(
+    jwt: web::Data<JwtManager>,
+    identity: JwtIdentity,
+) -> actix_web::Result<HttpResponse> {
+    Ok(HttpResponse::Ok()
+        .json(json!({ "access_token": jwt.create_access_token(identity.as_str())? })))
+}
+
+// Revokes the token it was called with, access or refresh.
+async fn logout(jwt: web::Data<JwtManager>, claims: Claims) -> actix_web::Result<HttpResponse> {
+    jwt.revoke_token(claims.token()).await?;
+    let kind = match claims.token().kind() {
+        TokenKind::Access => "Access",
+        TokenKind::Refresh => "Refresh",
+    };
+    Ok(HttpResponse::Ok().json(json!({ "msg": format!("{kind} token successfully revoked") })))
+}
+
+async fn protected() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "hello": "world" }))
+}
+
+/// Answers like Flask for what no route takes: `OPTIONS` with the allowed
+/// methods, other methods with 405, in JSON.
+fn resource(path: &str, allow: &'static str) -> Resource {
+    web::resource(path).default_service(web::to(move |req: HttpRequest| async move {
+        if req.method() == Method::OPTIONS {
+            HttpResponse::Ok()
+                .insert_header((header::ALLOW, allow))
+                .finish()
+        } else {
+            HttpResponse::MethodNotAllowed()
+                .insert_header((header::ALLOW, allow))
+                .json(json!({ "msg": "Method Not Allowed" }))
+        }
+    }))
+}
+
+/// The chapter's routes; HEAD is answered like GET, as Flask does.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/login", "POST, OPTIONS").route(web::post().to(login)))
+        .service(
+            resource("/refresh", "POST, OPTIONS")
+                .route(web::post().to(refresh).wrap(RefreshRequired::new())),
+        )
+        .service(
+            resource("/logout", "DELETE, OPTIONS")
+                .route(web::delete().to(logout).wrap(JwtRequired::new().any_kind())),
+        )
+        .service(
+            resource("/protected", "HEAD, GET, OPTIONS")
+                .route(web::get().to(protected).wrap(JwtRequired::new()))
+                .route(web::head().to(protected).wrap(JwtRequired::new())),
+        )
+        .default_service(web::to(|| async {
+            HttpResponse::NotFound().json(json!({ "msg": "Not Found" }))
+        }));
+}
+
+/// The chapter's configuration (access tokens for an hour) with `store`.
+pub fn manager(
+    secret: &str,
+    store: impl actix_jwt_extended::store::TokenStore,
+) -> Result<JwtManager, actix_jwt_extended::config::ConfigError> {
+    JwtManager::builder()
+        .secret(secret)
+        .access_token_expires(Duration::from_secs(60 * 60))
+        .token_store(store)
+        .build()
+}
+
+#[actix_web::main]
+async fn main() -> std::io::Result<()> {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let secret = std::env::var("JWT_SECRET_KEY").unwrap_or_else(|_| {
+        log::warn!("JWT_SECRET_KEY is not set: using \"super-secret\". Change this!");
+        "super-secret".to_owned()
+    });
+    let port: u16 = std::env::var("PORT")
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(5000);
+    let jwt = match std::env::var("REDIS_URL") {
+        Ok(url) => redis_manager(&secret, &url)?,
+        Err(_) => {
+            log::info!("REDIS_URL is not set: revocations live in this process's memory");
+            manager(&secret, MemoryStore::new()).map_err(std::io::Error::other)?
+        }
+    };
+
+    log::info!("serving on http://127.0.0.1:{port}");
+    HttpServer::new(move || {
+        App::new()
+            .app_data(web::Data::new(jwt.clone()))
+            .configure(routes)
+    })
+    .bind(("127.0.0.1", port))?
+    .run()
+    .await
+}
+
+#[cfg(feature = "redis")]
+fn redis_manager(secret: &str, url: &str) -> std::io::Result<JwtManager> {
+    log::info!("revocations live in Redis at {url}");
+    let store = actix_jwt_extended::store::RedisStore::builder(url)
+        .build()
+        .map_err(std::io::Error::other)?;
+    manager(secret, store).map_err(std::io::Error::other)
+}
+
+#[cfg(not(feature = "redis"))]
+fn redis_manager(_: &str, _: &str) -> std::io::Result<JwtManager> {
+    Err(std::io::Error::other(
+        "REDIS_URL is set but this build has no Redis support: run with `--features redis`",
+    ))
+}

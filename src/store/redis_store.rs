@@ -1,0 +1,220 @@
+//! [`RedisStore`]: revocations shared by every instance through Redis.
+
+use std::time::Duration;
+
+use redis::{
+    AsyncCommands, Client, Script, SetExpiry, SetOptions,
+    aio::{ConnectionManager, ConnectionManagerConfig},
+};
+
+use super::{Rotation, StoreError, TokenFacts, TokenStore, key, now};
+
+/// Replaces the family's current refresh token if `presented` is it;
+/// otherwise revokes the family. One script, so two concurrent refreshes with
+/// the same token cannot both win.
+const ROTATE: &str = r#"
+if redis.call('EXISTS', KEYS[2]) == 1 then return 'revoked' end
+local current = redis.call('GET', KEYS[1])
+local is_current = (current == ARGV[1]) or (current == false and ARGV[1] == ARGV[4])
+local ttl = tonumber(ARGV[3])
+if is_current then
+  if ttl > 0 then redis.call('SET', KEYS[1], ARGV[2], 'EX', ttl) else redis.call('SET', KEYS[1], ARGV[2]) end
+  return 'rotated'
+end
+if ttl > 0 then redis.call('SET', KEYS[2], '1', 'EX', ttl) else redis.call('SET', KEYS[2], '1') end
+redis.call('DEL', KEYS[1])
+return 'reused'
+"#;
+
+/// A [`TokenStore`] in Redis (the `redis` feature), for several instances
+/// behind a load balancer: a revocation made through one is seen by all at
+/// once. Keys expire with their token (TTL = remaining lifetime).
+///
+/// It connects lazily and reconnects by itself after Redis restarts; while
+/// Redis cannot answer within the timeouts, requests to guarded routes are
+/// denied with 503 (fail closed). Build it inside the actix runtime (in
+/// `main` under `#[actix_web::main]`).
+///
+/// ```no_run
+/// use actix_jwt_extended::{JwtManager, store::RedisStore};
+///
+/// # #[actix_web::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let store = RedisStore::builder("redis://127.0.0.1:6379/").key_prefix("myapp:jwt:").build()?;
+/// let jwt = JwtManager::builder().secret(b"change-me").token_store(store).build()?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RedisStore {
+    connection: ConnectionManager,
+    prefix: String,
+    rotate: Script,
+}
+
+impl std::fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Options of a [`RedisStore`].
+#[derive(Debug, Clone)]
+#[must_use = "call `build()` to get a RedisStore"]
+pub struct RedisStoreBuilder {
+    url: String,
+    prefix: String,
+    response_timeout: Duration,
+    connection_timeout: Duration,
+}
+
+impl RedisStore {
+    /// A builder for the Redis server at `url` (`redis://host:port/db`).
+    pub fn builder(url: impl Into<String>) -> RedisStoreBuilder {
+        RedisStoreBuilder {
+            url: url.into(),
+            prefix: "actix-jwt-extended:".into(),
+            response_timeout: Duration::from_millis(500),
+            connection_timeout: Duration::from_millis(500),
+        }
+    }
+
+    fn key(&self, name: String) -> String {
+        format!("{}{name}", self.prefix)
+    }
+}
+
+impl RedisStoreBuilder {
+    /// Prefix of every key, to share a Redis database. Defaults to
+    /// `actix-jwt-extended:`.
+    pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// How long one command may take before the request is denied. Defaults
+    /// to 500 ms.
+    pub fn response_timeout(mut self, timeout: Duration) -> Self {
+        self.response_timeout = timeout;
+        self
+    }
+
+    /// How long connecting may take. Defaults to 500 ms.
+    pub fn connection_timeout(mut self, timeout: Duration) -> Self {
+        self.connection_timeout = timeout;
+        self
+    }
+
+    /// Checks the URL and prepares a lazy connection; nothing is sent yet.
+    pub fn build(self) -> Result<RedisStore, StoreError> {
+        let client = Client::open(self.url.as_str()).map_err(|e| StoreError::new(e.to_string()))?;
+        let config = ConnectionManagerConfig::new()
+            .set_response_timeout(Some(self.response_timeout))
+            .set_connection_timeout(Some(self.connection_timeout))
+            // Fail fast while Redis is away; the next request tries again.
+            .set_number_of_retries(1)
+            .set_min_delay(Duration::from_millis(20))
+            .set_max_delay(Duration::from_millis(200));
+        let connection = ConnectionManager::new_lazy_with_config(client, config)
+            .map_err(|e| StoreError::new(e.to_string()))?;
+        Ok(RedisStore {
+            connection,
+            prefix: self.prefix,
+            rotate: Script::new(ROTATE),
+        })
+    }
+}
+
+fn unavailable(error: redis::RedisError) -> StoreError {
+    StoreError::new(error.to_string())
+}
+
+/// Seconds left until `until`; `None` (never expires) is 0, meaning no TTL.
+fn ttl(until: Option<i64>) -> i64 {
+    until.map_or(0, |until| (until - now()).max(1))
+}
+
+impl RedisStore {
+    async fn set(&self, key: String, value: String, until: Option<i64>) -> Result<(), StoreError> {
+        if until.is_some_and(|until| until <= now()) {
+            return Ok(()); // Already expired: nothing to remember.
+        }
+        let mut options = SetOptions::default();
+        if let Some(until) = until {
+            options = options.with_expiration(SetExpiry::EXAT(until as u64));
+        }
+        self.connection
+            .clone()
+            .set_options::<_, _, ()>(self.key(key), value, options)
+            .await
+            .map_err(unavailable)
+    }
+}
+
+impl TokenStore for RedisStore {
+    async fn is_revoked(&self, token: TokenFacts<'_>) -> Result<bool, StoreError> {
+        let keys = [
+            self.key(key::jti(token.jti.unwrap_or_default())),
+            self.key(key::family_revoked(token.family.unwrap_or_default())),
+            self.key(key::identity_cutoff(token.identity)),
+        ];
+        let [jti, family, cutoff]: [Option<String>; 3] = self
+            .connection
+            .clone()
+            .mget::<_, Vec<Option<String>>>(&keys)
+            .await
+            .map_err(unavailable)?
+            .try_into()
+            .map_err(|_| StoreError::new("MGET answered with the wrong number of values"))?;
+        let cutoff = cutoff.and_then(|cutoff| cutoff.parse::<i64>().ok());
+        Ok((token.jti.is_some() && jti.is_some())
+            || (token.family.is_some() && family.is_some())
+            || cutoff.is_some_and(|cutoff| token.issued_at.is_none_or(|iat| iat <= cutoff)))
+    }
+
+    async fn revoke(&self, jti: &str, expires_at: Option<i64>) -> Result<(), StoreError> {
+        self.set(key::jti(jti), "1".into(), expires_at).await
+    }
+
+    async fn revoke_identity(
+        &self,
+        identity: &str,
+        issued_before: i64,
+        keep_until: Option<i64>,
+    ) -> Result<(), StoreError> {
+        self.set(
+            key::identity_cutoff(identity),
+            issued_before.to_string(),
+            keep_until,
+        )
+        .await
+    }
+
+    async fn rotate(
+        &self,
+        family: &str,
+        presented: &str,
+        next: &str,
+        keep_until: Option<i64>,
+    ) -> Result<Rotation, StoreError> {
+        let outcome: String = self
+            .rotate
+            .key(self.key(key::family(family)))
+            .key(self.key(key::family_revoked(family)))
+            .arg(presented)
+            .arg(next)
+            .arg(ttl(keep_until))
+            .arg(family)
+            .invoke_async(&mut self.connection.clone())
+            .await
+            .map_err(unavailable)?;
+        match outcome.as_str() {
+            "rotated" => Ok(Rotation::Rotated),
+            "reused" => Ok(Rotation::Reused),
+            "revoked" => Ok(Rotation::Revoked),
+            other => Err(StoreError::new(format!(
+                "unexpected rotation answer {other:?}"
+            ))),
+        }
+    }
+}
