@@ -161,6 +161,7 @@ pub struct TokenPair {
 
 type ValueHook<T> = Arc<dyn Fn(&Value) -> T + Send + Sync>;
 type ClaimsHook = Arc<dyn Fn(&DecodedToken) -> bool + Send + Sync>;
+type TokenHook = Arc<dyn Fn(&DecodedToken) + Send + Sync>;
 type ErrorHook =
     Arc<dyn Fn(&JwtError, Option<&DecodedToken>) -> Option<HttpResponse> + Send + Sync>;
 
@@ -173,7 +174,7 @@ struct Hooks {
     user_loader: Option<Arc<dyn ErasedUserLoader>>,
     error_response: Option<ErrorHook>,
     store: Option<Arc<dyn ErasedStore>>,
-    refresh_reuse: Option<Arc<dyn Fn(&DecodedToken) + Send + Sync>>,
+    refresh_reuse: Option<TokenHook>,
 }
 
 impl fmt::Debug for Hooks {
