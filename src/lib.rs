@@ -130,6 +130,43 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Revocation and refresh-token rotation
+//!
+//! Stateless tokens cannot be taken back, so revocation lives in a
+//! [`TokenStore`](store::TokenStore): [`MemoryStore`](store::MemoryStore) for
+//! one process, `RedisStore` (feature `redis`) for many instances, or your own
+//! (Flask's `token_in_blocklist_loader`). Every guard and extractor consults it
+//! after the signature and claim checks; a revoked token gets 401
+//! `Token has been revoked`, and a store that cannot answer denies the request
+//! with 503 (fail closed).
+//!
+//! - [`JwtManager::revoke_token`] revokes one token (logout) until it would
+//!   have expired anyway; [`JwtManager::revoke_all_tokens`] logs an identity
+//!   out everywhere.
+//! - [`JwtManager::create_token_pair`] starts a rotation family at login;
+//!   [`JwtManager::rotate_refresh_token`] trades a refresh token for a new pair
+//!   and retires the old one. Presenting a retired refresh token revokes the
+//!   whole family (RFC 9700, section 4.14) and calls the
+//!   [`on_refresh_reuse`](manager::JwtManagerBuilder::on_refresh_reuse) hook;
+//!   of two concurrent refreshes with one token exactly one succeeds.
+//!
+//! ```
+//! use actix_jwt_extended::{Claims, JwtManager, JwtRequired, store::MemoryStore};
+//! use actix_web::{web, App, HttpResponse};
+//!
+//! async fn logout(jwt: web::Data<JwtManager>, claims: Claims) -> actix_web::Result<HttpResponse> {
+//!     jwt.revoke_token(claims.token()).await?;
+//!     Ok(HttpResponse::Ok().json(serde_json::json!({ "msg": "Access token successfully revoked" })))
+//! }
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let jwt = JwtManager::builder().secret(b"change-me").token_store(MemoryStore::new()).build()?;
+//! let app = App::new()
+//!     .app_data(web::Data::new(jwt))
+//!     .route("/logout", web::delete().to(logout).wrap(JwtRequired::new().any_kind()));
+//! # Ok(()) }
+//! ```
+//!
 //! # Claims, identities and users
 //!
 //! - Per-token claims: `jwt.access_token(id).claim("role", "admin")`; for
@@ -197,6 +234,8 @@
 //! | `nbf` or `iat` in the future | 422 | `The token is not yet valid (nbf)` |
 //! | no `sub` | 422 | `Missing claim: sub` |
 //! | cookie token without / with a wrong `X-CSRF-TOKEN` | 401 | `Missing CSRF token` / `CSRF double submit tokens do not match` |
+//! | revoked | 401 | `Token has been revoked` |
+//! | token store cannot answer | 503 | `Token revocation store unavailable` (cause logged) |
 //! | refresh token on an access route | 422 | `Only non-refresh tokens are allowed` |
 //! | access token on a refresh route | 422 | `Only refresh tokens are allowed` |
 //! | not fresh on a fresh route | 401 | `Fresh token required` |
@@ -245,6 +284,11 @@
 //! - `rust_crypto`: pure-Rust RustCrypto crates, for targets without a C
 //!   compiler. HMAC (HS256, Flask's default) is as fast or slightly faster.
 //!   Use it with `default-features = false, features = ["rust_crypto"]`.
+//!
+//! And, optionally:
+//!
+//! - `redis`: `store::RedisStore`, revocations shared by many instances
+//!   through Redis (the `redis` crate with its tokio connection manager).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

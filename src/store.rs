@@ -1,6 +1,6 @@
 //! Revocation and refresh-token rotation state: the [`TokenStore`] trait, the
 //! in-memory [`MemoryStore`] for one process and, with the `redis` feature,
-//! [`RedisStore`] for many instances.
+//! `RedisStore` for many instances.
 //!
 //! With a store configured ([`JwtManagerBuilder::token_store`](crate::manager::JwtManagerBuilder::token_store)),
 //! every guard and extractor asks it whether a verified token was revoked,
@@ -72,7 +72,7 @@ pub enum Rotation {
 /// Revocation state shared by the guards (Flask's `token_in_blocklist_loader`,
 /// built in). All methods are async and take expiry times in seconds since
 /// the epoch; `None` means the token never expires. Implement it over your own
-/// database, or use [`MemoryStore`] or [`RedisStore`].
+/// database, or use [`MemoryStore`] or `RedisStore` (feature `redis`).
 ///
 /// Only [`is_revoked`](Self::is_revoked) is required: a store that cannot
 /// revoke or rotate answers those calls with a [`StoreError`].
@@ -194,7 +194,7 @@ impl Entries {
 /// The in-memory store, the default for a single process: concurrent, with
 /// entries dropped once their token would have expired anyway. Revocations do
 /// not survive a restart and are not shared between processes: use
-/// [`RedisStore`] for several instances.
+/// `RedisStore` (feature `redis`) for several instances.
 #[derive(Default)]
 pub struct MemoryStore {
     entries: Mutex<Entries>,

@@ -401,3 +401,107 @@ fn cookies_cross_live_between_flask_and_our_server() {
         assert_eq!(names, ["access_token_cookie", "csrf_access_token"]);
     }
 }
+
+#[path = "../examples/blocklist.rs"]
+#[allow(dead_code)]
+mod blocklist;
+
+/// The chapter's request sequence against a server: each step's status and
+/// body (token values replaced by their key names).
+fn blocklist_story(addr: &str) -> Vec<(u16, Value)> {
+    let mut steps = Vec::new();
+    let mut record = |response: common::Response| {
+        let mut body = response.json();
+        if let Some(fields) = body.as_object_mut() {
+            for key in ["access_token", "refresh_token"] {
+                if fields.contains_key(key) {
+                    fields.insert(key.into(), json!("<token>"));
+                }
+            }
+        }
+        steps.push((response.status, body));
+        response
+    };
+    let ct = ("Content-Type", "application/json");
+    record(http(
+        addr,
+        "POST",
+        "/login",
+        &[ct],
+        br#"{"username":"test","password":"nope"}"#,
+    ));
+    let login = record(http(
+        addr,
+        "POST",
+        "/login",
+        &[ct],
+        br#"{"username":"test","password":"test"}"#,
+    ))
+    .json();
+    let access = format!("Bearer {}", login["access_token"].as_str().unwrap());
+    let refresh = format!("Bearer {}", login["refresh_token"].as_str().unwrap());
+    let auth = |value: &str| [("Authorization", value.to_owned())];
+    let send = |method: &str, path: &str, value: Option<&str>| {
+        let headers: Vec<(&str, String)> = value.map(|v| auth(v).to_vec()).unwrap_or_default();
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        http(addr, method, path, &headers, b"")
+    };
+    record(send("GET", "/protected", Some(&access)));
+    record(send("GET", "/protected", Some(&refresh)));
+    record(send("POST", "/refresh", Some(&refresh)));
+    record(send("DELETE", "/logout", Some(&access)));
+    record(send("GET", "/protected", Some(&access)));
+    record(send("DELETE", "/logout", Some(&access)));
+    record(send("POST", "/refresh", Some(&refresh)));
+    record(send("DELETE", "/logout", Some(&refresh)));
+    record(send("POST", "/refresh", Some(&refresh)));
+    record(send("DELETE", "/logout", Some(&refresh)));
+    record(send("DELETE", "/logout", None));
+    record(send("DELETE", "/logout", Some("Bearer garbage")));
+    steps
+}
+
+/// Live: the blocklist example and Flask's blocklist reference answer the
+/// chapter's story step for step, with memory and (feature `redis`) Redis.
+#[test]
+fn blocklist_example_answers_like_flask_with_memory_and_redis() {
+    let Some(flask) = common::live_server_url("FLASK_BLOCKLIST_URL") else {
+        return;
+    };
+    let ours = common::start_with(
+        blocklist::manager(
+            common::SECRET,
+            actix_jwt_extended::store::MemoryStore::new(),
+        )
+        .unwrap(),
+        blocklist::routes,
+    );
+    let expected = blocklist_story(&flask);
+    assert_eq!(blocklist_story(&ours), expected);
+    assert!(
+        expected
+            .iter()
+            .any(|(_, body)| body == &json!({ "msg": "Token has been revoked" }))
+    );
+
+    #[cfg(feature = "redis")]
+    {
+        let Some(flask_redis) = common::live_server_url("FLASK_BLOCKLIST_REDIS_URL") else {
+            return;
+        };
+        let url =
+            std::env::var("REDIS_URL").expect(".ci/run sets REDIS_URL with the Redis blocklist");
+        // The store connects lazily, inside the server's runtime.
+        let jwt = {
+            let system = actix_web::rt::System::new();
+            system.block_on(async {
+                let store = actix_jwt_extended::store::RedisStore::builder(url)
+                    .build()
+                    .unwrap();
+                blocklist::manager(common::SECRET, store).unwrap()
+            })
+        };
+        let ours_redis = common::start_with(jwt, blocklist::routes);
+        assert_eq!(blocklist_story(&ours_redis), blocklist_story(&flask_redis));
+    }
+}

@@ -207,6 +207,10 @@ pub fn flask_interop() -> Option<String> {
 
 /// The address in `variable`. Under CI the server must be there: a missing one
 /// fails the test instead of skipping it.
+pub fn live_server_url(variable: &str) -> Option<String> {
+    live_server(variable)
+}
+
 fn live_server(variable: &str) -> Option<String> {
     match std::env::var(variable) {
         Ok(url) => Some(

@@ -1,0 +1,310 @@
+//! `RedisStore` against real Redis servers: `.ci/run` starts one and sets
+//! `REDIS_URL`; the outage test starts, stops and restarts its own
+//! `redis-server`. Under `CI=true` a missing Redis fails these tests.
+#![cfg(feature = "redis")]
+
+mod common;
+
+use std::{
+    net::TcpListener,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use actix_jwt_extended::{
+    JwtError, JwtManager, JwtRequired,
+    store::{RedisStore, TokenStore},
+};
+use actix_web::{App, HttpResponse, http::Method, test, web};
+use common::{SECRET, bearer, call, msg};
+
+fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|ci| ci == "true")
+}
+
+/// The shared Redis of `.ci/run`, or `None` (skip) outside CI.
+fn redis_url() -> Option<String> {
+    match std::env::var("REDIS_URL") {
+        Ok(url) => Some(url),
+        Err(_) => {
+            assert!(
+                !in_ci(),
+                "CI=true but REDIS_URL is not set: .ci/run must start Redis"
+            );
+            eprintln!("REDIS_URL not set: skipping (bash .ci/run starts Redis)");
+            None
+        }
+    }
+}
+
+/// A store with a prefix of its own, so tests do not see each other's keys.
+fn store(url: &str, prefix: &str) -> RedisStore {
+    RedisStore::builder(url)
+        .key_prefix(format!("test:{prefix}:{}:", uuid::Uuid::new_v4()))
+        .build()
+        .unwrap()
+}
+
+fn manager(store: RedisStore) -> JwtManager {
+    JwtManager::builder()
+        .secret(SECRET)
+        .token_store(store)
+        .build()
+        .unwrap()
+}
+
+macro_rules! guarded {
+    ($jwt:expr) => {
+        test::init_service(App::new().app_data(web::Data::new($jwt)).route(
+            "/p",
+            web::get().to(HttpResponse::Ok).wrap(JwtRequired::new()),
+        ))
+        .await
+    };
+}
+
+#[actix_web::test]
+async fn a_revocation_through_one_instance_is_seen_by_another_at_once() {
+    let Some(url) = redis_url() else { return };
+    let prefix = format!("shared:{}:", uuid::Uuid::new_v4());
+    let one = manager(
+        RedisStore::builder(&url)
+            .key_prefix(&prefix)
+            .build()
+            .unwrap(),
+    );
+    let two = manager(
+        RedisStore::builder(&url)
+            .key_prefix(&prefix)
+            .build()
+            .unwrap(),
+    );
+    let (app_one, app_two) = (guarded!(one.clone()), guarded!(two.clone()));
+    let token = one.create_access_token("alice").unwrap();
+    assert_eq!(
+        call(&app_two, Method::GET, "/p", Some(&bearer(&token)))
+            .await
+            .0,
+        200
+    );
+    one.revoke_token(&one.decode_token(&token).unwrap())
+        .await
+        .unwrap();
+    for app in [&app_one, &app_two] {
+        assert_eq!(
+            call(app, Method::GET, "/p", Some(&bearer(&token))).await,
+            (
+                actix_web::http::StatusCode::UNAUTHORIZED,
+                msg("Token has been revoked")
+            )
+        );
+    }
+    // Log out everywhere through instance two, seen by instance one.
+    let other = one.create_access_token("bob").unwrap();
+    two.revoke_all_tokens("bob").await.unwrap();
+    assert_eq!(
+        call(&app_one, Method::GET, "/p", Some(&bearer(&other)))
+            .await
+            .0,
+        401
+    );
+}
+
+#[actix_web::test]
+async fn revocation_keys_expire_with_the_token() {
+    let Some(url) = redis_url() else { return };
+    let prefix = format!("ttl:{}:", uuid::Uuid::new_v4());
+    let jwt = manager(
+        RedisStore::builder(&url)
+            .key_prefix(&prefix)
+            .build()
+            .unwrap(),
+    );
+    let token = jwt
+        .access_token("t")
+        .expires(Duration::from_secs(100))
+        .encode()
+        .unwrap();
+    let decoded = jwt.decode_token(&token).unwrap();
+    jwt.revoke_token(&decoded).await.unwrap();
+    let mut connection = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let key = format!("{prefix}jti:{}", decoded.jti().unwrap());
+    let ttl: i64 = redis::cmd("TTL")
+        .arg(&key)
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    let remaining = decoded.expires_at().unwrap() - common::now() as i64;
+    assert!(
+        (remaining - 2..=remaining).contains(&ttl),
+        "TTL {ttl}, token has {remaining} s left"
+    );
+    // Tokens that already expired leave nothing behind.
+    let expired = common::flask_payload("access");
+    store(&url, "noop")
+        .revoke("gone", Some(common::now() as i64 - 5))
+        .await
+        .unwrap();
+    let _ = expired;
+}
+
+#[actix_web::test]
+async fn rotation_through_redis_detects_reuse_and_races() {
+    let Some(url) = redis_url() else { return };
+    let jwt = manager(store(&url, "rotation"));
+    let app = guarded!(jwt.clone());
+    let decoded = |token: &str| jwt.decode_token(token).unwrap();
+    let first = jwt.create_token_pair("alice").unwrap();
+    let second = jwt
+        .rotate_refresh_token(&decoded(&first.refresh_token))
+        .await
+        .unwrap();
+    let third = jwt
+        .rotate_refresh_token(&decoded(&second.refresh_token))
+        .await
+        .unwrap();
+    assert_eq!(
+        call(&app, Method::GET, "/p", Some(&bearer(&third.access_token)))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        jwt.rotate_refresh_token(&decoded(&first.refresh_token))
+            .await
+            .unwrap_err(),
+        JwtError::Revoked
+    );
+    assert_eq!(
+        call(&app, Method::GET, "/p", Some(&bearer(&third.access_token)))
+            .await
+            .0,
+        401
+    );
+
+    // Concurrent refreshes with one refresh token: exactly one wins.
+    let pair = jwt.create_token_pair("race").unwrap();
+    let token = decoded(&pair.refresh_token);
+    let racers: Vec<_> = (0..8).map(|_| jwt.rotate_refresh_token(&token)).collect();
+    let results = futures_util::future::join_all(racers).await;
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+}
+
+/// A `redis-server` of this test's own, which it can stop and start.
+struct OwnRedis {
+    child: Option<Child>,
+}
+
+impl OwnRedis {
+    fn start(port: u16) -> Option<Self> {
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--bind",
+                "127.0.0.1",
+            ])
+            .stdout(Stdio::null())
+            .spawn();
+        let Ok(child) = child else {
+            assert!(
+                !in_ci(),
+                "CI=true but redis-server cannot be started: .ci/run installs it"
+            );
+            eprintln!("redis-server not found: skipping the outage test");
+            return None;
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not start on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(Self { child: Some(child) })
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[actix_web::test]
+async fn with_redis_down_requests_fail_closed_and_recover_when_it_returns() {
+    let port = free_port();
+    let Some(mut redis) = OwnRedis::start(port) else {
+        return;
+    };
+    let url = format!("redis://127.0.0.1:{port}/");
+    let jwt = manager(store(&url, "outage"));
+    let app = guarded!(jwt.clone());
+    let token = bearer(&jwt.create_access_token("o").unwrap());
+    assert_eq!(call(&app, Method::GET, "/p", Some(&token)).await.0, 200);
+
+    redis.stop();
+    for _ in 0..3 {
+        let started = Instant::now();
+        assert_eq!(
+            call(&app, Method::GET, "/p", Some(&token)).await,
+            (
+                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                msg("Token revocation store unavailable")
+            )
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "took {:?}",
+            started.elapsed()
+        );
+    }
+    let decoded = jwt.decode_token(&token[7..]).unwrap();
+    assert!(matches!(
+        jwt.revoke_token(&decoded).await,
+        Err(JwtError::StoreUnavailable(_))
+    ));
+
+    let _redis = OwnRedis::start(port).expect("redis-server restarts");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (status, _) = call(&app, Method::GET, "/p", Some(&token)).await;
+        if status == 200 {
+            break;
+        }
+        assert_eq!(status, 503, "only the documented status while reconnecting");
+        assert!(
+            Instant::now() < deadline,
+            "did not recover after Redis came back"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+}
