@@ -96,15 +96,25 @@ pub enum ErrorFormat {
 #[derive(Debug, Display, Error, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ConfigError {
-    /// No signing secret was given, or it was empty (Flask: `JWT_SECRET_KEY`).
+    /// No key at all: no secret (or an empty one), no PEM key, no key ring
+    /// (Flask: `JWT_SECRET_KEY`, `JWT_PRIVATE_KEY`).
     #[display(
-        "no JWT secret configured: call JwtManagerBuilder::secret with a long random value (Flask: JWT_SECRET_KEY)"
+        "no JWT secret or key configured: call JwtManagerBuilder::secret with a long random value (Flask: JWT_SECRET_KEY), or private_key / signing_key"
     )]
     MissingSecret,
 
-    /// The algorithm needs keys this version cannot take yet (RSA, EC, EdDSA).
-    #[display("algorithm {_0:?} is not supported with a shared secret: use HS256, HS384 or HS512")]
+    /// The algorithm does not fit the key material: an asymmetric algorithm
+    /// with a secret, or an HMAC algorithm with a PEM key.
+    #[display(
+        "algorithm {_0:?} does not fit the key: HS256/384/512 take a secret, the others a private or public key"
+    )]
     UnsupportedAlgorithm(#[error(not(source))] Algorithm),
+
+    /// A key that cannot be used: unreadable, of the wrong type for its
+    /// algorithm, a private key where a public one belongs, a public key that
+    /// does not match the private key, or a duplicate `kid`.
+    #[display("invalid key: {_0}")]
+    InvalidKey(#[error(not(source))] String),
 
     /// A lifetime of zero was given; use [`Expiry::Never`] for tokens without `exp`.
     #[display("{_0} must be longer than zero (use Expiry::Never for tokens that never expire)")]
@@ -130,12 +140,6 @@ pub enum ConfigError {
     #[display("unknown option {_0}")]
     UnknownOption(#[error(not(source))] String),
 
-    /// A Flask-JWT-Extended option this version does not support yet, set to
-    /// something other than Flask's default.
-    #[display(
-        "{_0} is not supported by this version of actix-jwt-extended yet (see the README's option table)"
-    )]
-    NotYetSupported(#[error(not(source))] String),
 }
 
 /// Flask-JWT-Extended's `JWT_*` options, under their Flask names and in
@@ -159,10 +163,8 @@ pub enum ConfigError {
 ///
 /// Lifetimes and leeway are seconds (an integer or a float), or `false` for
 /// tokens that never expire; lists may also be given as comma-separated
-/// strings; booleans as `true`/`false` (also `True`/`False`). Options that a
-/// later version of this crate supports are refused unless they hold Flask's
-/// default value; unknown `JWT_*` names are refused, so a typo never goes
-/// unnoticed.
+/// strings; booleans as `true`/`false` (also `True`/`False`); keys as PEM
+/// text. Unknown `JWT_*` names are refused, so a typo never goes unnoticed.
 #[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
 #[serde(transparent)]
 pub struct FlaskConfig {
@@ -194,11 +196,6 @@ const STRING_OPTIONS: [&str; 22] = [
     "JWT_ENCODE_ISSUER",
     "JWT_DECODE_ISSUER",
 ];
-
-/// Flask-JWT-Extended options a later version brings (asymmetric keys: #7),
-/// with Flask's defaults, which are accepted.
-const PLANNED_OPTIONS: [(&str, &str); 2] =
-    [("JWT_PRIVATE_KEY", "null"), ("JWT_PUBLIC_KEY", "null")];
 
 /// Options this crate will not take, and why.
 const LEFT_OUT_OPTIONS: [(&str, &str); 2] = [
@@ -326,6 +323,10 @@ impl FlaskConfig {
                     header_name(&name, &text()?)?,
                     builder,
                 ),
+                "JWT_PRIVATE_KEY" if value.is_null() => builder,
+                "JWT_PUBLIC_KEY" if value.is_null() => builder,
+                "JWT_PRIVATE_KEY" => builder.private_key(text()?),
+                "JWT_PUBLIC_KEY" => builder.public_key(text()?),
                 "JWT_ACCESS_CSRF_FIELD_NAME" => {
                     set(&mut cookies.access_csrf_field_name, text()?, builder)
                 }
@@ -359,21 +360,11 @@ impl FlaskConfig {
                 "JWT_HEADER_TYPE" => builder.header_type(string(&name, &value)?),
                 "JWT_IDENTITY_CLAIM" => builder.identity_claim(string(&name, &value)?),
                 "JWT_ERROR_MESSAGE_KEY" => builder.error_message_key(string(&name, &value)?),
-                planned => {
-                    let default = PLANNED_OPTIONS
-                        .iter()
-                        .find(|(option, _)| *option == planned);
-                    let left_out = LEFT_OUT_OPTIONS
-                        .iter()
-                        .find(|(option, _)| *option == planned);
-                    match (default, left_out) {
-                        (Some((_, default)), _) if is_default(&value, default) => builder,
-                        (Some(_), _) => return Err(ConfigError::NotYetSupported(name)),
-                        (None, Some((_, why))) => {
-                            return Err(invalid(&name, &format!("is not supported: {why}")));
-                        }
-                        (None, None) => return Err(ConfigError::UnknownOption(name)),
-                    }
+                other => {
+                    return Err(match LEFT_OUT_OPTIONS.iter().find(|(option, _)| *option == other) {
+                        Some((_, why)) => invalid(&name, &format!("is not supported: {why}")),
+                        None => ConfigError::UnknownOption(name),
+                    });
                 }
             };
         }
@@ -472,16 +463,6 @@ fn algorithm(option: &str, name: &str) -> Result<Algorithm, ConfigError> {
         .map_err(|_| invalid(option, &format!("names an unknown algorithm {name:?}")))
 }
 
-fn is_default(value: &serde_json::Value, default: &str) -> bool {
-    let default: serde_json::Value = serde_json::from_str(default).unwrap_or_default();
-    match (value, &default) {
-        // "headers" means ["headers"], as in Flask.
-        (serde_json::Value::String(one), serde_json::Value::Array(items)) => {
-            items.len() == 1 && items[0] == *one
-        }
-        _ => *value == default,
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -519,10 +500,10 @@ mod tests {
             err(&[("JWT_TOKEN_LOCATION", r#"["cookies", "body"]"#)]),
             ConfigError::InvalidOption(_)
         ));
-        assert_eq!(
-            err(&[("JWT_PUBLIC_KEY", "x")]),
-            ConfigError::NotYetSupported("JWT_PUBLIC_KEY".into())
-        );
+        assert!(matches!(
+            env(&[("JWT_PUBLIC_KEY", "not a key")]).unwrap().into_builder().unwrap().build(),
+            Err(ConfigError::InvalidKey(_))
+        ));
         assert!(matches!(
             err(&[("JWT_BLACKLIST_ENABLED", "true")]),
             ConfigError::InvalidOption(_)

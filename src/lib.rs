@@ -307,6 +307,7 @@ pub mod cookies;
 mod error;
 mod extract;
 mod guard;
+pub mod keys;
 mod locations;
 pub mod manager;
 pub mod store;

@@ -14,13 +14,14 @@ use actix_web::{
     HttpMessage, HttpRequest, HttpResponse, error::InternalError, http::header::HeaderName, web,
 };
 use futures_util::{FutureExt, future::LocalBoxFuture};
-use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey, Header};
+use jsonwebtoken::{Algorithm, AlgorithmFamily, Header, jwk::JwkSet};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::{
     JwtError,
     config::{ConfigError, ErrorFormat, Expiry, TokenLocation},
+    keys::Key,
     cookies::CookieConfig,
     extract::{Anonymous, LoadedUser, Verified},
     guard::Requirement,
@@ -212,7 +213,8 @@ pub struct JwtManager {
 }
 
 pub(crate) struct Config {
-    pub(crate) encoding_key: EncodingKey,
+    /// `None` for a verify-only manager.
+    pub(crate) signing: Option<Key>,
     pub(crate) header: Header,
     pub(crate) verifier: Verifier,
     pub(crate) access_expires: Expiry,
@@ -515,6 +517,15 @@ impl JwtManager {
         }
     }
 
+    /// The public keys as a JWK Set (`kty`, `alg`, `use`, `kid` and the key
+    /// parameters), for [`keys::jwks`](crate::keys::jwks). Secrets are never
+    /// included.
+    pub fn jwks(&self) -> JwkSet {
+        JwkSet {
+            keys: self.config().verifier.keys.iter().filter_map(Key::public_jwk).cloned().collect(),
+        }
+    }
+
     /// The response this manager sends for `error`: the error response hook's,
     /// or Flask's status and `{"<message key>": "<message>"}`.
     pub fn error_response(&self, error: &JwtError) -> HttpResponse {
@@ -642,6 +653,10 @@ impl fmt::Debug for JwtManager {
 pub struct JwtManagerBuilder {
     secret: Vec<u8>,
     algorithm: Algorithm,
+    private_key: Option<Vec<u8>>,
+    public_key: Option<Vec<u8>>,
+    signing_key: Option<Key>,
+    verification_keys: Vec<Key>,
     decode_algorithms: Option<Vec<Algorithm>>,
     access_expires: Expiry,
     refresh_expires: Expiry,
@@ -671,6 +686,10 @@ impl Default for JwtManagerBuilder {
         Self {
             secret: Vec::new(),
             algorithm: Algorithm::HS256,
+            private_key: None,
+            public_key: None,
+            signing_key: None,
+            verification_keys: Vec::new(),
             decode_algorithms: None,
             access_expires: Expiry::ACCESS_DEFAULT,
             refresh_expires: Expiry::REFRESH_DEFAULT,
@@ -701,6 +720,10 @@ impl fmt::Debug for JwtManagerBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JwtManagerBuilder")
             .field("secret", &"[redacted]")
+            .field("private_key", &self.private_key.as_ref().map(|_| "[redacted]"))
+            .field("public_key", &self.public_key.is_some())
+            .field("signing_key", &self.signing_key)
+            .field("verification_keys", &self.verification_keys)
             .field("algorithm", &self.algorithm)
             .field("decode_algorithms", &self.decode_algorithms)
             .field("access_expires", &self.access_expires)
@@ -737,10 +760,49 @@ impl JwtManagerBuilder {
     }
 
     /// The signing algorithm (Flask's `JWT_ALGORITHM`): `HS256`, `HS384` or
-    /// `HS512`. Defaults to `HS256`.
+    /// `HS512` with [`secret`](Self::secret); `RS*`, `PS*`, `ES256`, `ES384`
+    /// or `EdDSA` with [`private_key`](Self::private_key) /
+    /// [`public_key`](Self::public_key). Defaults to `HS256`.
     pub fn algorithm(mut self, algorithm: Algorithm) -> Self {
         self.algorithm = algorithm;
         self
+    }
+
+    /// The PEM private key for an asymmetric [`algorithm`](Self::algorithm)
+    /// (Flask's `JWT_PRIVATE_KEY`); its public half verifies. Defaults to none.
+    pub fn private_key(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.private_key = Some(pem.as_ref().to_vec());
+        self
+    }
+
+    /// The PEM public key (Flask's `JWT_PUBLIC_KEY`): alone, a verify-only
+    /// manager; with a private key, it must be that key's other half.
+    /// Defaults to none.
+    pub fn public_key(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.public_key = Some(pem.as_ref().to_vec());
+        self
+    }
+
+    /// The key that signs new tokens, usually with a `kid` (a key ring). It
+    /// takes precedence over [`secret`](Self::secret) and
+    /// [`private_key`](Self::private_key) and verifies too.
+    pub fn signing_key(mut self, key: Key) -> Self {
+        self.signing_key = Some(key);
+        self
+    }
+
+    /// Another key that verifies tokens: the previous signing key during a
+    /// rotation, or another service's public key. Call once per key.
+    pub fn verification_key(mut self, key: Key) -> Self {
+        self.verification_keys.push(key);
+        self
+    }
+
+    /// Verifying keys from a JWK Set document: a verify-only service that
+    /// trusts another's `/.well-known/jwks.json`.
+    pub fn jwks(mut self, document: &str) -> Result<Self, ConfigError> {
+        self.verification_keys.extend(Key::from_jwks(document)?);
+        Ok(self)
     }
 
     /// The algorithms a token may name to be verified (Flask's
@@ -1004,27 +1066,86 @@ impl JwtManagerBuilder {
         self
     }
 
-    /// Checks the options and prepares the keys.
-    pub fn build(self) -> Result<JwtManager, ConfigError> {
-        if self.secret.is_empty() {
+    /// The signing key and every verifying key, from the secret, the PEM keys
+    /// or the key ring, in that order of preference.
+    fn keys(&mut self) -> Result<(Option<Key>, Vec<Key>), ConfigError> {
+        let algorithm = self.algorithm;
+        let signing = match (self.signing_key.take(), algorithm.family()) {
+            (Some(key), _) => Some(key),
+            (None, AlgorithmFamily::Hmac) if self.secret.is_empty() => None,
+            (None, AlgorithmFamily::Hmac) => {
+                if self.secret.len() < 32 {
+                    log::warn!(
+                        "actix-jwt-extended: the JWT secret is shorter than 32 bytes; use a long random secret in production"
+                    );
+                }
+                Some(Key::secret(algorithm, &self.secret)?)
+            }
+            (None, _) => match &self.private_key {
+                Some(pem) => Some(Key::private_pem(algorithm, pem)?),
+                None if self.public_key.is_none() && !self.secret.is_empty() => {
+                    return Err(ConfigError::UnsupportedAlgorithm(algorithm));
+                }
+                None => None,
+            },
+        };
+        let mut keys: Vec<Key> = signing.iter().cloned().collect();
+        if let Some(pem) = &self.public_key {
+            let public = Key::public_pem(algorithm, pem)?;
+            match &signing {
+                // Flask's JWT_PUBLIC_KEY beside JWT_PRIVATE_KEY: they must be one pair.
+                Some(private) if private.encoding.is_some() => {
+                    let probe = b"actix-jwt-extended key pair check";
+                    let encoding = private.encoding.as_ref().expect("checked");
+                    let signature = jsonwebtoken::crypto::sign(probe, encoding, algorithm)
+                        .map_err(|e| ConfigError::InvalidKey(e.to_string()))?;
+                    if !jsonwebtoken::crypto::verify(&signature, probe, &public.decoding, algorithm)
+                        .unwrap_or(false)
+                    {
+                        return Err(ConfigError::InvalidKey(
+                            "the public key is not the private key's other half".into(),
+                        ));
+                    }
+                }
+                _ => keys.push(public),
+            }
+        }
+        keys.append(&mut self.verification_keys);
+        if keys.is_empty() {
             return Err(ConfigError::MissingSecret);
         }
-        let decode_algorithms = self
-            .decode_algorithms
-            .unwrap_or_else(|| vec![self.algorithm]);
+        let mut kids: Vec<&str> = keys.iter().filter_map(Key::kid).collect();
+        kids.sort_unstable();
+        if let Some(pair) = kids.windows(2).find(|pair| pair[0] == pair[1]) {
+            return Err(ConfigError::InvalidKey(format!("two keys share the kid {:?}", pair[0])));
+        }
+        Ok((signing, keys))
+    }
+
+    /// Checks the options and prepares the keys.
+    pub fn build(mut self) -> Result<JwtManager, ConfigError> {
+        let (signing, keys) = self.keys()?;
+        let decode_algorithms = match self.decode_algorithms.take() {
+            Some(algorithms) => algorithms,
+            None => {
+                let mut algorithms: Vec<Algorithm> = Vec::new();
+                for key in &keys {
+                    if !algorithms.contains(&key.algorithm) {
+                        algorithms.push(key.algorithm);
+                    }
+                }
+                algorithms
+            }
+        };
         if decode_algorithms.is_empty() {
             return Err(ConfigError::EmptyName("the list of decode algorithms"));
         }
-        if let Some(unsupported) = std::iter::once(self.algorithm)
-            .chain(decode_algorithms.iter().copied())
-            .find(|algorithm| algorithm.family() != AlgorithmFamily::Hmac)
-        {
-            return Err(ConfigError::UnsupportedAlgorithm(unsupported));
-        }
-        if self.secret.len() < 32 {
-            log::warn!(
-                "actix-jwt-extended: the JWT secret is shorter than 32 bytes; use a long random secret in production"
-            );
+        let fits = |alg: Algorithm, key: &Key| {
+            key.algorithm == alg
+                || (alg.family() == AlgorithmFamily::Hmac && key.algorithm.family() == AlgorithmFamily::Hmac)
+        };
+        if let Some(alg) = decode_algorithms.iter().find(|alg| !keys.iter().any(|key| fits(**alg, key))) {
+            return Err(ConfigError::InvalidKey(format!("no configured key verifies {alg:?}")));
         }
         let header_name = HeaderName::try_from(self.header_name.as_str())
             .map_err(|_| ConfigError::InvalidHeaderName(self.header_name.clone()))?;
@@ -1045,11 +1166,13 @@ impl JwtManagerBuilder {
             [one] => Some(Value::from(one.as_str())),
             several => Some(Value::from(several.to_vec())),
         };
+        let mut header = Header::new(signing.as_ref().map_or(self.algorithm, Key::algorithm));
+        header.kid = signing.as_ref().and_then(|key| key.kid.clone());
         let config = Config {
-            encoding_key: EncodingKey::from_secret(&self.secret),
-            header: Header::new(self.algorithm),
+            signing,
+            header,
             verifier: Verifier {
-                key: DecodingKey::from_secret(&self.secret),
+                keys,
                 algorithms: decode_algorithms,
                 identity_claim: self.identity_claim,
                 leeway: self.leeway.as_secs_f64(),
@@ -1102,7 +1225,7 @@ mod tests {
     }
 
     #[test]
-    fn asymmetric_algorithms_need_keys_this_version_does_not_take() {
+    fn asymmetric_algorithms_need_keys_not_secrets() {
         let error = JwtManager::builder()
             .secret("s")
             .algorithm(Algorithm::RS256)
@@ -1115,10 +1238,7 @@ mod tests {
             .secret("s")
             .decode_algorithms([Algorithm::HS256, Algorithm::ES256])
             .build();
-        assert_eq!(
-            error.unwrap_err(),
-            ConfigError::UnsupportedAlgorithm(Algorithm::ES256)
-        );
+        assert!(matches!(error, Err(ConfigError::InvalidKey(_))));
         let error = JwtManager::builder()
             .secret("s")
             .decode_algorithms([])

@@ -404,7 +404,10 @@ impl<'a> TokenBuilder<'a> {
             extra: &claims,
             family: self.family.as_deref(),
         };
-        jsonwebtoken::encode(&header, &claims, &config.encoding_key)
+        let key = config.signing.as_ref().and_then(|key| key.encoding.as_ref()).ok_or(JwtError::Creation(
+            "this manager has no signing key: it only verifies tokens".into(),
+        ))?;
+        jsonwebtoken::encode(&header, &claims, key)
             .map_err(|error| JwtError::Creation(format!("signing failed: {error}").into()))
     }
 }

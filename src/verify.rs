@@ -9,14 +9,23 @@ use base64::{
     Engine, alphabet,
     engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig},
 };
-use jsonwebtoken::{Algorithm, DecodingKey};
+use jsonwebtoken::{Algorithm, AlgorithmFamily};
 use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 
 use crate::{
     JwtError,
+    keys::Key,
     token::{DecodedToken, TokenKind, now, numeric_date},
 };
+
+fn fields_of(header: &Value) -> &Map<String, Value> {
+    match header {
+        Value::Object(fields) => fields,
+        // Checked to be an object before this is called.
+        _ => unreachable!("the JOSE header is a JSON object"),
+    }
+}
 
 /// A refused token: the error, and the verified token where one exists (an
 /// expired token, a token of the wrong kind), for the error response hook.
@@ -43,7 +52,9 @@ impl Rejection {
 
 /// Everything verification needs, prepared once when the manager is built.
 pub(crate) struct Verifier {
-    pub(crate) key: DecodingKey,
+    /// Every verifying key; each is used only with its own algorithm.
+    pub(crate) keys: Vec<Key>,
+    /// The algorithms a token may name at all (Flask's `JWT_DECODE_ALGORITHMS`).
     pub(crate) algorithms: Vec<Algorithm>,
     pub(crate) identity_claim: String,
     /// Seconds of clock skew allowed on `iat`, `nbf` and `exp`.
@@ -91,9 +102,10 @@ impl Verifier {
         };
 
         let algorithm = self.allowed_algorithm(&header)?;
+        let key = self.key_for(fields_of(&header), algorithm)?;
         // The segment just decoded as base64, so it is ASCII.
         let signature = std::str::from_utf8(signature).map_err(|_| JwtError::InvalidSignature)?;
-        if !jsonwebtoken::crypto::verify(signature, signing_input, &self.key, algorithm)
+        if !jsonwebtoken::crypto::verify(signature, signing_input, &key.decoding, algorithm)
             .unwrap_or(false)
         {
             return Err(JwtError::InvalidSignature.into());
@@ -171,6 +183,34 @@ impl Verifier {
             return Err(invalid_claim("JWT ID must be a string"));
         }
         Ok(expired)
+    }
+
+    /// The key a token is verified with: the one its `kid` names, or, without
+    /// a `kid` (or with one when no key is named), the single unnamed key; and
+    /// only if that key's algorithm is the token's.
+    fn key_for(&self, header: &Map<String, Value>, algorithm: Algorithm) -> Result<&Key, JwtError> {
+        let kid = header.get("kid").and_then(Value::as_str);
+        let named = kid.and_then(|kid| self.keys.iter().find(|key| key.kid.as_deref() == Some(kid)));
+        let key = match named {
+            Some(key) => key,
+            None if kid.is_some() && self.keys.iter().any(|key| key.kid.is_some()) => {
+                return Err(malformed("The token's kid names no known key"));
+            }
+            None => {
+                let mut unnamed = self.keys.iter().filter(|key| key.kid.is_none());
+                match (unnamed.next(), unnamed.next()) {
+                    (Some(key), None) => key,
+                    _ => return Err(malformed("The token has no kid and no single key fits it")),
+                }
+            }
+        };
+        // A secret verifies every HMAC algorithm the decode set allows, as in
+        // Flask; any other key only its own algorithm.
+        let hmac = |alg: Algorithm| alg.family() == AlgorithmFamily::Hmac;
+        if key.algorithm != algorithm && !(hmac(key.algorithm) && hmac(algorithm)) {
+            return Err(JwtError::AlgorithmNotAllowed);
+        }
+        Ok(key)
     }
 
     fn allowed_algorithm(&self, header: &Value) -> Result<Algorithm, JwtError> {
