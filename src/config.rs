@@ -139,7 +139,6 @@ pub enum ConfigError {
     /// A `JWT_*` name Flask-JWT-Extended does not have (a typo?).
     #[display("unknown option {_0}")]
     UnknownOption(#[error(not(source))] String),
-
 }
 
 /// Flask-JWT-Extended's `JWT_*` options, under their Flask names and in
@@ -172,7 +171,9 @@ pub struct FlaskConfig {
 }
 
 /// Options whose values are taken verbatim from the environment.
-const STRING_OPTIONS: [&str; 22] = [
+const STRING_OPTIONS: [&str; 24] = [
+    "JWT_PRIVATE_KEY",
+    "JWT_PUBLIC_KEY",
     "JWT_JSON_KEY",
     "JWT_REFRESH_JSON_KEY",
     "JWT_QUERY_STRING_NAME",
@@ -361,10 +362,12 @@ impl FlaskConfig {
                 "JWT_IDENTITY_CLAIM" => builder.identity_claim(string(&name, &value)?),
                 "JWT_ERROR_MESSAGE_KEY" => builder.error_message_key(string(&name, &value)?),
                 other => {
-                    return Err(match LEFT_OUT_OPTIONS.iter().find(|(option, _)| *option == other) {
-                        Some((_, why)) => invalid(&name, &format!("is not supported: {why}")),
-                        None => ConfigError::UnknownOption(name),
-                    });
+                    return Err(
+                        match LEFT_OUT_OPTIONS.iter().find(|(option, _)| *option == other) {
+                            Some((_, why)) => invalid(&name, &format!("is not supported: {why}")),
+                            None => ConfigError::UnknownOption(name),
+                        },
+                    );
                 }
             };
         }
@@ -463,7 +466,6 @@ fn algorithm(option: &str, name: &str) -> Result<Algorithm, ConfigError> {
         .map_err(|_| invalid(option, &format!("names an unknown algorithm {name:?}")))
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -501,7 +503,11 @@ mod tests {
             ConfigError::InvalidOption(_)
         ));
         assert!(matches!(
-            env(&[("JWT_PUBLIC_KEY", "not a key")]).unwrap().into_builder().unwrap().build(),
+            env(&[("JWT_PUBLIC_KEY", "not a key")])
+                .unwrap()
+                .into_builder()
+                .unwrap()
+                .build(),
             Err(ConfigError::InvalidKey(_))
         ));
         assert!(matches!(

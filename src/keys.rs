@@ -63,7 +63,10 @@ fn check_curve(algorithm: Algorithm, jwk: &Jwk) -> Result<(), ConfigError> {
             _ => EllipticCurve::P384,
         };
         if params.curve != expected {
-            return Err(invalid(format!("{algorithm:?} needs a {expected:?} key, not {:?}", params.curve)));
+            return Err(invalid(format!(
+                "{algorithm:?} needs a {expected:?} key, not {:?}",
+                params.curve
+            )));
         }
     }
     Ok(())
@@ -71,13 +74,19 @@ fn check_curve(algorithm: Algorithm, jwk: &Jwk) -> Result<(), ConfigError> {
 
 /// Signs and verifies a probe, so a key that does not fit its algorithm, or a
 /// public key that is not the private key's half, fails at start-up.
-fn probe(algorithm: Algorithm, encoding: &EncodingKey, decoding: &DecodingKey) -> Result<(), ConfigError> {
+fn probe(
+    algorithm: Algorithm,
+    encoding: &EncodingKey,
+    decoding: &DecodingKey,
+) -> Result<(), ConfigError> {
     let message = b"actix-jwt-extended key check";
     let signature = jsonwebtoken::crypto::sign(message, encoding, algorithm)
         .map_err(|e| invalid(format!("the {algorithm:?} key cannot sign: {e}")))?;
     match jsonwebtoken::crypto::verify(&signature, message, decoding, algorithm) {
         Ok(true) => Ok(()),
-        _ => Err(invalid(format!("the {algorithm:?} public key does not match the private key"))),
+        _ => Err(invalid(format!(
+            "the {algorithm:?} public key does not match the private key"
+        ))),
     }
 }
 
@@ -108,7 +117,9 @@ impl Key {
             AlgorithmFamily::Rsa => EncodingKey::from_rsa_pem(pem),
             AlgorithmFamily::Ec => EncodingKey::from_ec_pem(pem),
             AlgorithmFamily::Ed => EncodingKey::from_ed_pem(pem),
-            AlgorithmFamily::Hmac => return Err(invalid("HMAC algorithms take a secret, not a PEM key")),
+            AlgorithmFamily::Hmac => {
+                return Err(invalid("HMAC algorithms take a secret, not a PEM key"));
+            }
         }
         .map_err(|e| invalid(format!("not a {algorithm:?} private key: {e}")))?;
         let mut jwk = Jwk::from_encoding_key(&encoding, algorithm)
@@ -117,7 +128,13 @@ impl Key {
         let decoding = DecodingKey::from_jwk(&jwk).map_err(invalid)?;
         probe(algorithm, &encoding, &decoding)?;
         jwk.common.public_key_use = Some(PublicKeyUse::Signature);
-        Ok(Self { kid: None, algorithm, encoding: Some(encoding), decoding, jwk: Some(jwk) })
+        Ok(Self {
+            kid: None,
+            algorithm,
+            encoding: Some(encoding),
+            decoding,
+            jwk: Some(jwk),
+        })
     }
 
     /// A public key in PEM (SPKI, or PKCS#1 for RSA) that only verifies
@@ -125,29 +142,45 @@ impl Key {
     pub fn public_pem(algorithm: Algorithm, pem: impl AsRef<[u8]>) -> Result<Self, ConfigError> {
         let pem = pem.as_ref();
         if String::from_utf8_lossy(pem).contains("PRIVATE KEY") {
-            return Err(invalid("a private key was given where only a public key belongs"));
+            return Err(invalid(
+                "a private key was given where only a public key belongs",
+            ));
         }
         let decoding = match algorithm.family() {
             AlgorithmFamily::Rsa => DecodingKey::from_rsa_pem(pem),
             AlgorithmFamily::Ec => DecodingKey::from_ec_pem(pem),
             AlgorithmFamily::Ed => DecodingKey::from_ed_pem(pem),
-            AlgorithmFamily::Hmac => return Err(invalid("HMAC algorithms take a secret, not a PEM key")),
+            AlgorithmFamily::Hmac => {
+                return Err(invalid("HMAC algorithms take a secret, not a PEM key"));
+            }
         }
         .map_err(|e| invalid(format!("not a {algorithm:?} public key: {e}")))?;
         let mut jwk = Jwk::from_decoding_key(&decoding, Some(algorithm))
             .map_err(|e| invalid(format!("not a {algorithm:?} public key: {e}")))?;
         check_curve(algorithm, &jwk)?;
         jwk.common.public_key_use = Some(PublicKeyUse::Signature);
-        Ok(Self { kid: None, algorithm, encoding: None, decoding, jwk: Some(jwk) })
+        Ok(Self {
+            kid: None,
+            algorithm,
+            encoding: None,
+            decoding,
+            jwk: Some(jwk),
+        })
     }
 
     /// [`private_pem`](Self::private_pem) from a file.
-    pub fn private_pem_file(algorithm: Algorithm, path: impl AsRef<Path>) -> Result<Self, ConfigError> {
+    pub fn private_pem_file(
+        algorithm: Algorithm,
+        path: impl AsRef<Path>,
+    ) -> Result<Self, ConfigError> {
         Self::private_pem(algorithm, read(path.as_ref())?)
     }
 
     /// [`public_pem`](Self::public_pem) from a file.
-    pub fn public_pem_file(algorithm: Algorithm, path: impl AsRef<Path>) -> Result<Self, ConfigError> {
+    pub fn public_pem_file(
+        algorithm: Algorithm,
+        path: impl AsRef<Path>,
+    ) -> Result<Self, ConfigError> {
         Self::public_pem(algorithm, read(path.as_ref())?)
     }
 
@@ -158,7 +191,10 @@ impl Key {
             .common
             .key_algorithm
             .ok_or_else(|| invalid("a JWK without \"alg\" cannot be pinned to an algorithm"))
-            .and_then(|alg| Algorithm::try_from(alg).map_err(|_| invalid(format!("unsupported JWK alg {alg:?}"))))?;
+            .and_then(|alg| {
+                Algorithm::try_from(alg)
+                    .map_err(|_| invalid(format!("unsupported JWK alg {alg:?}")))
+            })?;
         let family_matches = matches!(
             (&jwk.algorithm, algorithm.family()),
             (AlgorithmParameters::RSA(_), AlgorithmFamily::Rsa)
@@ -166,18 +202,29 @@ impl Key {
                 | (AlgorithmParameters::OctetKeyPair(_), AlgorithmFamily::Ed)
         );
         if !family_matches {
-            return Err(invalid(format!("the JWK's key type does not fit its alg {algorithm:?}")));
+            return Err(invalid(format!(
+                "the JWK's key type does not fit its alg {algorithm:?}"
+            )));
         }
         check_curve(algorithm, jwk)?;
         let decoding = DecodingKey::from_jwk(jwk).map_err(invalid)?;
         let mut jwk = jwk.clone();
-        jwk.common.public_key_use.get_or_insert(PublicKeyUse::Signature);
-        Ok(Self { kid: jwk.common.key_id.clone(), algorithm, encoding: None, decoding, jwk: Some(jwk) })
+        jwk.common
+            .public_key_use
+            .get_or_insert(PublicKeyUse::Signature);
+        Ok(Self {
+            kid: jwk.common.key_id.clone(),
+            algorithm,
+            encoding: None,
+            decoding,
+            jwk: Some(jwk),
+        })
     }
 
     /// Every key of a JWK Set document (a verify-only service's keys).
     pub fn from_jwks(document: &str) -> Result<Vec<Self>, ConfigError> {
-        let set: JwkSet = serde_json::from_str(document).map_err(|e| invalid(format!("not a JWK Set: {e}")))?;
+        let set: JwkSet =
+            serde_json::from_str(document).map_err(|e| invalid(format!("not a JWK Set: {e}")))?;
         set.keys.iter().map(Self::from_jwk).collect()
     }
 
@@ -215,7 +262,10 @@ impl Key {
 
     /// The verifying half alone: what a key ring keeps of a retired signing key.
     pub fn public_only(&self) -> Self {
-        Self { encoding: None, ..self.clone() }
+        Self {
+            encoding: None,
+            ..self.clone()
+        }
     }
 
     pub(crate) fn public_jwk(&self) -> Option<&Jwk> {

@@ -21,10 +21,10 @@ use serde_json::{Map, Value};
 use crate::{
     JwtError,
     config::{ConfigError, ErrorFormat, Expiry, TokenLocation},
-    keys::Key,
     cookies::CookieConfig,
     extract::{Anonymous, LoadedUser, Verified},
     guard::Requirement,
+    keys::Key,
     locations::{self, Locations},
     store::{Rotation, StoreError, TokenFacts, TokenStore},
     token::{DecodedToken, TokenBuilder, TokenKind},
@@ -522,7 +522,14 @@ impl JwtManager {
     /// included.
     pub fn jwks(&self) -> JwkSet {
         JwkSet {
-            keys: self.config().verifier.keys.iter().filter_map(Key::public_jwk).cloned().collect(),
+            keys: self
+                .config()
+                .verifier
+                .keys
+                .iter()
+                .filter_map(Key::public_jwk)
+                .cloned()
+                .collect(),
         }
     }
 
@@ -720,7 +727,10 @@ impl fmt::Debug for JwtManagerBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JwtManagerBuilder")
             .field("secret", &"[redacted]")
-            .field("private_key", &self.private_key.as_ref().map(|_| "[redacted]"))
+            .field(
+                "private_key",
+                &self.private_key.as_ref().map(|_| "[redacted]"),
+            )
             .field("public_key", &self.public_key.is_some())
             .field("signing_key", &self.signing_key)
             .field("verification_keys", &self.verification_keys)
@@ -1117,7 +1127,10 @@ impl JwtManagerBuilder {
         let mut kids: Vec<&str> = keys.iter().filter_map(Key::kid).collect();
         kids.sort_unstable();
         if let Some(pair) = kids.windows(2).find(|pair| pair[0] == pair[1]) {
-            return Err(ConfigError::InvalidKey(format!("two keys share the kid {:?}", pair[0])));
+            return Err(ConfigError::InvalidKey(format!(
+                "two keys share the kid {:?}",
+                pair[0]
+            )));
         }
         Ok((signing, keys))
     }
@@ -1142,10 +1155,16 @@ impl JwtManagerBuilder {
         }
         let fits = |alg: Algorithm, key: &Key| {
             key.algorithm == alg
-                || (alg.family() == AlgorithmFamily::Hmac && key.algorithm.family() == AlgorithmFamily::Hmac)
+                || (alg.family() == AlgorithmFamily::Hmac
+                    && key.algorithm.family() == AlgorithmFamily::Hmac)
         };
-        if let Some(alg) = decode_algorithms.iter().find(|alg| !keys.iter().any(|key| fits(**alg, key))) {
-            return Err(ConfigError::InvalidKey(format!("no configured key verifies {alg:?}")));
+        if let Some(alg) = decode_algorithms
+            .iter()
+            .find(|alg| !keys.iter().any(|key| fits(**alg, key)))
+        {
+            return Err(ConfigError::InvalidKey(format!(
+                "no configured key verifies {alg:?}"
+            )));
         }
         let header_name = HeaderName::try_from(self.header_name.as_str())
             .map_err(|_| ConfigError::InvalidHeaderName(self.header_name.clone()))?;

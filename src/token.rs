@@ -404,9 +404,13 @@ impl<'a> TokenBuilder<'a> {
             extra: &claims,
             family: self.family.as_deref(),
         };
-        let key = config.signing.as_ref().and_then(|key| key.encoding.as_ref()).ok_or(JwtError::Creation(
-            "this manager has no signing key: it only verifies tokens".into(),
-        ))?;
+        let key = config
+            .signing
+            .as_ref()
+            .and_then(|key| key.encoding.as_ref())
+            .ok_or(JwtError::Creation(
+                "this manager has no signing key: it only verifies tokens".into(),
+            ))?;
         jsonwebtoken::encode(&header, &claims, key)
             .map_err(|error| JwtError::Creation(format!("signing failed: {error}").into()))
     }

@@ -190,7 +190,8 @@ impl Verifier {
     /// only if that key's algorithm is the token's.
     fn key_for(&self, header: &Map<String, Value>, algorithm: Algorithm) -> Result<&Key, JwtError> {
         let kid = header.get("kid").and_then(Value::as_str);
-        let named = kid.and_then(|kid| self.keys.iter().find(|key| key.kid.as_deref() == Some(kid)));
+        let named =
+            kid.and_then(|kid| self.keys.iter().find(|key| key.kid.as_deref() == Some(kid)));
         let key = match named {
             Some(key) => key,
             None if kid.is_some() && self.keys.iter().any(|key| key.kid.is_some()) => {
