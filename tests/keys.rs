@@ -520,3 +520,105 @@ fn asymmetric_tokens_cross_live_both_ways() {
         }
     }
 }
+
+#[path = "../examples/key_rotation.rs"]
+#[allow(dead_code)]
+mod key_rotation;
+
+#[path = "../examples/asymmetric.rs"]
+#[allow(dead_code)]
+mod asymmetric;
+
+/// The key_rotation example: the verify-only service is built from the JWK Set
+/// the issuer serves, and accepts the issuer's tokens, old key and new.
+#[actix_web::test]
+async fn the_key_rotation_example_issuer_and_verify_only_service_agree() {
+    let issuer = key_rotation::issuer().unwrap();
+    let issuer_app = actix_test::init_service(
+        App::new()
+            .app_data(web::Data::new(issuer.clone()))
+            .configure(key_rotation::issuer_routes),
+    )
+    .await;
+    let req = actix_test::TestRequest::get()
+        .uri("/.well-known/jwks.json")
+        .to_request();
+    let jwks = actix_test::call_and_read_body(&issuer_app, req).await;
+    let verifier = key_rotation::verifier(std::str::from_utf8(&jwks).unwrap()).unwrap();
+    let verifier_app = actix_test::init_service(
+        App::new()
+            .app_data(web::Data::new(verifier))
+            .configure(key_rotation::verifier_routes),
+    )
+    .await;
+    let login = actix_test::TestRequest::post().uri("/login").to_request();
+    let token: Value = actix_test::call_and_read_body_json(&issuer_app, login).await;
+    let token = token["access_token"].as_str().unwrap();
+    assert_eq!(
+        issuer.decode_token(token).unwrap().header()["kid"],
+        "2026-11"
+    );
+    let old = JwtManager::builder()
+        .signing_key(
+            Key::private_pem(Algorithm::RS256, pem("rs256_private.pem"))
+                .unwrap()
+                .with_kid("2026-10"),
+        )
+        .build()
+        .unwrap()
+        .create_access_token("test")
+        .unwrap();
+    for token in [token, old.as_str()] {
+        let (status, body) = call(
+            &verifier_app,
+            Method::GET,
+            "/protected",
+            Some(&bearer(token)),
+        )
+        .await;
+        assert_eq!(
+            (status.as_u16(), body),
+            (200, json!({ "logged_in_as": "test" }))
+        );
+    }
+}
+
+#[actix_web::test]
+async fn the_asymmetric_example_runs_the_seed_flow_with_rs256() {
+    let jwt = JwtManager::builder()
+        .algorithm(Algorithm::RS256)
+        .private_key(pem("rs256_private.pem"))
+        .public_key(pem("rs256_public.pem"))
+        .build()
+        .unwrap();
+    let app = actix_test::init_service(
+        App::new()
+            .app_data(web::Data::new(jwt))
+            .configure(asymmetric::routes),
+    )
+    .await;
+    let login = actix_test::TestRequest::post()
+        .uri("/login")
+        .set_json(json!({ "username": "test", "password": "test" }))
+        .to_request();
+    let tokens: Value = actix_test::call_and_read_body_json(&app, login).await;
+    let (status, _) = call(
+        &app,
+        Method::POST,
+        "/refresh",
+        Some(&bearer(tokens["refresh_token"].as_str().unwrap())),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, body) = call(
+        &app,
+        Method::GET,
+        "/protected",
+        Some(&bearer(tokens["access_token"].as_str().unwrap())),
+    )
+    .await;
+    assert_eq!(
+        (status.as_u16(), body),
+        (200, json!({ "logged_in_as": "test" }))
+    );
+}
