@@ -167,6 +167,16 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Asymmetric keys and key rotation
+//!
+//! RS, PS, ES and EdDSA algorithms take PEM keys
+//! ([`private_key`](manager::JwtManagerBuilder::private_key),
+//! [`public_key`](manager::JwtManagerBuilder::public_key)) or a key ring of
+//! [`Key`](keys::Key)s with `kid`s; [`keys::jwks`] publishes the public keys,
+//! and [`jwks`](manager::JwtManagerBuilder::jwks) builds a verify-only manager
+//! from such a document. A token is verified only with the key its `kid`
+//! names, and only with that key's own algorithm.
+//!
 //! # Claims, identities and users
 //!
 //! - Per-token claims: `jwt.access_token(id).claim("role", "admin")`; for
