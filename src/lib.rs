@@ -312,6 +312,7 @@ compile_error!(
     "actix-jwt-extended: enable one crypto backend feature: `rust_crypto` or `aws_lc_rs`"
 );
 
+mod cache;
 pub mod config;
 pub mod cookies;
 mod error;

@@ -20,6 +20,7 @@ use serde_json::{Map, Value};
 
 use crate::{
     JwtError,
+    cache::TokenCache,
     config::{ConfigError, ErrorFormat, Expiry, TokenLocation},
     cookies::CookieConfig,
     extract::{Anonymous, LoadedUser, Verified},
@@ -32,6 +33,7 @@ use crate::{
 };
 
 pub(crate) const DEFAULT_MESSAGE_KEY: &str = "msg";
+const DEFAULT_TOKEN_CACHE: usize = 4096;
 
 /// Looks up the user a verified token names (Flask's `user_lookup_loader`).
 ///
@@ -517,6 +519,16 @@ impl JwtManager {
         }
     }
 
+    /// How many verified tokens the cache holds, and its capacity (for
+    /// monitoring; see [`JwtManagerBuilder::token_cache`]).
+    pub fn token_cache_usage(&self) -> (usize, usize) {
+        self.config()
+            .verifier
+            .cache
+            .as_ref()
+            .map_or((0, 0), |cache| (cache.len(), cache.capacity()))
+    }
+
     /// The public keys as a JWK Set (`kty`, `alg`, `use`, `kid` and the key
     /// parameters), for [`keys::jwks`](crate::keys::jwks). Secrets are never
     /// included.
@@ -682,6 +694,7 @@ pub struct JwtManagerBuilder {
     query_string_name: String,
     query_string_value_prefix: String,
     body_limit: usize,
+    token_cache: usize,
     identity_claim: String,
     message_key: String,
     error_format: ErrorFormat,
@@ -715,6 +728,7 @@ impl Default for JwtManagerBuilder {
             query_string_name: "jwt".to_owned(),
             query_string_value_prefix: String::new(),
             body_limit: 1024 * 1024,
+            token_cache: DEFAULT_TOKEN_CACHE,
             identity_claim: "sub".to_owned(),
             message_key: DEFAULT_MESSAGE_KEY.to_owned(),
             error_format: ErrorFormat::Flask,
@@ -753,6 +767,7 @@ impl fmt::Debug for JwtManagerBuilder {
             .field("query_string_name", &self.query_string_name)
             .field("query_string_value_prefix", &self.query_string_value_prefix)
             .field("body_limit", &self.body_limit)
+            .field("token_cache", &self.token_cache)
             .field("identity_claim", &self.identity_claim)
             .field("message_key", &self.message_key)
             .field("error_format", &self.error_format)
@@ -949,6 +964,17 @@ impl JwtManagerBuilder {
     /// or a CSRF form field from; larger bodies get 413. Defaults to 1 MiB.
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
+        self
+    }
+
+    /// How many verified tokens to remember, so a client that sends the same
+    /// token again skips the signature and claim checks (0 turns the cache
+    /// off). An entry is keyed by the token's full bytes and served only until
+    /// the token expires; type, freshness, CSRF, revocation and hooks still
+    /// run on every request. Tokens over 4 KiB are not cached. Memory stays
+    /// within this many entries. Defaults to 4096.
+    pub fn token_cache(mut self, entries: usize) -> Self {
+        self.token_cache = entries;
         self
     }
 
@@ -1198,6 +1224,7 @@ impl JwtManagerBuilder {
                 audience: self.decode_audience,
                 issuer: self.decode_issuer.map(|issuer| vec![issuer]),
                 verify_sub: self.verify_sub,
+                cache: TokenCache::new(self.token_cache),
             },
             access_expires: self.access_expires.validate("the access token lifetime")?,
             refresh_expires: self

@@ -15,6 +15,7 @@ use subtle::ConstantTimeEq;
 
 use crate::{
     JwtError,
+    cache::TokenCache,
     keys::Key,
     token::{DecodedToken, TokenKind, now, numeric_date},
 };
@@ -63,12 +64,35 @@ pub(crate) struct Verifier {
     pub(crate) audience: Option<Vec<String>>,
     pub(crate) issuer: Option<Vec<String>>,
     pub(crate) verify_sub: bool,
+    /// Tokens that passed every check, served again until they expire.
+    pub(crate) cache: Option<TokenCache>,
 }
 
 impl Verifier {
     /// Verifies `token`; `csrf` is the double submit value sent beside a token
     /// from a cookie, compared with its `csrf` claim.
     pub(crate) fn verify(
+        &self,
+        token: &[u8],
+        csrf: Option<&[u8]>,
+    ) -> Result<Arc<DecodedToken>, Rejection> {
+        if let Some(cache) = &self.cache
+            && let Some(hit) = cache.get(token, now())
+        {
+            check_csrf(hit.claims(), csrf)?;
+            return Ok(hit);
+        }
+        let verified = self.verify_uncached(token, csrf)?;
+        if let Some(cache) = &self.cache {
+            let valid_until = verified
+                .expires_at()
+                .map_or(f64::INFINITY, |exp| exp as f64 + self.leeway);
+            cache.insert(token, Arc::clone(&verified), valid_until);
+        }
+        Ok(verified)
+    }
+
+    fn verify_uncached(
         &self,
         token: &[u8],
         csrf: Option<&[u8]>,
@@ -119,14 +143,8 @@ impl Verifier {
             Some(Value::String(identity)) => identity.as_str().into(),
             Some(other) => other.to_string().into_boxed_str(),
         };
-        if let Some(sent) = csrf {
-            // Flask-JWT-Extended checks it before reporting an expired token.
-            match fields.get("csrf") {
-                None => return Err(JwtError::MissingClaim("csrf".into()).into()),
-                Some(Value::String(claim)) if bool::from(claim.as_bytes().ct_eq(sent)) => {}
-                Some(_) => return Err(JwtError::CsrfMismatch.into()),
-            }
-        }
+        // Flask-JWT-Extended checks it before reporting an expired token.
+        check_csrf(fields, csrf)?;
         let kind = match fields.get("type").and_then(Value::as_str) {
             Some("refresh") => TokenKind::Refresh,
             _ => TokenKind::Access,
@@ -223,6 +241,17 @@ impl Verifier {
             .and_then(|alg| alg.parse::<Algorithm>().ok())
             .filter(|alg| self.algorithms.contains(alg))
             .ok_or(JwtError::AlgorithmNotAllowed)
+    }
+}
+
+/// The CSRF double submit check: the value sent beside a cookie token must
+/// equal its `csrf` claim, compared in constant time.
+fn check_csrf(claims: &Map<String, Value>, sent: Option<&[u8]>) -> Result<(), JwtError> {
+    let Some(sent) = sent else { return Ok(()) };
+    match claims.get("csrf") {
+        None => Err(JwtError::MissingClaim("csrf".into())),
+        Some(Value::String(claim)) if bool::from(claim.as_bytes().ct_eq(sent)) => Ok(()),
+        Some(_) => Err(JwtError::CsrfMismatch),
     }
 }
 

@@ -1,0 +1,191 @@
+//! The verified-token cache never serves an expired, not-yet-valid, revoked,
+//! wrong-type or tampered token, keeps per-request checks, and stays within
+//! its size.
+
+mod common;
+
+use std::time::Duration;
+
+use actix_jwt_extended::{
+    JwtManager, JwtRequired, RefreshRequired, config::TokenLocation, store::MemoryStore,
+};
+use actix_web::{App, HttpResponse, http::Method, test, web};
+use common::{SECRET, bearer, call, flask_payload, hs256, msg, now};
+use serde_json::json;
+
+macro_rules! app {
+    ($jwt:expr) => {
+        test::init_service(
+            App::new()
+                .app_data(web::Data::new($jwt))
+                .route(
+                    "/p",
+                    web::route().to(HttpResponse::Ok).wrap(JwtRequired::new()),
+                )
+                .route(
+                    "/fresh",
+                    web::get()
+                        .to(HttpResponse::Ok)
+                        .wrap(JwtRequired::new().fresh()),
+                )
+                .route(
+                    "/r",
+                    web::post()
+                        .to(HttpResponse::Ok)
+                        .wrap(RefreshRequired::new()),
+                ),
+        )
+        .await
+    };
+}
+
+#[actix_web::test]
+async fn a_cached_token_stops_being_served_when_it_expires() {
+    let jwt = JwtManager::builder().secret(SECRET).build().unwrap();
+    let app = app!(jwt.clone());
+    let token = bearer(
+        &jwt.access_token("x")
+            .expires(Duration::from_secs(1))
+            .encode()
+            .unwrap(),
+    );
+    assert_eq!(call(&app, Method::GET, "/p", Some(&token)).await.0, 200);
+    assert_eq!(call(&app, Method::GET, "/p", Some(&token)).await.0, 200);
+    assert_eq!(jwt.token_cache_usage().0, 1);
+    actix_web::rt::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(
+        call(&app, Method::GET, "/p", Some(&token)).await,
+        (
+            actix_web::http::StatusCode::UNAUTHORIZED,
+            msg("Token has expired")
+        )
+    );
+}
+
+#[actix_web::test]
+async fn tokens_that_fail_are_never_cached_and_tampering_misses() {
+    let jwt = JwtManager::builder().secret(SECRET).build().unwrap();
+    let app = app!(jwt.clone());
+    let mut early = flask_payload("access");
+    early["nbf"] = json!(now() + 60);
+    let early = bearer(&hs256(&early));
+    for _ in 0..2 {
+        assert_eq!(call(&app, Method::GET, "/p", Some(&early)).await.0, 422);
+    }
+    assert_eq!(
+        jwt.token_cache_usage().0,
+        0,
+        "a not-yet-valid token is not cached"
+    );
+
+    let token = jwt.create_access_token("x").unwrap();
+    assert_eq!(
+        call(&app, Method::GET, "/p", Some(&bearer(&token))).await.0,
+        200
+    );
+    let mut tampered = token.clone().into_bytes();
+    let last = tampered.len() - 2;
+    tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    assert_eq!(
+        call(&app, Method::GET, "/p", Some(&bearer(&tampered)))
+            .await
+            .0,
+        422
+    );
+    let (header, rest) = token.split_once('.').unwrap();
+    let payload_swap = format!("{header}.{}", rest.replacen(&rest[..4], "eyJz", 1));
+    assert_ne!(
+        call(&app, Method::GET, "/p", Some(&bearer(&payload_swap)))
+            .await
+            .0,
+        200
+    );
+}
+
+#[actix_web::test]
+async fn type_freshness_revocation_and_csrf_still_run_on_a_hit() {
+    let jwt = JwtManager::builder()
+        .secret(SECRET)
+        .token_store(MemoryStore::new())
+        .token_location([TokenLocation::Headers, TokenLocation::Cookies])
+        .build()
+        .unwrap();
+    let app = app!(jwt.clone());
+    let refresh = jwt.create_refresh_token("x").unwrap();
+    assert_eq!(
+        call(&app, Method::POST, "/r", Some(&bearer(&refresh)))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        call(&app, Method::GET, "/p", Some(&bearer(&refresh))).await,
+        (
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            msg("Only non-refresh tokens are allowed")
+        )
+    );
+    let access = jwt.create_access_token("x").unwrap();
+    assert_eq!(
+        call(&app, Method::GET, "/p", Some(&bearer(&access)))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        call(&app, Method::GET, "/fresh", Some(&bearer(&access))).await,
+        (
+            actix_web::http::StatusCode::UNAUTHORIZED,
+            msg("Fresh token required")
+        )
+    );
+    // CSRF: the cached token from a cookie still needs its header on a POST.
+    let cookie = || actix_web::cookie::Cookie::new("access_token_cookie", access.clone());
+    let post = test::TestRequest::post()
+        .uri("/p")
+        .cookie(cookie())
+        .to_request();
+    assert_eq!(test::call_service(&app, post).await.status(), 401);
+    let wrong = test::TestRequest::post()
+        .uri("/p")
+        .cookie(cookie())
+        .insert_header(("X-CSRF-TOKEN", "nope"))
+        .to_request();
+    assert_eq!(test::call_service(&app, wrong).await.status(), 401);
+    // Revocation after caching.
+    jwt.revoke_token(&jwt.decode_token(&access).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        call(&app, Method::GET, "/p", Some(&bearer(&access))).await,
+        (
+            actix_web::http::StatusCode::UNAUTHORIZED,
+            msg("Token has been revoked")
+        )
+    );
+}
+
+#[actix_web::test]
+async fn the_cache_stays_within_its_size_and_can_be_turned_off() {
+    let jwt = JwtManager::builder()
+        .secret(SECRET)
+        .token_cache(64)
+        .build()
+        .unwrap();
+    for i in 0..1000 {
+        let token = jwt.create_access_token(format!("user-{i}")).unwrap();
+        jwt.decode_token(&token).unwrap();
+        jwt.decode_token(&token).unwrap();
+        let (len, capacity) = jwt.token_cache_usage();
+        assert!(len <= capacity && capacity <= 64, "{len} of {capacity}");
+    }
+    let off = JwtManager::builder()
+        .secret(SECRET)
+        .token_cache(0)
+        .build()
+        .unwrap();
+    let token = off.create_access_token("x").unwrap();
+    off.decode_token(&token).unwrap();
+    assert_eq!(off.token_cache_usage(), (0, 0));
+}
