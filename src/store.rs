@@ -56,6 +56,23 @@ pub struct TokenFacts<'a> {
     pub family: Option<&'a str>,
 }
 
+impl<'a> TokenFacts<'a> {
+    /// Facts about a token, for calling a store directly (tests, tools).
+    pub fn new(
+        jti: &'a str,
+        identity: &'a str,
+        issued_at: Option<i64>,
+        family: Option<&'a str>,
+    ) -> Self {
+        Self {
+            jti: Some(jti),
+            identity,
+            issued_at,
+            family,
+        }
+    }
+}
+
 /// The outcome of presenting a refresh token for rotation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
