@@ -58,23 +58,24 @@ for round in $(seq "$ROUNDS"); do
     n=$(echo "$out" | awk '/requests in/ {print $1}')
     non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
     if [ -n "$non2xx" ]; then echo "error: $route answered $non2xx non-2xx responses" >&2; exit 1; fi
-    p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+    # wrk prints 618.00us, 1.25ms or 2.00s: keep microseconds.
+    p99=$(echo "$out" | awk '$1 == "99%" {v = $2; u = 1; if (v ~ /us$/) u = 1; else if (v ~ /ms$/) u = 1000; else if (v ~ /s$/) u = 1000000; sub(/[a-z]+$/, "", v); printf "%.0f", v * u}')
     requests[$route]=$((requests[$route] + n))
     cpu[$route]=$((cpu[$route] + after - before))
     p99s[$route]="${p99s[$route]} $p99"
-    echo "round $round $route: $n requests, p99 $p99" >&2
+    echo "round $round $route: $n requests, p99 ${p99}us" >&2
   done
 done
 
 total_seconds=$((ROUNDS * SECONDS_PER_RUN))
-printf '\n%-22s %12s %14s %16s %12s %10s %10s\n' route "req/s" "p99 (rounds)" "CPU us/request" "peak RSS" "req/s x" "CPU x"
+printf '\n%-22s %12s %14s %16s %12s %10s %10s\n' route "req/s" "worst p99 us" "CPU us/request" "peak RSS" "req/s x" "CPU x"
 base_rps=$(echo "${requests[/public]} / $total_seconds" | bc -l)
 base_cpu=$(echo "${cpu[/public]} * 1000000 / $ticks / ${requests[/public]}" | bc -l)
 for route in "${routes[@]}"; do
   rps=$(echo "${requests[$route]} / $total_seconds" | bc -l)
   us=$(echo "${cpu[$route]} * 1000000 / $ticks / ${requests[$route]}" | bc -l)
   rss=$(awk '/VmHWM/ {print $2 " " $3}' "/proc/${pid[$route]}/status")
-  p99_max=$(echo "${p99s[$route]}" | tr ' ' '\n' | sort -V | tail -n 1)
+  p99_max=$(echo "${p99s[$route]}" | tr ' ' '\n' | sort -n | tail -n 1)
   printf '%-22s %12.0f %14s %16.2f %12s %10.3f %10.3f\n' "$route" "$rps" "$p99_max" "$us" "$rss" \
     "$(echo "$rps / $base_rps" | bc -l)" "$(echo "$us / $base_cpu" | bc -l)"
 done
