@@ -250,6 +250,24 @@ impl CookieConfig {
         }
     }
 
+    /// The token cookie's and CSRF cookie's names and paths for `kind`.
+    fn cookie_names_and_paths(&self, kind: TokenKind) -> (&str, &str, &str, &str) {
+        match kind {
+            TokenKind::Access => (
+                &self.access_cookie_name,
+                &self.access_csrf_cookie_name,
+                &self.access_cookie_path,
+                &self.access_csrf_cookie_path,
+            ),
+            TokenKind::Refresh => (
+                &self.refresh_cookie_name,
+                &self.refresh_csrf_cookie_name,
+                &self.refresh_cookie_path,
+                &self.refresh_csrf_cookie_path,
+            ),
+        }
+    }
+
     fn cookie<'c>(
         &self,
         name: &'c str,
@@ -298,20 +316,7 @@ impl CookieConfig {
             // Flask's lifetime for cookies when tokens never expire: a year.
             None => 31_540_000,
         });
-        let (name, csrf_name, path, csrf_path) = match kind {
-            TokenKind::Access => (
-                &self.access_cookie_name,
-                &self.access_csrf_cookie_name,
-                &self.access_cookie_path,
-                &self.access_csrf_cookie_path,
-            ),
-            TokenKind::Refresh => (
-                &self.refresh_cookie_name,
-                &self.refresh_csrf_cookie_name,
-                &self.refresh_cookie_path,
-                &self.refresh_csrf_cookie_path,
-            ),
-        };
+        let (name, csrf_name, path, csrf_path) = self.cookie_names_and_paths(kind);
         let mut cookies = vec![self.cookie(name, token, path, true).into_owned()];
         if self.csrf_protect && self.csrf_in_cookies {
             let csrf = decoded
@@ -333,20 +338,7 @@ impl CookieConfig {
 
     /// Cookies that clear the token cookie of `kind` and its CSRF cookie.
     fn removal_cookies(&self, kind: TokenKind) -> Vec<Cookie<'static>> {
-        let (name, csrf_name, path, csrf_path) = match kind {
-            TokenKind::Access => (
-                &self.access_cookie_name,
-                &self.access_csrf_cookie_name,
-                &self.access_cookie_path,
-                &self.access_csrf_cookie_path,
-            ),
-            TokenKind::Refresh => (
-                &self.refresh_cookie_name,
-                &self.refresh_csrf_cookie_name,
-                &self.refresh_cookie_path,
-                &self.refresh_csrf_cookie_path,
-            ),
-        };
+        let (name, csrf_name, path, csrf_path) = self.cookie_names_and_paths(kind);
         let mut cookies = vec![self.cookie(name, "", path, true).into_owned()];
         if self.csrf_protect && self.csrf_in_cookies {
             cookies.push(self.cookie(csrf_name, "", csrf_path, false).into_owned());
