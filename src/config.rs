@@ -492,7 +492,7 @@ mod tests {
     }
 
     #[test]
-    fn unknown_planned_and_left_out_options_are_refused_by_name() {
+    fn unknown_left_out_and_invalid_options_are_refused_by_name() {
         let err = |vars: &[(&str, &str)]| env(vars).unwrap().into_builder().unwrap_err();
         assert_eq!(
             err(&[("JWT_ACCES_TOKEN_EXPIRES", "1")]),
