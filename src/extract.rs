@@ -42,10 +42,15 @@ fn stored(req: &HttpRequest) -> Option<Result<Arc<DecodedToken>, Error>> {
     let Anonymous(reason) = extensions.get::<Anonymous>()?;
     let reason = reason.clone();
     drop(extensions);
-    Some(Err(match JwtManager::from_app_data(req) {
-        Ok(manager) => manager.reject(reason.into()),
+    Some(Err(reject(req, reason)))
+}
+
+/// `error` as the response the request's manager gives it.
+fn reject(req: &HttpRequest, error: JwtError) -> Error {
+    match JwtManager::from_app_data(req) {
+        Ok(manager) => manager.reject(error.into()),
         Err(not_configured) => not_configured,
-    }))
+    }
 }
 
 /// The verified token of this request: the one a guard stored, or, on a route
@@ -204,13 +209,9 @@ impl<T: DeserializeOwned> FromRequest for Claims<T> {
         let req = req.clone();
         Box::pin(async move {
             let token = token.await?;
-            let claims =
-                token.deserialize_claims().map_err(|error| {
-                    match JwtManager::from_app_data(&req) {
-                        Ok(manager) => manager.reject(error.into()),
-                        Err(not_configured) => not_configured,
-                    }
-                })?;
+            let claims = token
+                .deserialize_claims()
+                .map_err(|error| reject(&req, error))?;
             Ok(Claims { token, claims })
         })
     }

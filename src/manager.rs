@@ -246,6 +246,16 @@ enum Outcome {
     Anonymous(JwtError),
 }
 
+impl Config {
+    /// The configured lifetime of tokens of `kind`.
+    pub(crate) fn lifetime(&self, kind: TokenKind) -> Expiry {
+        match kind {
+            TokenKind::Access => self.access_expires,
+            TokenKind::Refresh => self.refresh_expires,
+        }
+    }
+}
+
 impl JwtManager {
     /// Starts a builder with Flask-JWT-Extended's defaults.
     pub fn builder() -> JwtManagerBuilder {
@@ -414,6 +424,15 @@ impl JwtManager {
         })
     }
 
+    /// When a token of `kind` issued at `now` expires (a second late, to
+    /// round up); `None` when such tokens never expire.
+    fn expiry_of_new(&self, kind: TokenKind, now: i64) -> Option<i64> {
+        match self.config().lifetime(kind) {
+            Expiry::After(lifetime) => Some(now + lifetime.as_secs() as i64 + 1),
+            Expiry::Never => None,
+        }
+    }
+
     /// Revokes `token` until it would have expired anyway (logout; Flask's
     /// blocklist pattern, built in). Needs a [`TokenStore`].
     pub async fn revoke_token(&self, token: &DecodedToken) -> Result<(), JwtError> {
@@ -430,15 +449,11 @@ impl JwtManager {
     /// ("log out everywhere"): tokens issued in this same second are revoked
     /// too. Needs a [`TokenStore`].
     pub async fn revoke_all_tokens(&self, identity: &str) -> Result<(), JwtError> {
-        let config = self.config();
         let now = crate::store::now();
         // Remembered as long as the longest-lived token issued now.
-        let keep = [config.access_expires, config.refresh_expires]
+        let keep = [TokenKind::Access, TokenKind::Refresh]
+            .map(|kind| self.expiry_of_new(kind, now))
             .into_iter()
-            .map(|expiry| match expiry {
-                Expiry::After(lifetime) => Some(now + lifetime.as_secs() as i64 + 1),
-                Expiry::Never => None,
-            })
             .try_fold(now, |latest, until| until.map(|until| latest.max(until)));
         self.store()?
             .revoke_identity(identity, now, keep)
@@ -499,7 +514,7 @@ impl JwtManager {
                 .rotation(Some(next.clone()), family)
                 .encode()?,
         };
-        let keep_until = self.decode_token(&pair.refresh_token)?.expires_at();
+        let keep_until = self.expiry_of_new(TokenKind::Refresh, crate::store::now());
         let outcome = self
             .store()?
             .rotate(family, jti, &next, keep_until)

@@ -368,10 +368,7 @@ impl<'a> TokenBuilder<'a> {
         let issued = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or(Duration::ZERO);
-        let expires = match self.expires.unwrap_or(match self.kind {
-            TokenKind::Access => config.access_expires,
-            TokenKind::Refresh => config.refresh_expires,
-        }) {
+        let expires = match self.expires.unwrap_or(config.lifetime(self.kind)) {
             Expiry::After(lifetime) => Some((issued + lifetime).as_secs()),
             Expiry::Never => None,
         };

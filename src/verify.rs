@@ -20,14 +20,6 @@ use crate::{
     token::{DecodedToken, TokenKind, now, numeric_date},
 };
 
-fn fields_of(header: &Value) -> &Map<String, Value> {
-    match header {
-        Value::Object(fields) => fields,
-        // Checked to be an object before this is called.
-        _ => unreachable!("the JOSE header is a JSON object"),
-    }
-}
-
 /// A refused token: the error, and the verified token where one exists (an
 /// expired token, a token of the wrong kind), for the error response hook.
 #[derive(Debug)]
@@ -105,11 +97,11 @@ impl Verifier {
         let header = b64(header).ok_or(malformed("Invalid header padding"))?;
         let header: Value = serde_json::from_slice(&header)
             .map_err(|e| JwtError::Malformed(format!("Invalid header string: {e}").into()))?;
-        let Value::Object(fields) = &header else {
+        let Value::Object(header_fields) = &header else {
             return Err(malformed("Invalid header string: must be a json object").into());
         };
         // RFC 7797 unencoded payloads are not supported; reject them as PyJWT does.
-        let unencoded = fields.get("b64") == Some(&Value::Bool(false));
+        let unencoded = header_fields.get("b64") == Some(&Value::Bool(false));
         if unencoded && !payload.is_empty() {
             return Err(malformed("Payload segment must be empty when 'b64' is false.").into());
         }
@@ -118,7 +110,7 @@ impl Verifier {
         // On the stack: signatures are at most 512 bytes (RSA-4096).
         B64.decode_slice(signature, &mut [0u8; 1024])
             .map_err(|_| malformed("Invalid crypto padding"))?;
-        check_header(fields, unencoded)?;
+        check_header(header_fields, unencoded)?;
 
         // Flask-JWT-Extended reads the payload before it checks the signature.
         let claims: Value = serde_json::from_slice(&payload)
@@ -127,8 +119,8 @@ impl Verifier {
             return Err(malformed("Invalid payload string: must be a json object").into());
         };
 
-        let algorithm = self.allowed_algorithm(&header)?;
-        let key = self.key_for(fields_of(&header), algorithm)?;
+        let algorithm = self.allowed_algorithm(header_fields)?;
+        let key = self.key_for(header_fields, algorithm)?;
         // The segment just decoded as base64, so it is ASCII.
         let signature = std::str::from_utf8(signature).map_err(|_| JwtError::InvalidSignature)?;
         if !jsonwebtoken::crypto::verify(signature, signing_input, &key.decoding, algorithm)
@@ -234,7 +226,7 @@ impl Verifier {
         Ok(key)
     }
 
-    fn allowed_algorithm(&self, header: &Value) -> Result<Algorithm, JwtError> {
+    fn allowed_algorithm(&self, header: &Map<String, Value>) -> Result<Algorithm, JwtError> {
         let alg = header
             .get("alg")
             .ok_or(malformed("Algorithm not specified"))?;
