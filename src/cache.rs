@@ -9,8 +9,9 @@
 
 use std::{
     collections::HashMap,
+    fmt,
     hash::{BuildHasher, RandomState},
-    sync::{Arc, Mutex, MutexGuard},
+    sync::{Mutex, MutexGuard},
 };
 
 use crate::token::DecodedToken;
@@ -21,7 +22,7 @@ const MAX_TOKEN_BYTES: usize = 4096;
 const SHARDS: usize = 8;
 
 struct Entry {
-    token: Arc<DecodedToken>,
+    token: DecodedToken,
     /// Seconds since the epoch after which the entry must not be served.
     valid_until: f64,
 }
@@ -40,6 +41,15 @@ pub(crate) struct TokenCache {
     /// Entries per generation per shard.
     generation: usize,
     router: RandomState,
+}
+
+impl fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenCache")
+            .field("len", &self.len())
+            .field("capacity", &self.capacity())
+            .finish()
+    }
 }
 
 impl TokenCache {
@@ -62,11 +72,11 @@ impl TokenCache {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    pub(crate) fn get(&self, token: &[u8], now: f64) -> Option<Arc<DecodedToken>> {
+    pub(crate) fn get(&self, token: &[u8], now: f64) -> Option<DecodedToken> {
         let mut shard = self.shard(token);
         if let Some(entry) = shard.current.get(token) {
             if now < entry.valid_until {
-                return Some(Arc::clone(&entry.token));
+                return Some(entry.token.clone());
             }
             shard.current.remove(token);
             return None;
@@ -75,12 +85,12 @@ impl TokenCache {
         if now >= entry.valid_until {
             return None;
         }
-        let hit = Arc::clone(&entry.token);
+        let hit = entry.token.clone();
         self.insert_into(&mut shard, token, entry);
         Some(hit)
     }
 
-    pub(crate) fn insert(&self, token: &[u8], verified: Arc<DecodedToken>, valid_until: f64) {
+    pub(crate) fn insert(&self, token: &[u8], verified: DecodedToken, valid_until: f64) {
         if token.len() > MAX_TOKEN_BYTES {
             return;
         }

@@ -1,8 +1,16 @@
-//! Configuration types used by [`JwtManagerBuilder`](crate::manager::JwtManagerBuilder).
+//! Configuration types used by [`JwtManagerBuilder`](crate::manager::JwtManagerBuilder):
+//! lifetimes, token locations, cookie and CSRF settings, the error format,
+//! build errors, and Flask's `JWT_*` options ([`FlaskConfig`]).
 
-use std::time::Duration;
+use std::{collections::BTreeMap, fmt, sync::Arc, time::Duration};
 
+use actix_web::{
+    cookie::SameSite,
+    http::{Method, header::HeaderName},
+};
 use derive_more::{Display, Error};
+
+use crate::claims::TokenKind;
 
 pub use jsonwebtoken::Algorithm;
 
@@ -164,367 +172,303 @@ pub enum ConfigError {
 /// tokens that never expire; lists may also be given as comma-separated
 /// strings; booleans as `true`/`false` (also `True`/`False`); keys as PEM
 /// text. Unknown `JWT_*` names are refused, so a typo never goes unnoticed.
-#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[derive(Clone, Default, PartialEq, serde::Deserialize)]
 #[serde(transparent)]
 pub struct FlaskConfig {
-    options: std::collections::BTreeMap<String, serde_json::Value>,
+    pub(crate) options: BTreeMap<String, serde_json::Value>,
 }
 
-/// Options whose values are taken verbatim from the environment.
-const STRING_OPTIONS: [&str; 24] = [
-    "JWT_PRIVATE_KEY",
-    "JWT_PUBLIC_KEY",
-    "JWT_JSON_KEY",
-    "JWT_REFRESH_JSON_KEY",
-    "JWT_QUERY_STRING_NAME",
-    "JWT_QUERY_STRING_VALUE_PREFIX",
-    "JWT_ACCESS_COOKIE_NAME",
-    "JWT_REFRESH_COOKIE_NAME",
-    "JWT_ACCESS_COOKIE_PATH",
-    "JWT_REFRESH_COOKIE_PATH",
-    "JWT_ACCESS_CSRF_COOKIE_NAME",
-    "JWT_REFRESH_CSRF_COOKIE_NAME",
-    "JWT_ACCESS_CSRF_COOKIE_PATH",
-    "JWT_REFRESH_CSRF_COOKIE_PATH",
-    "JWT_ACCESS_CSRF_FIELD_NAME",
-    "JWT_REFRESH_CSRF_FIELD_NAME",
-    "JWT_SECRET_KEY",
-    "JWT_ALGORITHM",
-    "JWT_HEADER_NAME",
-    "JWT_HEADER_TYPE",
-    "JWT_IDENTITY_CLAIM",
-    "JWT_ERROR_MESSAGE_KEY",
-    "JWT_ENCODE_ISSUER",
-    "JWT_DECODE_ISSUER",
-];
-
-/// Options this crate will not take, and why.
-const LEFT_OUT_OPTIONS: [(&str, &str); 2] = [
-    (
-        "JWT_BLACKLIST_ENABLED",
-        "it was removed in Flask-JWT-Extended 4; revocation is a token store here",
-    ),
-    (
-        "JWT_BLACKLIST_TOKEN_CHECKS",
-        "it was removed in Flask-JWT-Extended 4; revocation is a token store here",
-    ),
-];
-
-impl FlaskConfig {
-    /// Reads every `JWT_*` environment variable. Values are JSON where they
-    /// parse as JSON (`900`, `false`, `["HS256"]`), Python's `True`/`False`, or
-    /// plain strings; the secret and other string options are taken verbatim.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_vars(std::env::vars_os().filter_map(|(name, value)| {
-            let name = name.into_string().ok()?;
-            name.starts_with("JWT_")
-                .then(|| (name, value.into_string()))
-        }))
-    }
-
-    fn from_vars(
-        vars: impl IntoIterator<Item = (String, Result<String, std::ffi::OsString>)>,
-    ) -> Result<Self, ConfigError> {
-        let mut options = std::collections::BTreeMap::new();
-        for (name, raw) in vars {
-            let raw = raw.map_err(|_| invalid(&name, "is not valid UTF-8"))?;
-            let value = if STRING_OPTIONS.contains(&name.as_str()) {
-                serde_json::Value::String(raw)
+/// Names the options and shows their values, except the keys'.
+impl fmt::Debug for FlaskConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        for (name, value) in &self.options {
+            if matches!(name.as_str(), "JWT_SECRET_KEY" | "JWT_PRIVATE_KEY") {
+                map.entry(name, &"<redacted>");
             } else {
-                match raw.trim() {
-                    "True" => true.into(),
-                    "False" => false.into(),
-                    "None" => serde_json::Value::Null,
-                    trimmed => {
-                        serde_json::from_str(trimmed).unwrap_or(serde_json::Value::String(raw))
-                    }
-                }
-            };
-            options.insert(name, value);
+                map.entry(name, value);
+            }
         }
-        Ok(Self { options })
+        map.finish()
     }
+}
 
-    /// A builder with these options set; add hooks to it, then `build()`.
-    pub fn into_builder(self) -> Result<crate::manager::JwtManagerBuilder, ConfigError> {
-        use std::time::Duration;
+/// Cookie and CSRF settings, with Flask-JWT-Extended's names and defaults except
+/// where Flask's are unsafe: cookies are `Secure` and `SameSite=Lax` unless you
+/// opt out (Flask: neither). Set with
+/// [`JwtManagerBuilder::cookies`](crate::manager::JwtManagerBuilder::cookies).
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct CookieConfig {
+    pub(crate) access_cookie_name: String,
+    pub(crate) refresh_cookie_name: String,
+    pub(crate) access_cookie_path: String,
+    pub(crate) refresh_cookie_path: String,
+    pub(crate) domain: Option<String>,
+    pub(crate) secure: bool,
+    pub(crate) same_site: Option<SameSite>,
+    pub(crate) session_cookie: bool,
+    pub(crate) csrf_protect: bool,
+    pub(crate) csrf_in_cookies: bool,
+    pub(crate) csrf_methods: Vec<Method>,
+    pub(crate) access_csrf_cookie_name: String,
+    pub(crate) refresh_csrf_cookie_name: String,
+    pub(crate) access_csrf_cookie_path: String,
+    pub(crate) refresh_csrf_cookie_path: String,
+    pub(crate) access_csrf_header_name: HeaderName,
+    pub(crate) refresh_csrf_header_name: HeaderName,
+    pub(crate) csrf_check_form: bool,
+    pub(crate) access_csrf_field_name: String,
+    pub(crate) refresh_csrf_field_name: String,
+}
 
-        let mut builder = crate::JwtManager::builder();
-        let mut cookies = crate::cookies::CookieConfig::default();
-        let mut json_keys = ("access_token".to_owned(), "refresh_token".to_owned());
-        for (name, value) in self.options {
-            let text = || string(&name, &value);
-            let flag = || boolean(&name, &value);
-            builder = match name.as_str() {
-                "JWT_TOKEN_LOCATION" => builder.token_location(
-                    list(&name, &value)?
-                        .iter()
-                        .map(|location| {
-                            TokenLocation::parse(location).ok_or_else(|| {
-                                invalid(&name, &format!("names an unknown location {location:?}"))
-                            })
-                        })
-                        .collect::<Result<Vec<_>, _>>()?,
-                ),
-                "JWT_JSON_KEY" => set(&mut json_keys.0, text()?, builder),
-                "JWT_REFRESH_JSON_KEY" => set(&mut json_keys.1, text()?, builder),
-                "JWT_QUERY_STRING_NAME" => builder.query_string_name(text()?),
-                "JWT_QUERY_STRING_VALUE_PREFIX" => builder.query_string_value_prefix(text()?),
-                "JWT_ACCESS_COOKIE_NAME" => set(&mut cookies.access_cookie_name, text()?, builder),
-                "JWT_REFRESH_COOKIE_NAME" => {
-                    set(&mut cookies.refresh_cookie_name, text()?, builder)
-                }
-                "JWT_ACCESS_COOKIE_PATH" => set(&mut cookies.access_cookie_path, text()?, builder),
-                "JWT_REFRESH_COOKIE_PATH" => {
-                    set(&mut cookies.refresh_cookie_path, text()?, builder)
-                }
-                "JWT_COOKIE_DOMAIN" if value.is_null() => set(&mut cookies.domain, None, builder),
-                "JWT_COOKIE_DOMAIN" => set(&mut cookies.domain, Some(text()?), builder),
-                "JWT_COOKIE_SECURE" => set(&mut cookies.secure, flag()?, builder),
-                "JWT_COOKIE_SAMESITE" => {
-                    set(&mut cookies.same_site, same_site(&name, &value)?, builder)
-                }
-                "JWT_SESSION_COOKIE" => set(&mut cookies.session_cookie, flag()?, builder),
-                "JWT_COOKIE_CSRF_PROTECT" => set(&mut cookies.csrf_protect, flag()?, builder),
-                "JWT_CSRF_IN_COOKIES" => set(&mut cookies.csrf_in_cookies, flag()?, builder),
-                "JWT_CSRF_CHECK_FORM" => set(&mut cookies.csrf_check_form, flag()?, builder),
-                "JWT_CSRF_METHODS" => {
-                    let methods = list(&name, &value)?
-                        .iter()
-                        .map(|method| {
-                            actix_web::http::Method::from_bytes(
-                                method.to_ascii_uppercase().as_bytes(),
-                            )
-                            .map_err(|_| {
-                                invalid(&name, &format!("names an invalid method {method:?}"))
-                            })
-                        })
-                        .collect::<Result<_, _>>()?;
-                    set(&mut cookies.csrf_methods, methods, builder)
-                }
-                "JWT_ACCESS_CSRF_COOKIE_NAME" => {
-                    set(&mut cookies.access_csrf_cookie_name, text()?, builder)
-                }
-                "JWT_REFRESH_CSRF_COOKIE_NAME" => {
-                    set(&mut cookies.refresh_csrf_cookie_name, text()?, builder)
-                }
-                "JWT_ACCESS_CSRF_COOKIE_PATH" => {
-                    set(&mut cookies.access_csrf_cookie_path, text()?, builder)
-                }
-                "JWT_REFRESH_CSRF_COOKIE_PATH" => {
-                    set(&mut cookies.refresh_csrf_cookie_path, text()?, builder)
-                }
-                "JWT_ACCESS_CSRF_HEADER_NAME" => set(
-                    &mut cookies.access_csrf_header_name,
-                    header_name(&name, &text()?)?,
-                    builder,
-                ),
-                "JWT_REFRESH_CSRF_HEADER_NAME" => set(
-                    &mut cookies.refresh_csrf_header_name,
-                    header_name(&name, &text()?)?,
-                    builder,
-                ),
-                "JWT_PRIVATE_KEY" if value.is_null() => builder,
-                "JWT_PUBLIC_KEY" if value.is_null() => builder,
-                "JWT_PRIVATE_KEY" => builder.private_key(text()?),
-                "JWT_PUBLIC_KEY" => builder.public_key(text()?),
-                "JWT_ACCESS_CSRF_FIELD_NAME" => {
-                    set(&mut cookies.access_csrf_field_name, text()?, builder)
-                }
-                "JWT_REFRESH_CSRF_FIELD_NAME" => {
-                    set(&mut cookies.refresh_csrf_field_name, text()?, builder)
-                }
-                "JWT_SECRET_KEY" => builder.secret(string(&name, &value)?),
-                "JWT_ALGORITHM" => builder.algorithm(algorithm(&name, &string(&name, &value)?)?),
-                "JWT_DECODE_ALGORITHMS" => builder.decode_algorithms(
-                    list(&name, &value)?
-                        .iter()
-                        .map(|alg| algorithm(&name, alg))
-                        .collect::<Result<Vec<_>, _>>()?,
-                ),
-                "JWT_ACCESS_TOKEN_EXPIRES" => builder.access_token_expires(expiry(&name, &value)?),
-                "JWT_REFRESH_TOKEN_EXPIRES" => {
-                    builder.refresh_token_expires(expiry(&name, &value)?)
-                }
-                "JWT_DECODE_LEEWAY" => {
-                    builder.leeway(Duration::from_secs_f64(seconds(&name, &value)?))
-                }
-                "JWT_ENCODE_AUDIENCE" => builder.encode_audience(list(&name, &value)?),
-                "JWT_DECODE_AUDIENCE" if value.is_null() => builder,
-                "JWT_DECODE_AUDIENCE" => builder.decode_audience(list(&name, &value)?),
-                "JWT_ENCODE_ISSUER" | "JWT_DECODE_ISSUER" if value.is_null() => builder,
-                "JWT_ENCODE_ISSUER" => builder.encode_issuer(string(&name, &value)?),
-                "JWT_DECODE_ISSUER" => builder.decode_issuer(string(&name, &value)?),
-                "JWT_ENCODE_NBF" => builder.encode_nbf(boolean(&name, &value)?),
-                "JWT_VERIFY_SUB" => builder.verify_sub(boolean(&name, &value)?),
-                "JWT_HEADER_NAME" => builder.header_name(string(&name, &value)?),
-                "JWT_HEADER_TYPE" => builder.header_type(string(&name, &value)?),
-                "JWT_IDENTITY_CLAIM" => builder.identity_claim(string(&name, &value)?),
-                "JWT_ERROR_MESSAGE_KEY" => builder.error_message_key(string(&name, &value)?),
-                other => {
-                    return Err(
-                        match LEFT_OUT_OPTIONS.iter().find(|(option, _)| *option == other) {
-                            Some((_, why)) => invalid(&name, &format!("is not supported: {why}")),
-                            None => ConfigError::UnknownOption(name),
-                        },
-                    );
-                }
-            };
+impl Default for CookieConfig {
+    fn default() -> Self {
+        Self {
+            access_cookie_name: "access_token_cookie".into(),
+            refresh_cookie_name: "refresh_token_cookie".into(),
+            access_cookie_path: "/".into(),
+            refresh_cookie_path: "/".into(),
+            domain: None,
+            secure: true,
+            same_site: Some(SameSite::Lax),
+            session_cookie: true,
+            csrf_protect: true,
+            csrf_in_cookies: true,
+            csrf_methods: vec![Method::POST, Method::PUT, Method::PATCH, Method::DELETE],
+            access_csrf_cookie_name: "csrf_access_token".into(),
+            refresh_csrf_cookie_name: "csrf_refresh_token".into(),
+            access_csrf_cookie_path: "/".into(),
+            refresh_csrf_cookie_path: "/".into(),
+            access_csrf_header_name: HeaderName::from_static("x-csrf-token"),
+            refresh_csrf_header_name: HeaderName::from_static("x-csrf-token"),
+            csrf_check_form: false,
+            access_csrf_field_name: "csrf_token".into(),
+            refresh_csrf_field_name: "csrf_token".into(),
         }
-        Ok(builder.cookies(cookies).json_keys(json_keys.0, json_keys.1))
     }
 }
 
-/// Sets one option and hands the builder back, to keep the match flat.
-fn set<T>(
-    field: &mut T,
-    value: T,
-    builder: crate::manager::JwtManagerBuilder,
-) -> crate::manager::JwtManagerBuilder {
-    *field = value;
-    builder
-}
+impl CookieConfig {
+    /// Flask's settings.
+    pub fn new() -> Self {
+        Self::default()
+    }
 
-fn header_name(
-    option: &str,
-    name: &str,
-) -> Result<actix_web::http::header::HeaderName, ConfigError> {
-    actix_web::http::header::HeaderName::try_from(name)
-        .map_err(|_| invalid(option, &format!("is not a valid header name: {name:?}")))
-}
+    /// Names of the access and refresh token cookies (Flask's
+    /// `JWT_ACCESS_COOKIE_NAME`, `JWT_REFRESH_COOKIE_NAME`). Defaults to
+    /// `access_token_cookie` and `refresh_token_cookie`.
+    pub fn cookie_names(mut self, access: impl Into<String>, refresh: impl Into<String>) -> Self {
+        self.access_cookie_name = access.into();
+        self.refresh_cookie_name = refresh.into();
+        self
+    }
 
-/// Flask's `JWT_COOKIE_SAMESITE`: `None` (no attribute), `"Lax"`, `"Strict"`
-/// or `"None"` (the attribute `SameSite=None`, which needs `Secure`). An
-/// explicit `None` is honoured: the configuration said so.
-fn same_site(
-    option: &str,
-    value: &serde_json::Value,
-) -> Result<Option<actix_web::cookie::SameSite>, ConfigError> {
-    use actix_web::cookie::SameSite;
-    let text = value.as_str().map(str::to_ascii_lowercase);
-    match (value, text.as_deref()) {
-        (serde_json::Value::Null, _) => Ok(None),
-        (_, Some("lax")) => Ok(Some(SameSite::Lax)),
-        (_, Some("strict")) => Ok(Some(SameSite::Strict)),
-        (_, Some("none")) => Ok(Some(SameSite::None)),
-        _ => Err(invalid(option, "must be Lax, Strict, None or null")),
+    /// Paths of the access and refresh token cookies (Flask's
+    /// `JWT_ACCESS_COOKIE_PATH`, `JWT_REFRESH_COOKIE_PATH`), e.g. `/api/` and
+    /// `/token/refresh` so the refresh token travels only to the refresh route.
+    /// Defaults to `/` for both.
+    pub fn cookie_paths(mut self, access: impl Into<String>, refresh: impl Into<String>) -> Self {
+        self.access_cookie_path = access.into();
+        self.refresh_cookie_path = refresh.into();
+        self
+    }
+
+    /// The cookies' `Domain` (Flask's `JWT_COOKIE_DOMAIN`). Defaults to none:
+    /// the host that set them.
+    pub fn domain(mut self, domain: impl Into<String>) -> Self {
+        self.domain = Some(domain.into());
+        self
+    }
+
+    /// Whether cookies carry `Secure`, so browsers send them over HTTPS only
+    /// (Flask's `JWT_COOKIE_SECURE`). Defaults to `true`, unlike Flask: turn it
+    /// off only for plain-HTTP development.
+    pub fn secure(mut self, secure: bool) -> Self {
+        self.secure = secure;
+        self
+    }
+
+    /// The cookies' `SameSite` (Flask's `JWT_COOKIE_SAMESITE`); `None` leaves it
+    /// out, as Flask does by default. Defaults to `Some(SameSite::Lax)`.
+    pub fn same_site(mut self, same_site: Option<SameSite>) -> Self {
+        self.same_site = same_site;
+        self
+    }
+
+    /// Session cookies (no `Max-Age`, gone when the browser closes) or cookies
+    /// that live as long as their token (Flask's `JWT_SESSION_COOKIE`; Flask
+    /// gives them a year). Defaults to `true`.
+    pub fn session_cookie(mut self, session: bool) -> Self {
+        self.session_cookie = session;
+        self
+    }
+
+    /// CSRF double submit protection for tokens read from cookies (Flask's
+    /// `JWT_COOKIE_CSRF_PROTECT`); new tokens carry a `csrf` claim only when it
+    /// is on. Defaults to `true`.
+    pub fn csrf_protect(mut self, protect: bool) -> Self {
+        self.csrf_protect = protect;
+        self
+    }
+
+    /// Whether the `set_*_cookies` helpers also set the readable CSRF cookies
+    /// (Flask's `JWT_CSRF_IN_COOKIES`). Defaults to `true`.
+    pub fn csrf_in_cookies(mut self, in_cookies: bool) -> Self {
+        self.csrf_in_cookies = in_cookies;
+        self
+    }
+
+    /// The methods that need the CSRF header (Flask's `JWT_CSRF_METHODS`).
+    /// Defaults to `POST`, `PUT`, `PATCH`, `DELETE`.
+    pub fn csrf_methods(mut self, methods: impl IntoIterator<Item = Method>) -> Self {
+        self.csrf_methods = methods.into_iter().collect();
+        self
+    }
+
+    /// Names of the readable CSRF cookies (Flask's `JWT_ACCESS_CSRF_COOKIE_NAME`,
+    /// `JWT_REFRESH_CSRF_COOKIE_NAME`). Defaults to `csrf_access_token` and
+    /// `csrf_refresh_token`.
+    pub fn csrf_cookie_names(
+        mut self,
+        access: impl Into<String>,
+        refresh: impl Into<String>,
+    ) -> Self {
+        self.access_csrf_cookie_name = access.into();
+        self.refresh_csrf_cookie_name = refresh.into();
+        self
+    }
+
+    /// Paths of the CSRF cookies (Flask's `JWT_ACCESS_CSRF_COOKIE_PATH`,
+    /// `JWT_REFRESH_CSRF_COOKIE_PATH`). Defaults to `/` for both.
+    pub fn csrf_cookie_paths(
+        mut self,
+        access: impl Into<String>,
+        refresh: impl Into<String>,
+    ) -> Self {
+        self.access_csrf_cookie_path = access.into();
+        self.refresh_csrf_cookie_path = refresh.into();
+        self
+    }
+
+    /// The request headers that carry the CSRF value (Flask's
+    /// `JWT_ACCESS_CSRF_HEADER_NAME`, `JWT_REFRESH_CSRF_HEADER_NAME`); an invalid
+    /// name is refused by `build()`. Defaults to `X-CSRF-TOKEN` for both.
+    pub fn csrf_header_names(mut self, access: HeaderName, refresh: HeaderName) -> Self {
+        self.access_csrf_header_name = access;
+        self.refresh_csrf_header_name = refresh;
+        self
+    }
+
+    /// Also accept the CSRF value from a form field of an
+    /// `application/x-www-form-urlencoded` body (Flask's `JWT_CSRF_CHECK_FORM`).
+    /// Defaults to `false`.
+    pub fn csrf_check_form(mut self, check: bool) -> Self {
+        self.csrf_check_form = check;
+        self
+    }
+
+    /// Names of those form fields (Flask's `JWT_ACCESS_CSRF_FIELD_NAME`,
+    /// `JWT_REFRESH_CSRF_FIELD_NAME`). Defaults to `csrf_token` for both.
+    pub fn csrf_field_names(
+        mut self,
+        access: impl Into<String>,
+        refresh: impl Into<String>,
+    ) -> Self {
+        self.access_csrf_field_name = access.into();
+        self.refresh_csrf_field_name = refresh.into();
+        self
+    }
+
+    /// Where a token of `kind` is read from a request: its cookie, and the
+    /// CSRF header and form field sent beside it.
+    pub(crate) fn read_names(&self, kind: TokenKind) -> (&str, &HeaderName, &str) {
+        match kind {
+            TokenKind::Access => (
+                &self.access_cookie_name,
+                &self.access_csrf_header_name,
+                &self.access_csrf_field_name,
+            ),
+            TokenKind::Refresh => (
+                &self.refresh_cookie_name,
+                &self.refresh_csrf_header_name,
+                &self.refresh_csrf_field_name,
+            ),
+        }
+    }
+
+    /// Where a token of `kind` is written: the token cookie's and the CSRF
+    /// cookie's names and paths.
+    pub(crate) fn write_names(&self, kind: TokenKind) -> (&str, &str, &str, &str) {
+        match kind {
+            TokenKind::Access => (
+                &self.access_cookie_name,
+                &self.access_csrf_cookie_name,
+                &self.access_cookie_path,
+                &self.access_csrf_cookie_path,
+            ),
+            TokenKind::Refresh => (
+                &self.refresh_cookie_name,
+                &self.refresh_csrf_cookie_name,
+                &self.refresh_cookie_path,
+                &self.refresh_csrf_cookie_path,
+            ),
+        }
     }
 }
 
-fn invalid(option: &str, reason: &str) -> ConfigError {
-    ConfigError::InvalidOption(format!("{option} {reason}"))
-}
+/// Key material or a password: `Debug` prints `<redacted>`, so a struct that
+/// holds one can derive `Debug` safely.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub(crate) struct Secret(pub(crate) Vec<u8>);
 
-fn string(option: &str, value: &serde_json::Value) -> Result<String, ConfigError> {
-    match value {
-        serde_json::Value::String(text) => Ok(text.clone()),
-        serde_json::Value::Number(number) => Ok(number.to_string()),
-        _ => Err(invalid(option, "must be a string")),
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
     }
 }
 
-fn list(option: &str, value: &serde_json::Value) -> Result<Vec<String>, ConfigError> {
-    match value {
-        serde_json::Value::String(text) => Ok(text
-            .split(',')
-            .map(str::trim)
-            .filter(|item| !item.is_empty())
-            .map(str::to_owned)
-            .collect()),
-        serde_json::Value::Array(items) => items.iter().map(|item| string(option, item)).collect(),
-        _ => Err(invalid(option, "must be a string or a list of strings")),
+/// A hook given to the builder: `Debug` says only that it is set.
+pub(crate) struct Hook<F: ?Sized>(pub(crate) Arc<F>);
+
+impl<F: ?Sized> Clone for Hook<F> {
+    fn clone(&self) -> Self {
+        Self(Arc::clone(&self.0))
     }
 }
 
-fn boolean(option: &str, value: &serde_json::Value) -> Result<bool, ConfigError> {
-    match value {
-        serde_json::Value::Bool(flag) => Ok(*flag),
-        serde_json::Value::String(text) if text.eq_ignore_ascii_case("true") => Ok(true),
-        serde_json::Value::String(text) if text.eq_ignore_ascii_case("false") => Ok(false),
-        _ => Err(invalid(option, "must be true or false")),
+impl<F: ?Sized> std::ops::Deref for Hook<F> {
+    type Target = F;
+
+    fn deref(&self) -> &F {
+        &self.0
     }
 }
 
-fn seconds(option: &str, value: &serde_json::Value) -> Result<f64, ConfigError> {
-    value
-        .as_f64()
-        .filter(|secs| secs.is_finite() && *secs >= 0.0 && *secs < 1e12)
-        .ok_or_else(|| invalid(option, "must be a number of seconds"))
-}
-
-fn expiry(option: &str, value: &serde_json::Value) -> Result<Expiry, ConfigError> {
-    match value {
-        serde_json::Value::Bool(false) => Ok(Expiry::Never),
-        _ => Ok(Expiry::After(std::time::Duration::from_secs_f64(seconds(
-            option, value,
-        )?))),
+impl<F: ?Sized> fmt::Debug for Hook<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<hook>")
     }
-}
-
-fn algorithm(option: &str, name: &str) -> Result<Algorithm, ConfigError> {
-    name.parse()
-        .map_err(|_| invalid(option, &format!("names an unknown algorithm {name:?}")))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn env(vars: &[(&str, &str)]) -> Result<FlaskConfig, ConfigError> {
-        FlaskConfig::from_vars(vars.iter().map(|(n, v)| (n.to_string(), Ok(v.to_string()))))
-    }
-
     #[test]
-    fn environment_values_take_flask_forms() {
-        let config = env(&[
-            ("JWT_SECRET_KEY", "123"),
-            ("JWT_ACCESS_TOKEN_EXPIRES", "3600"),
-            ("JWT_REFRESH_TOKEN_EXPIRES", "False"),
-            ("JWT_DECODE_ALGORITHMS", "HS256,HS512"),
-            ("JWT_ENCODE_NBF", "false"),
-            ("JWT_TOKEN_LOCATION", "headers"),
-        ])
+    fn debug_redacts_secrets_and_keys() {
+        let config: FlaskConfig = serde_json::from_value(serde_json::json!({
+            "JWT_SECRET_KEY": "hunter2-hunter2",
+            "JWT_PRIVATE_KEY": "-----BEGIN PRIVATE KEY-----",
+            "JWT_ALGORITHM": "HS256",
+        }))
         .unwrap();
-        assert_eq!(config.options["JWT_SECRET_KEY"], "123");
-        assert_eq!(config.options["JWT_ACCESS_TOKEN_EXPIRES"], 3600);
-        assert_eq!(config.options["JWT_REFRESH_TOKEN_EXPIRES"], false);
-        assert!(config.into_builder().unwrap().build().is_ok());
-    }
-
-    #[test]
-    fn unknown_left_out_and_invalid_options_are_refused_by_name() {
-        let err = |vars: &[(&str, &str)]| env(vars).unwrap().into_builder().unwrap_err();
-        assert_eq!(
-            err(&[("JWT_ACCES_TOKEN_EXPIRES", "1")]),
-            ConfigError::UnknownOption("JWT_ACCES_TOKEN_EXPIRES".into())
+        let debug = format!("{config:?}");
+        assert!(
+            !debug.contains("hunter2") && !debug.contains("BEGIN"),
+            "{debug}"
         );
-        assert!(matches!(
-            err(&[("JWT_TOKEN_LOCATION", r#"["cookies", "body"]"#)]),
-            ConfigError::InvalidOption(_)
-        ));
-        assert!(matches!(
-            env(&[("JWT_PUBLIC_KEY", "not a key")])
-                .unwrap()
-                .into_builder()
-                .unwrap()
-                .build(),
-            Err(ConfigError::InvalidKey(_))
-        ));
-        assert!(matches!(
-            err(&[("JWT_BLACKLIST_ENABLED", "true")]),
-            ConfigError::InvalidOption(_)
-        ));
-        assert!(matches!(
-            err(&[("JWT_DECODE_ALGORITHMS", "HS256,XX")]),
-            ConfigError::InvalidOption(_)
-        ));
-        assert!(matches!(
-            err(&[("JWT_ACCESS_TOKEN_EXPIRES", "soon")]),
-            ConfigError::InvalidOption(_)
-        ));
-        assert!(matches!(
-            err(&[("JWT_ACCESS_TOKEN_EXPIRES", "-5")]),
-            ConfigError::InvalidOption(_)
-        ));
+        assert!(debug.contains("HS256"), "{debug}");
+        assert_eq!(format!("{:?}", Secret(b"hunter2".to_vec())), "<redacted>");
     }
 }

@@ -28,327 +28,102 @@
 use std::{
     future::{Ready, ready},
     rc::Rc,
-    sync::Arc,
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    time::Duration,
 };
 
 use actix_web::{
-    Error, HttpMessage, HttpResponse, HttpResponseBuilder,
+    Error, HttpResponse, HttpResponseBuilder,
     body::MessageBody,
-    cookie::{Cookie, SameSite, time::OffsetDateTime},
+    cookie::{Cookie, time::OffsetDateTime},
     dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready},
-    http::{Method, header::HeaderName},
 };
 use futures_util::future::LocalBoxFuture;
 
+pub use crate::config::CookieConfig;
 use crate::{
-    JwtError, JwtManager,
-    extract::Verified,
-    token::{DecodedToken, TokenKind},
+    JwtError,
+    authn::JwtRequestExt,
+    claims::{self, TokenKind},
+    error::Handout,
+    manager::JwtManager,
 };
 
-/// Cookie and CSRF settings, with Flask-JWT-Extended's names and defaults except
-/// where Flask's are unsafe: cookies are `Secure` and `SameSite=Lax` unless you
-/// opt out (Flask: neither). Set with
-/// [`JwtManagerBuilder::cookies`](crate::manager::JwtManagerBuilder::cookies).
-#[derive(Debug, Clone)]
-#[must_use]
-pub struct CookieConfig {
-    pub(crate) access_cookie_name: String,
-    pub(crate) refresh_cookie_name: String,
-    pub(crate) access_cookie_path: String,
-    pub(crate) refresh_cookie_path: String,
-    pub(crate) domain: Option<String>,
-    pub(crate) secure: bool,
-    pub(crate) same_site: Option<SameSite>,
-    pub(crate) session_cookie: bool,
-    pub(crate) csrf_protect: bool,
-    pub(crate) csrf_in_cookies: bool,
-    pub(crate) csrf_methods: Vec<Method>,
-    pub(crate) access_csrf_cookie_name: String,
-    pub(crate) refresh_csrf_cookie_name: String,
-    pub(crate) access_csrf_cookie_path: String,
-    pub(crate) refresh_csrf_cookie_path: String,
-    pub(crate) access_csrf_header_name: HeaderName,
-    pub(crate) refresh_csrf_header_name: HeaderName,
-    pub(crate) csrf_check_form: bool,
-    pub(crate) access_csrf_field_name: String,
-    pub(crate) refresh_csrf_field_name: String,
+/// A cookie with the configured `Secure`, `SameSite` and `Domain`.
+fn cookie<'c>(
+    config: &CookieConfig,
+    name: &'c str,
+    value: &'c str,
+    path: &'c str,
+    http_only: bool,
+) -> Cookie<'c> {
+    let mut cookie = Cookie::build(name, value)
+        .path(path)
+        .secure(config.secure)
+        .http_only(http_only)
+        .finish();
+    if let Some(domain) = &config.domain {
+        cookie.set_domain(domain.clone());
+    }
+    if let Some(same_site) = config.same_site {
+        cookie.set_same_site(same_site);
+    }
+    cookie
 }
 
-impl Default for CookieConfig {
-    fn default() -> Self {
-        Self {
-            access_cookie_name: "access_token_cookie".into(),
-            refresh_cookie_name: "refresh_token_cookie".into(),
-            access_cookie_path: "/".into(),
-            refresh_cookie_path: "/".into(),
-            domain: None,
-            secure: true,
-            same_site: Some(SameSite::Lax),
-            session_cookie: true,
-            csrf_protect: true,
-            csrf_in_cookies: true,
-            csrf_methods: vec![Method::POST, Method::PUT, Method::PATCH, Method::DELETE],
-            access_csrf_cookie_name: "csrf_access_token".into(),
-            refresh_csrf_cookie_name: "csrf_refresh_token".into(),
-            access_csrf_cookie_path: "/".into(),
-            refresh_csrf_cookie_path: "/".into(),
-            access_csrf_header_name: HeaderName::from_static("x-csrf-token"),
-            refresh_csrf_header_name: HeaderName::from_static("x-csrf-token"),
-            csrf_check_form: false,
-            access_csrf_field_name: "csrf_token".into(),
-            refresh_csrf_field_name: "csrf_token".into(),
-        }
+/// The token cookie and, when configured, its CSRF cookie, for `token`.
+fn token_cookies(
+    manager: &JwtManager,
+    kind: TokenKind,
+    token: &str,
+) -> Result<Vec<Cookie<'static>>, JwtError> {
+    let config = &manager.locations().cookies;
+    let decoded = manager.decode_token(token)?;
+    if decoded.kind() != kind {
+        return Err(JwtError::Creation(
+            format!(
+                "a {} token cannot go into the {kind} cookie",
+                decoded.kind()
+            )
+            .into(),
+        ));
     }
-}
-
-impl CookieConfig {
-    /// Flask's settings.
-    pub fn new() -> Self {
-        Self::default()
+    let max_age = (!config.session_cookie).then(|| match decoded.expires_at() {
+        Some(exp) => exp.saturating_sub(claims::now_secs()).max(0),
+        // Flask's lifetime for cookies when tokens never expire: a year.
+        None => 31_540_000,
+    });
+    let (name, csrf_name, path, csrf_path) = config.write_names(kind);
+    let mut cookies = vec![cookie(config, name, token, path, true).into_owned()];
+    if config.csrf_protect && config.csrf_in_cookies {
+        let csrf = decoded
+            .claims()
+            .get(claims::CSRF)
+            .and_then(|csrf| csrf.as_str())
+            .ok_or_else(|| {
+                JwtError::Creation("the token has no csrf claim for its CSRF cookie".into())
+            })?;
+        cookies.push(cookie(config, csrf_name, csrf, csrf_path, false).into_owned());
     }
-
-    /// Names of the access and refresh token cookies (Flask's
-    /// `JWT_ACCESS_COOKIE_NAME`, `JWT_REFRESH_COOKIE_NAME`). Defaults to
-    /// `access_token_cookie` and `refresh_token_cookie`.
-    pub fn cookie_names(mut self, access: impl Into<String>, refresh: impl Into<String>) -> Self {
-        self.access_cookie_name = access.into();
-        self.refresh_cookie_name = refresh.into();
-        self
-    }
-
-    /// Paths of the access and refresh token cookies (Flask's
-    /// `JWT_ACCESS_COOKIE_PATH`, `JWT_REFRESH_COOKIE_PATH`), e.g. `/api/` and
-    /// `/token/refresh` so the refresh token travels only to the refresh route.
-    /// Defaults to `/` for both.
-    pub fn cookie_paths(mut self, access: impl Into<String>, refresh: impl Into<String>) -> Self {
-        self.access_cookie_path = access.into();
-        self.refresh_cookie_path = refresh.into();
-        self
-    }
-
-    /// The cookies' `Domain` (Flask's `JWT_COOKIE_DOMAIN`). Defaults to none:
-    /// the host that set them.
-    pub fn domain(mut self, domain: impl Into<String>) -> Self {
-        self.domain = Some(domain.into());
-        self
-    }
-
-    /// Whether cookies carry `Secure`, so browsers send them over HTTPS only
-    /// (Flask's `JWT_COOKIE_SECURE`). Defaults to `true`, unlike Flask: turn it
-    /// off only for plain-HTTP development.
-    pub fn secure(mut self, secure: bool) -> Self {
-        self.secure = secure;
-        self
-    }
-
-    /// The cookies' `SameSite` (Flask's `JWT_COOKIE_SAMESITE`); `None` leaves it
-    /// out, as Flask does by default. Defaults to `Some(SameSite::Lax)`.
-    pub fn same_site(mut self, same_site: Option<SameSite>) -> Self {
-        self.same_site = same_site;
-        self
-    }
-
-    /// Session cookies (no `Max-Age`, gone when the browser closes) or cookies
-    /// that live as long as their token (Flask's `JWT_SESSION_COOKIE`; Flask
-    /// gives them a year). Defaults to `true`.
-    pub fn session_cookie(mut self, session: bool) -> Self {
-        self.session_cookie = session;
-        self
-    }
-
-    /// CSRF double submit protection for tokens read from cookies (Flask's
-    /// `JWT_COOKIE_CSRF_PROTECT`); new tokens carry a `csrf` claim only when it
-    /// is on. Defaults to `true`.
-    pub fn csrf_protect(mut self, protect: bool) -> Self {
-        self.csrf_protect = protect;
-        self
-    }
-
-    /// Whether the `set_*_cookies` helpers also set the readable CSRF cookies
-    /// (Flask's `JWT_CSRF_IN_COOKIES`). Defaults to `true`.
-    pub fn csrf_in_cookies(mut self, in_cookies: bool) -> Self {
-        self.csrf_in_cookies = in_cookies;
-        self
-    }
-
-    /// The methods that need the CSRF header (Flask's `JWT_CSRF_METHODS`).
-    /// Defaults to `POST`, `PUT`, `PATCH`, `DELETE`.
-    pub fn csrf_methods(mut self, methods: impl IntoIterator<Item = Method>) -> Self {
-        self.csrf_methods = methods.into_iter().collect();
-        self
-    }
-
-    /// Names of the readable CSRF cookies (Flask's `JWT_ACCESS_CSRF_COOKIE_NAME`,
-    /// `JWT_REFRESH_CSRF_COOKIE_NAME`). Defaults to `csrf_access_token` and
-    /// `csrf_refresh_token`.
-    pub fn csrf_cookie_names(
-        mut self,
-        access: impl Into<String>,
-        refresh: impl Into<String>,
-    ) -> Self {
-        self.access_csrf_cookie_name = access.into();
-        self.refresh_csrf_cookie_name = refresh.into();
-        self
-    }
-
-    /// Paths of the CSRF cookies (Flask's `JWT_ACCESS_CSRF_COOKIE_PATH`,
-    /// `JWT_REFRESH_CSRF_COOKIE_PATH`). Defaults to `/` for both.
-    pub fn csrf_cookie_paths(
-        mut self,
-        access: impl Into<String>,
-        refresh: impl Into<String>,
-    ) -> Self {
-        self.access_csrf_cookie_path = access.into();
-        self.refresh_csrf_cookie_path = refresh.into();
-        self
-    }
-
-    /// The request headers that carry the CSRF value (Flask's
-    /// `JWT_ACCESS_CSRF_HEADER_NAME`, `JWT_REFRESH_CSRF_HEADER_NAME`); an invalid
-    /// name is refused by `build()`. Defaults to `X-CSRF-TOKEN` for both.
-    pub fn csrf_header_names(mut self, access: HeaderName, refresh: HeaderName) -> Self {
-        self.access_csrf_header_name = access;
-        self.refresh_csrf_header_name = refresh;
-        self
-    }
-
-    /// Also accept the CSRF value from a form field of an
-    /// `application/x-www-form-urlencoded` body (Flask's `JWT_CSRF_CHECK_FORM`).
-    /// Defaults to `false`.
-    pub fn csrf_check_form(mut self, check: bool) -> Self {
-        self.csrf_check_form = check;
-        self
-    }
-
-    /// Names of those form fields (Flask's `JWT_ACCESS_CSRF_FIELD_NAME`,
-    /// `JWT_REFRESH_CSRF_FIELD_NAME`). Defaults to `csrf_token` for both.
-    pub fn csrf_field_names(
-        mut self,
-        access: impl Into<String>,
-        refresh: impl Into<String>,
-    ) -> Self {
-        self.access_csrf_field_name = access.into();
-        self.refresh_csrf_field_name = refresh.into();
-        self
-    }
-
-    /// The token cookie, CSRF header and CSRF form field for `kind`.
-    pub(crate) fn for_kind(&self, kind: TokenKind) -> (&str, &HeaderName, &str) {
-        match kind {
-            TokenKind::Access => (
-                &self.access_cookie_name,
-                &self.access_csrf_header_name,
-                &self.access_csrf_field_name,
-            ),
-            TokenKind::Refresh => (
-                &self.refresh_cookie_name,
-                &self.refresh_csrf_header_name,
-                &self.refresh_csrf_field_name,
-            ),
-        }
-    }
-
-    /// The token cookie's and CSRF cookie's names and paths for `kind`.
-    fn cookie_names_and_paths(&self, kind: TokenKind) -> (&str, &str, &str, &str) {
-        match kind {
-            TokenKind::Access => (
-                &self.access_cookie_name,
-                &self.access_csrf_cookie_name,
-                &self.access_cookie_path,
-                &self.access_csrf_cookie_path,
-            ),
-            TokenKind::Refresh => (
-                &self.refresh_cookie_name,
-                &self.refresh_csrf_cookie_name,
-                &self.refresh_cookie_path,
-                &self.refresh_csrf_cookie_path,
-            ),
-        }
-    }
-
-    fn cookie<'c>(
-        &self,
-        name: &'c str,
-        value: &'c str,
-        path: &'c str,
-        http_only: bool,
-    ) -> Cookie<'c> {
-        let mut cookie = Cookie::build(name, value)
-            .path(path)
-            .secure(self.secure)
-            .http_only(http_only)
-            .finish();
-        if let Some(domain) = &self.domain {
-            cookie.set_domain(domain.clone());
-        }
-        if let Some(same_site) = self.same_site {
-            cookie.set_same_site(same_site);
-        }
-        cookie
-    }
-
-    /// The token cookie and, when configured, its CSRF cookie, for `token`.
-    fn token_cookies(
-        &self,
-        manager: &JwtManager,
-        kind: TokenKind,
-        token: &str,
-    ) -> Result<Vec<Cookie<'static>>, JwtError> {
-        let decoded = manager.decode_token(token)?;
-        if decoded.kind() != kind {
-            return Err(JwtError::Creation(
-                format!(
-                    "a {} token cannot go into the {kind} cookie",
-                    decoded.kind()
-                )
-                .into(),
-            ));
-        }
-        let max_age = (!self.session_cookie).then(|| match decoded.expires_at() {
-            Some(exp) => {
-                let now = SystemTime::now()
-                    .duration_since(UNIX_EPOCH)
-                    .unwrap_or(Duration::ZERO);
-                (exp - now.as_secs() as i64).max(0)
-            }
-            // Flask's lifetime for cookies when tokens never expire: a year.
-            None => 31_540_000,
-        });
-        let (name, csrf_name, path, csrf_path) = self.cookie_names_and_paths(kind);
-        let mut cookies = vec![self.cookie(name, token, path, true).into_owned()];
-        if self.csrf_protect && self.csrf_in_cookies {
-            let csrf = decoded
-                .claims()
-                .get("csrf")
-                .and_then(|csrf| csrf.as_str())
-                .ok_or_else(|| {
-                    JwtError::Creation("the token has no csrf claim for its CSRF cookie".into())
-                })?;
-            cookies.push(self.cookie(csrf_name, csrf, csrf_path, false).into_owned());
-        }
-        if let Some(max_age) = max_age {
-            for cookie in &mut cookies {
-                cookie.set_max_age(actix_web::cookie::time::Duration::seconds(max_age));
-            }
-        }
-        Ok(cookies)
-    }
-
-    /// Cookies that clear the token cookie of `kind` and its CSRF cookie.
-    fn removal_cookies(&self, kind: TokenKind) -> Vec<Cookie<'static>> {
-        let (name, csrf_name, path, csrf_path) = self.cookie_names_and_paths(kind);
-        let mut cookies = vec![self.cookie(name, "", path, true).into_owned()];
-        if self.csrf_protect && self.csrf_in_cookies {
-            cookies.push(self.cookie(csrf_name, "", csrf_path, false).into_owned());
-        }
+    if let Some(max_age) = max_age {
         for cookie in &mut cookies {
-            // As Flask: an empty value that expired at the epoch.
-            cookie.set_expires(OffsetDateTime::UNIX_EPOCH);
+            cookie.set_max_age(actix_web::cookie::time::Duration::seconds(max_age));
         }
-        cookies
     }
+    Ok(cookies)
+}
+
+/// Cookies that clear the token cookie of `kind` and its CSRF cookie.
+fn removal_cookies(config: &CookieConfig, kind: TokenKind) -> Vec<Cookie<'static>> {
+    let (name, csrf_name, path, csrf_path) = config.write_names(kind);
+    let mut cookies = vec![cookie(config, name, "", path, true).into_owned()];
+    if config.csrf_protect && config.csrf_in_cookies {
+        cookies.push(cookie(config, csrf_name, "", csrf_path, false).into_owned());
+    }
+    for cookie in &mut cookies {
+        // As Flask: an empty value that expired at the epoch.
+        cookie.set_expires(OffsetDateTime::UNIX_EPOCH);
+    }
+    cookies
 }
 
 /// Setting and clearing token cookies on a response, for `HttpResponse` and
@@ -408,14 +183,19 @@ fn set_cookies<R: AddCookie>(
     kind: TokenKind,
     token: &str,
 ) -> Result<(), JwtError> {
-    for cookie in jwt.config().cookies.token_cookies(jwt, kind, token)? {
+    let cookies = token_cookies(jwt, kind, token).map_err(|error| match error {
+        // decode_token handed its own errors out already.
+        JwtError::Creation(_) => jwt.renderer().hand_out(error),
+        other => other,
+    })?;
+    for cookie in cookies {
         response.add(cookie);
     }
     Ok(())
 }
 
 fn unset_cookies<R: AddCookie>(response: &mut R, jwt: &JwtManager, kind: TokenKind) {
-    for cookie in jwt.config().cookies.removal_cookies(kind) {
+    for cookie in removal_cookies(&jwt.locations().cookies, kind) {
         response.add(cookie);
     }
 }
@@ -512,28 +292,21 @@ where
         let window = self.window;
         Box::pin(async move {
             let mut response = response.await?;
-            let token = response
-                .request()
-                .extensions()
-                .get::<Verified>()
-                .map(|Verified(token)| token.clone());
             // Flask's hook checks `type == "access"` (a missing type reads as
             // "access"), stricter than the guards' "anything but refresh".
-            let access = |token: &Arc<DecodedToken>| {
+            let access = |token: &crate::token::DecodedToken| {
                 token
                     .claims()
-                    .get("type")
-                    .is_none_or(|kind| kind == "access")
+                    .get(claims::TYPE)
+                    .is_none_or(|kind| kind == TokenKind::Access.as_str())
             };
-            let Some(token) = token.filter(access) else {
+            let Some(token) = response.verified_token().filter(access) else {
                 return Ok(response);
             };
-            let now = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or(Duration::ZERO);
+            let now = claims::now();
             let expiring = token
                 .expires_at()
-                .is_some_and(|exp| ((now + window).as_secs_f64()) > exp as f64);
+                .is_some_and(|exp| now.saturating_add(window).as_secs_f64() > exp as f64);
             if !expiring {
                 return Ok(response);
             }

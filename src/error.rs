@@ -1,6 +1,6 @@
 //! Request-time errors and their Flask-compatible responses.
 
-use std::borrow::Cow;
+use std::{borrow::Cow, cell::RefCell, collections::VecDeque, rc::Rc};
 
 use actix_web::{
     HttpResponse, ResponseError,
@@ -11,14 +11,21 @@ use actix_web::{
 };
 use derive_more::{Display, Error};
 
-use crate::{config::ErrorFormat, token::TokenKind};
+use crate::{claims::TokenKind, config::ErrorFormat};
+
+/// The key of the message in error bodies unless configured otherwise.
+pub(crate) const DEFAULT_MESSAGE_KEY: &str = "msg";
 
 /// Everything that can go wrong while reading, verifying or creating a token.
 ///
 /// Each variant answers with Flask-JWT-Extended's status and message (see the
-/// crate docs' error table). Guards and extractors build the response through
-/// the [`JwtManager`](crate::JwtManager), so the configured message key applies;
-/// a `JwtError` returned from a handler with `?` uses the default key `msg`.
+/// crate docs' error table). Every error the crate hands out answers with the
+/// response of the [`JwtManager`](crate::JwtManager) that raised it (its
+/// message key, error format and `error_response` hook): a rejection by a
+/// guard or an extractor, and an error from a manager method (`decode_token`,
+/// `revoke_token`, `rotate_refresh_token`, ...) that a handler returns with
+/// `?`. A `JwtError` the application builds itself answers in Flask's format
+/// with the key `msg`.
 #[derive(Debug, Display, Error, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum JwtError {
@@ -146,8 +153,8 @@ impl JwtError {
         body
     }
 
-    /// The default response in the given format, with `message_key` in the body.
-    pub(crate) fn response(&self, format: ErrorFormat, message_key: &str) -> HttpResponse {
+    /// Logs what the client is not told: the cause of a 500 or a 503.
+    pub(crate) fn log_cause(&self) {
         match self {
             Self::Creation(reason) => {
                 log::error!("actix-jwt-extended: could not create a token: {reason}");
@@ -158,6 +165,10 @@ impl JwtError {
             }
             _ => {}
         }
+    }
+
+    /// The default response in the given format, with `message_key` in the body.
+    pub(crate) fn response(&self, format: ErrorFormat, message_key: &str) -> HttpResponse {
         let mut response = HttpResponse::build(self.status_code());
         if format == ErrorFormat::Rfc6750
             && let Some((status, challenge)) = self.rfc6750()
@@ -229,7 +240,56 @@ impl ResponseError for JwtError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        self.response(ErrorFormat::Flask, crate::manager::DEFAULT_MESSAGE_KEY)
+        if let Some(render) = handed::take(self) {
+            return render(self);
+        }
+        self.log_cause();
+        self.response(ErrorFormat::Flask, DEFAULT_MESSAGE_KEY)
+    }
+}
+
+/// Renders an error the way one manager is configured to.
+pub(crate) type Render = Rc<dyn Fn(&JwtError) -> HttpResponse>;
+
+/// Hands errors to user code so that they answer with the manager's response.
+pub(crate) trait Handout {
+    /// Records `error` as handed out by this manager and returns it.
+    fn hand_out(&self, error: JwtError) -> JwtError;
+}
+
+/// Errors handed out by a manager, remembered until a handler returns them.
+///
+/// `JwtError` is a plain enum that users match on, so it cannot carry its
+/// manager. actix-web turns a handler's error into a response on the worker
+/// thread that ran the handler, right after it returns, so each thread keeps
+/// the last few errors its managers handed out, with how to render them. An
+/// equal error that a handler returns renders with that manager's response;
+/// any other renders with the defaults.
+pub(crate) mod handed {
+    use super::*;
+
+    /// Enough for the errors of the requests one worker interleaves.
+    const REMEMBERED: usize = 8;
+
+    thread_local! {
+        static HANDED: RefCell<VecDeque<(JwtError, Render)>> = const { RefCell::new(VecDeque::new()) };
+    }
+
+    pub(crate) fn remember(error: &JwtError, render: Render) {
+        HANDED.with_borrow_mut(|handed| {
+            if handed.len() == REMEMBERED {
+                handed.pop_front();
+            }
+            handed.push_back((error.clone(), render));
+        });
+    }
+
+    /// How to render `error`, if a manager on this thread handed it out.
+    pub(super) fn take(error: &JwtError) -> Option<Render> {
+        HANDED.with_borrow_mut(|handed| {
+            let at = handed.iter().rposition(|(seen, _)| seen == error)?;
+            handed.remove(at).map(|(_, render)| render)
+        })
     }
 }
 

@@ -1,74 +1,22 @@
-//! Extractors: [`JwtIdentity`] and [`Claims`].
+//! Extractors: [`JwtIdentity`], [`Claims`] and [`CurrentUser`]. They read
+//! what the request pipeline admitted (see `authn`).
 
-use std::{
-    any::Any,
-    fmt,
-    future::{Ready, ready},
-    ops::Deref,
-    rc::Rc,
-    sync::Arc,
-};
+use std::{any::Any, fmt, ops::Deref, rc::Rc};
 
-use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, dev::Payload};
+use actix_web::{Error, FromRequest, HttpRequest, dev::Payload};
 use futures_util::{
     TryFutureExt,
-    future::{Either, LocalBoxFuture, MapOk},
+    future::{LocalBoxFuture, MapOk},
 };
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
-use crate::{JwtError, JwtManager, guard::Requirement, token::DecodedToken};
-
-type TokenFuture = Either<
-    Ready<Result<Arc<DecodedToken>, Error>>,
-    LocalBoxFuture<'static, Result<Arc<DecodedToken>, Error>>,
->;
-
-/// The token a guard or extractor verified, kept in the request extensions.
-#[derive(Clone)]
-pub(crate) struct Verified(pub(crate) Arc<DecodedToken>);
-
-/// An optional route was reached without a token; why, for a required extractor.
-pub(crate) struct Anonymous(pub(crate) JwtError);
-
-/// The user the [`UserLoader`](crate::manager::UserLoader) found for this request.
-pub(crate) struct LoadedUser(pub(crate) Rc<dyn Any>);
-
-/// What a guard already decided for this request, if anything.
-fn stored(req: &HttpRequest) -> Option<Result<Arc<DecodedToken>, Error>> {
-    let extensions = req.extensions();
-    if let Some(Verified(token)) = extensions.get::<Verified>() {
-        return Some(Ok(Arc::clone(token)));
-    }
-    let Anonymous(reason) = extensions.get::<Anonymous>()?;
-    let reason = reason.clone();
-    drop(extensions);
-    Some(Err(reject(req, reason)))
-}
-
-/// `error` as the response the request's manager gives it.
-fn reject(req: &HttpRequest, error: JwtError) -> Error {
-    match JwtManager::from_app_data(req) {
-        Ok(manager) => manager.reject(error.into()),
-        Err(not_configured) => not_configured,
-    }
-}
-
-/// The verified token of this request: the one a guard stored, or, on a route
-/// without a guard, the access token in the request, verified now (with every
-/// hook) and stored so that other extractors do not verify it again.
-fn verified_token(req: &HttpRequest) -> TokenFuture {
-    if let Some(result) = stored(req) {
-        return Either::Left(ready(result));
-    }
-    let req = req.clone();
-    Either::Right(Box::pin(async move {
-        JwtManager::from_app_data(&req)?
-            .clone()
-            .authenticate(&req, Requirement::ACCESS, None)
-            .await?;
-        stored(&req).unwrap_or_else(|| Err(JwtError::NotConfigured.into()))
-    }))
-}
+use crate::{
+    JwtError,
+    authn::{self, Admitted, Verified},
+    manager::JwtManager,
+    token::DecodedToken,
+};
 
 /// The identity of the caller: the `sub` claim of the verified token (Flask's
 /// `get_jwt_identity()`).
@@ -90,7 +38,7 @@ fn verified_token(req: &HttpRequest) -> TokenFuture {
 /// }
 /// ```
 #[derive(Clone)]
-pub struct JwtIdentity(Arc<DecodedToken>);
+pub struct JwtIdentity(DecodedToken);
 
 impl JwtIdentity {
     /// The identity as a string slice.
@@ -132,10 +80,10 @@ impl fmt::Debug for JwtIdentity {
 
 impl FromRequest for JwtIdentity {
     type Error = Error;
-    type Future = MapOk<TokenFuture, fn(Arc<DecodedToken>) -> Self>;
+    type Future = MapOk<Verified, fn(Admitted) -> Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        verified_token(req).map_ok(JwtIdentity)
+        authn::verified(req).map_ok(|admitted| JwtIdentity(admitted.token))
     }
 }
 
@@ -162,12 +110,13 @@ impl FromRequest for JwtIdentity {
 ///     format!("{} has roles {:?}", claims.identity(), claims.roles)
 /// }
 /// ```
-pub struct Claims<T = serde_json::Value> {
-    token: Arc<DecodedToken>,
-    claims: T,
+pub struct Claims<T = Value> {
+    token: DecodedToken,
+    /// `None` when `T` is `Value`: the token's own claims serve, uncopied.
+    claims: Option<T>,
 }
 
-impl<T> Claims<T> {
+impl<T: 'static> Claims<T> {
     /// The identity claim (`sub`).
     pub fn identity(&self) -> &str {
         self.token.identity()
@@ -180,40 +129,67 @@ impl<T> Claims<T> {
 
     /// The deserialized claims.
     pub fn into_inner(self) -> T {
-        self.claims
+        match self.claims {
+            Some(claims) => claims,
+            None => *(Box::new(self.token.claims_value().clone()) as Box<dyn Any>)
+                .downcast::<T>()
+                .expect("Claims holds no claims only when T is serde_json::Value"),
+        }
     }
 }
 
-impl<T> Deref for Claims<T> {
+impl<T: 'static> Deref for Claims<T> {
     type Target = T;
 
     fn deref(&self) -> &T {
-        &self.claims
+        match &self.claims {
+            Some(claims) => claims,
+            None => (self.token.claims_value() as &dyn Any)
+                .downcast_ref::<T>()
+                .expect("Claims holds no claims only when T is serde_json::Value"),
+        }
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for Claims<T> {
+impl<T: fmt::Debug + 'static> fmt::Debug for Claims<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Claims")
-            .field("claims", &self.claims)
-            .finish()
+        f.debug_struct("Claims").field("claims", &**self).finish()
     }
 }
 
-impl<T: DeserializeOwned> FromRequest for Claims<T> {
+impl<T: DeserializeOwned + 'static> FromRequest for Claims<T> {
     type Error = Error;
     type Future = LocalBoxFuture<'static, Result<Self, Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = verified_token(req);
+        let verified = authn::verified(req);
         let req = req.clone();
         Box::pin(async move {
-            let token = token.await?;
-            let claims = token
-                .deserialize_claims()
-                .map_err(|error| reject(&req, error))?;
-            Ok(Claims { token, claims })
+            let token = verified.await?.token;
+            if std::any::TypeId::of::<T>() == std::any::TypeId::of::<Value>() {
+                return Ok(Claims {
+                    token,
+                    claims: None,
+                });
+            }
+            match token.deserialize_claims() {
+                Ok(claims) => Ok(Claims {
+                    token,
+                    claims: Some(claims),
+                }),
+                Err(error) => Err(reject(&req, error, token)),
+            }
         })
+    }
+}
+
+/// `error` about `token` as the response the request's manager gives it.
+fn reject(req: &HttpRequest, error: JwtError, token: DecodedToken) -> Error {
+    match JwtManager::from_app_data(req) {
+        Ok(manager) => manager
+            .renderer()
+            .reject(crate::token::Rejection::with_token(error, token)),
+        Err(not_configured) => not_configured,
     }
 }
 
@@ -261,15 +237,9 @@ impl<U: 'static> FromRequest for CurrentUser<U> {
     type Future = LocalBoxFuture<'static, Result<Self, Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let token = verified_token(req);
-        let req = req.clone();
+        let verified = authn::verified(req);
         Box::pin(async move {
-            token.await?;
-            let user = req
-                .extensions()
-                .get::<LoadedUser>()
-                .map(|LoadedUser(user)| Rc::clone(user));
-            let Some(user) = user else {
+            let Some(user) = verified.await?.user else {
                 log::error!(
                     "actix-jwt-extended: CurrentUser needs a user loader; register one with \
                      JwtManagerBuilder::user_loader"

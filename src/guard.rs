@@ -15,34 +15,12 @@ use actix_web::{
 use futures_util::{StreamExt, future::LocalBoxFuture};
 
 use crate::{
-    JwtError, JwtManager,
+    JwtError,
+    authn::{self, Accept, Requirement},
     config::TokenLocation,
-    locations::{self, Locations},
-    token::TokenKind,
+    locations::Locations,
+    manager::JwtManager,
 };
-
-/// What a guard or extractor asks of a request's token.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Requirement {
-    pub(crate) kind: TokenKind,
-    pub(crate) fresh: bool,
-    pub(crate) optional: bool,
-    /// Accept either kind (Flask's `verify_type=False`).
-    pub(crate) any_kind: bool,
-    /// `None`: the manager's locations.
-    pub(crate) locations: Option<Locations>,
-}
-
-impl Requirement {
-    /// What an extractor on a route without a guard asks: an access token.
-    pub(crate) const ACCESS: Self = Self {
-        kind: TokenKind::Access,
-        fresh: false,
-        optional: false,
-        any_kind: false,
-        locations: None,
-    };
-}
 
 /// Only requests with a valid **access** token pass (Flask's `@jwt_required()`).
 ///
@@ -107,7 +85,7 @@ impl JwtRequired {
     /// logout route that revokes whichever token it is given. Access tokens
     /// only by default.
     pub fn any_kind(mut self) -> Self {
-        self.requirement.any_kind = true;
+        self.requirement.accept = Accept::AnyKind;
         self
     }
 
@@ -146,7 +124,7 @@ impl RefreshRequired {
     pub fn new() -> Self {
         Self {
             requirement: Requirement {
-                kind: TokenKind::Refresh,
+                accept: Accept::Refresh,
                 ..Requirement::ACCESS
             },
         }
@@ -222,50 +200,35 @@ where
         let requirement = self.requirement;
         Box::pin(async move {
             // CORS preflights carry no credentials.
-            if req.method() != Method::OPTIONS {
-                let manager = match JwtManager::from_app_data(req.request()) {
-                    Ok(manager) => manager.clone(),
-                    Err(not_configured) => {
-                        return Ok(req.error_response(not_configured).map_into_right_body());
-                    }
-                };
-                let body = match buffer_body(&mut req, &manager, requirement).await {
-                    Ok(body) => body,
-                    Err(error) => {
-                        let error = manager.reject(error.into());
-                        return Ok(req.error_response(error).map_into_right_body());
-                    }
-                };
-                let checked = manager
-                    .authenticate(req.request(), requirement, body.as_deref())
-                    .await;
-                if let Err(error) = checked {
-                    return Ok(req.error_response(error).map_into_right_body());
-                }
+            if req.method() != Method::OPTIONS
+                && let Err(rejected) = guard(&mut req, requirement).await
+            {
+                return Ok(req.error_response(rejected).map_into_right_body());
             }
             Ok(service.call(req).await?.map_into_left_body())
         })
     }
 }
 
-/// Reads the body when a token (JSON location) or a CSRF form field may be in
-/// it, and puts it back for the handler. Up to the manager's body limit.
-async fn buffer_body(
-    req: &mut ServiceRequest,
-    manager: &JwtManager,
-    requirement: Requirement,
-) -> Result<Option<Bytes>, JwtError> {
-    let config = manager.config();
-    let locations = requirement.locations.unwrap_or(config.locations);
-    let json = locations.contains(TokenLocation::Json) && locations::is_json(req.request());
-    let form = locations.contains(TokenLocation::Cookies)
-        && config.cookies.csrf_check_form
-        && config.cookies.csrf_methods.contains(req.method())
-        && locations::is_form(req.request());
-    if !json && !form {
-        return Ok(None);
-    }
-    let limit = config.body_limit;
+/// Buffers the body when the token or a CSRF field may be in it, then runs
+/// the pipeline.
+async fn guard(req: &mut ServiceRequest, requirement: Requirement) -> Result<(), Error> {
+    let manager = JwtManager::from_app_data(req.request())?.clone();
+    let locations = requirement
+        .locations
+        .unwrap_or(manager.locations().locations);
+    let body = if manager.locations().wants_body(req.request(), locations) {
+        let limit = manager.locations().body_limit;
+        let buffered = buffer_body(req, limit).await;
+        Some(buffered.map_err(|error| manager.renderer().reject(error.into()))?)
+    } else {
+        None
+    };
+    authn::authenticate(req.request(), &manager, requirement, body.as_deref()).await
+}
+
+/// Reads the body, up to `limit` bytes, and puts it back for the handler.
+async fn buffer_body(req: &mut ServiceRequest, limit: usize) -> Result<Bytes, JwtError> {
     if req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -285,5 +248,5 @@ async fn buffer_body(
     }
     let body = body.freeze();
     req.set_payload(Payload::from(body.clone()));
-    Ok(Some(body))
+    Ok(body)
 }

@@ -312,19 +312,50 @@ compile_error!(
     "actix-jwt-extended: enable one crypto backend feature: `rust_crypto` or `aws_lc_rs`"
 );
 
+mod authn;
+mod builder;
 mod cache;
+mod claims;
 pub mod config;
 pub mod cookies;
 mod error;
 mod extract;
+mod flask;
 mod guard;
-pub mod keys;
+mod hooks;
+mod issue;
+mod keyring;
 mod locations;
 pub mod manager;
 pub mod store;
 pub mod token;
 mod verify;
 
+pub mod keys {
+    //! Keys: HMAC secrets, RSA / RSA-PSS / ECDSA / EdDSA key pairs from PEM or
+    //! JWK, key rings with `kid`, and JWKS publishing.
+    //!
+    //! A token is verified only with the key its `kid` header names (or, without a
+    //! `kid`, the one configured key that has none), and only with that key's own
+    //! algorithm: the token's header never chooses a key type.
+    //!
+    //! ```
+    //! use actix_jwt_extended::{JwtManager, config::Algorithm, keys::Key};
+    //!
+    //! let private = include_bytes!("../tests/fixtures/keys/rs256_private.pem");
+    //! let jwt = JwtManager::builder()
+    //!     .signing_key(Key::private_pem(Algorithm::RS256, private)?.with_kid("2026-11"))
+    //!     .build()?;
+    //! let token = jwt.create_access_token("alice")?;
+    //! assert_eq!(jwt.decode_token(&token)?.header()["kid"], "2026-11");
+    //! // Publish jwt.jwks() so other services can verify with the public half.
+    //! # Ok::<(), Box<dyn std::error::Error>>(())
+    //! ```
+
+    pub use crate::{keyring::Key, manager::jwks};
+}
+
+pub use authn::JwtRequestExt;
 pub use error::JwtError;
 pub use extract::{Claims, CurrentUser, JwtIdentity};
 pub use guard::{GuardMiddleware, JwtRequired, RefreshRequired};

@@ -6,7 +6,95 @@ use std::borrow::Cow;
 use actix_web::{HttpMessage, HttpRequest, http::header::HeaderName, web};
 use serde_json::Value;
 
-use crate::{JwtError, config::TokenLocation, manager::Config, token::TokenKind};
+use crate::{
+    JwtError,
+    claims::TokenKind,
+    config::{ConfigError, CookieConfig, TokenLocation},
+};
+
+/// The builder's options for finding tokens in requests.
+#[derive(Debug, Clone)]
+pub(crate) struct LocationOptions {
+    pub(crate) header_name: String,
+    pub(crate) header_type: String,
+    pub(crate) locations: Vec<TokenLocation>,
+    pub(crate) cookies: CookieConfig,
+    pub(crate) json_key: String,
+    pub(crate) refresh_json_key: String,
+    pub(crate) query_string_name: String,
+    pub(crate) query_string_value_prefix: String,
+    pub(crate) body_limit: usize,
+}
+
+impl Default for LocationOptions {
+    fn default() -> Self {
+        Self {
+            header_name: "Authorization".to_owned(),
+            header_type: "Bearer".to_owned(),
+            locations: vec![TokenLocation::Headers],
+            cookies: CookieConfig::default(),
+            json_key: "access_token".to_owned(),
+            refresh_json_key: "refresh_token".to_owned(),
+            query_string_name: "jwt".to_owned(),
+            query_string_value_prefix: String::new(),
+            body_limit: 1024 * 1024,
+        }
+    }
+}
+
+/// Where and how tokens are read, validated once when the manager is built.
+#[derive(Debug)]
+pub(crate) struct LocationConfig {
+    header_name: HeaderName,
+    /// The header name as configured, for messages.
+    header_label: String,
+    header_type: String,
+    /// The manager's locations; a guard may choose its own.
+    pub(crate) locations: Locations,
+    pub(crate) cookies: CookieConfig,
+    json_key: String,
+    refresh_json_key: String,
+    query_string_name: String,
+    query_string_value_prefix: String,
+    pub(crate) body_limit: usize,
+}
+
+impl LocationConfig {
+    pub(crate) fn new(options: LocationOptions) -> Result<Self, ConfigError> {
+        let header_name = HeaderName::try_from(options.header_name.as_str())
+            .map_err(|_| ConfigError::InvalidHeaderName(options.header_name.clone()))?;
+        if options
+            .header_type
+            .contains(|c: char| c == ',' || is_space(c))
+        {
+            return Err(ConfigError::InvalidHeaderType(options.header_type));
+        }
+        Ok(Self {
+            header_name,
+            header_label: options.header_name,
+            header_type: options.header_type,
+            locations: Locations::new(options.locations)
+                .ok_or(ConfigError::EmptyName("the list of token locations"))?,
+            cookies: options.cookies,
+            json_key: options.json_key,
+            refresh_json_key: options.refresh_json_key,
+            query_string_name: options.query_string_name,
+            query_string_value_prefix: options.query_string_value_prefix,
+            body_limit: options.body_limit,
+        })
+    }
+
+    /// Whether a token (JSON location) or a CSRF form field may be in the
+    /// body of `req`, so a guard must read it.
+    pub(crate) fn wants_body(&self, req: &HttpRequest, locations: Locations) -> bool {
+        let json = locations.contains(TokenLocation::Json) && is_json(req);
+        let form = locations.contains(TokenLocation::Cookies)
+            && self.cookies.csrf_check_form
+            && self.cookies.csrf_methods.contains(req.method())
+            && is_form(req);
+        json || form
+    }
+}
 
 /// An ordered set of token locations, small enough to copy into every guard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,14 +136,14 @@ pub(crate) struct Found<'r> {
 }
 
 /// Flask's `request.is_json`: `application/json` or `application/*+json`.
-pub(crate) fn is_json(req: &HttpRequest) -> bool {
+fn is_json(req: &HttpRequest) -> bool {
     req.mime_type().ok().flatten().is_some_and(|mime| {
         mime.type_() == "application"
             && (mime.subtype() == "json" || mime.suffix().is_some_and(|suffix| suffix == "json"))
     })
 }
 
-pub(crate) fn is_form(req: &HttpRequest) -> bool {
+fn is_form(req: &HttpRequest) -> bool {
     req.content_type()
         .eq_ignore_ascii_case("application/x-www-form-urlencoded")
 }
@@ -75,7 +163,7 @@ fn first_value(pairs: &str, name: &str) -> Option<String> {
 /// `body` is the buffered request body, when a guard read it.
 pub(crate) fn find_token<'r>(
     req: &'r HttpRequest,
-    config: &Config,
+    config: &LocationConfig,
     locations: Locations,
     kind: TokenKind,
     body: Option<&'r [u8]>,
@@ -114,12 +202,12 @@ pub(crate) fn find_token<'r>(
 
 fn from_cookie<'r>(
     req: &'r HttpRequest,
-    config: &Config,
+    config: &LocationConfig,
     kind: TokenKind,
     body: Option<&[u8]>,
 ) -> Result<Found<'r>, JwtError> {
     let cookies = &config.cookies;
-    let (name, csrf_header, csrf_field) = cookies.for_kind(kind);
+    let (name, csrf_header, csrf_field) = cookies.read_names(kind);
     let token = req
         .cookie(name)
         .map(|cookie| cookie.value().to_owned())
@@ -154,7 +242,7 @@ fn from_cookie<'r>(
 
 fn from_json<'r>(
     req: &'r HttpRequest,
-    config: &Config,
+    config: &LocationConfig,
     kind: TokenKind,
     body: Option<&'r [u8]>,
 ) -> Result<Found<'r>, JwtError> {
@@ -187,7 +275,7 @@ fn from_json<'r>(
     }
 }
 
-fn from_query<'r>(req: &'r HttpRequest, config: &Config) -> Result<Found<'r>, JwtError> {
+fn from_query<'r>(req: &'r HttpRequest, config: &LocationConfig) -> Result<Found<'r>, JwtError> {
     let name = &config.query_string_name;
     let value = first_value(req.query_string(), name).unwrap_or_default();
     if value.is_empty() {
@@ -209,7 +297,7 @@ fn from_query<'r>(req: &'r HttpRequest, config: &Config) -> Result<Found<'r>, Jw
 
 /// Python's `str.isspace` over the Latin-1 characters a header value can hold,
 /// which is what `str.split()` and `str.strip()` use in Flask-JWT-Extended.
-pub(crate) fn is_space(c: char) -> bool {
+fn is_space(c: char) -> bool {
     matches!(
         c,
         '\t' | '\n' | '\x0b' | '\x0c' | '\r' | ' ' | '\x1c'..='\x1f' | '\u{85}' | '\u{a0}'
@@ -249,7 +337,7 @@ fn trim(value: &[u8]) -> &[u8] {
 /// Several header lines are joined with commas, as a WSGI server does. The value
 /// is trimmed and split on commas; exactly one part must start with the exact
 /// word `header_type`, and that part must be exactly two words.
-pub(crate) fn from_header<'r>(
+fn from_header<'r>(
     req: &'r HttpRequest,
     name: &HeaderName,
     label: &str,

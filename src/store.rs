@@ -15,14 +15,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::{
-    collections::HashMap,
-    future::Future,
-    sync::Mutex,
-    time::{SystemTime, UNIX_EPOCH},
-};
+use std::{collections::HashMap, fmt, future::Future, sync::Arc, sync::Mutex};
 
 use derive_more::{Display, Error};
+use futures_util::future::LocalBoxFuture;
 
 /// A store could not answer: the cause is logged, the client gets 503.
 #[derive(Debug, Display, Error, Clone, PartialEq, Eq)]
@@ -169,10 +165,91 @@ impl<T: TokenStore> TokenStore for std::sync::Arc<T> {
     }
 }
 
-pub(crate) fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+/// [`TokenStore`] with its futures boxed, so the manager can hold any one.
+pub(crate) trait DynStore: Send + Sync {
+    fn is_revoked<'a>(
+        &'a self,
+        token: TokenFacts<'a>,
+    ) -> LocalBoxFuture<'a, Result<bool, StoreError>>;
+    fn revoke<'a>(
+        &'a self,
+        jti: &'a str,
+        until: Option<i64>,
+    ) -> LocalBoxFuture<'a, Result<(), StoreError>>;
+    fn revoke_identity<'a>(
+        &'a self,
+        identity: &'a str,
+        before: i64,
+        until: Option<i64>,
+    ) -> LocalBoxFuture<'a, Result<(), StoreError>>;
+    fn rotate<'a>(
+        &'a self,
+        family: &'a str,
+        presented: &'a str,
+        next: &'a str,
+        until: Option<i64>,
+    ) -> LocalBoxFuture<'a, Result<Rotation, StoreError>>;
+}
+
+impl<T: TokenStore> DynStore for T {
+    fn is_revoked<'a>(
+        &'a self,
+        token: TokenFacts<'a>,
+    ) -> LocalBoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(TokenStore::is_revoked(self, token))
+    }
+    fn revoke<'a>(
+        &'a self,
+        jti: &'a str,
+        until: Option<i64>,
+    ) -> LocalBoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(TokenStore::revoke(self, jti, until))
+    }
+    fn revoke_identity<'a>(
+        &'a self,
+        identity: &'a str,
+        before: i64,
+        until: Option<i64>,
+    ) -> LocalBoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(TokenStore::revoke_identity(self, identity, before, until))
+    }
+    fn rotate<'a>(
+        &'a self,
+        family: &'a str,
+        presented: &'a str,
+        next: &'a str,
+        until: Option<i64>,
+    ) -> LocalBoxFuture<'a, Result<Rotation, StoreError>> {
+        Box::pin(TokenStore::rotate(self, family, presented, next, until))
+    }
+}
+
+/// The store a manager holds: any [`TokenStore`], shared by every worker.
+#[derive(Clone)]
+pub(crate) struct SharedStore(pub(crate) Arc<dyn DynStore>);
+
+impl SharedStore {
+    pub(crate) fn new(store: impl TokenStore) -> Self {
+        Self(Arc::new(store))
+    }
+}
+
+impl std::ops::Deref for SharedStore {
+    type Target = dyn DynStore;
+
+    fn deref(&self) -> &Self::Target {
+        &*self.0
+    }
+}
+
+impl fmt::Debug for SharedStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<token store>")
+    }
+}
+
+fn now() -> i64 {
+    crate::claims::now_secs()
 }
 
 /// Each entry carries the time after which it no longer matters (`None`:
@@ -359,7 +436,7 @@ pub use redis_store::{RedisStore, RedisStoreBuilder};
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::{MemoryStore, Rotation, TokenFacts, TokenStore, now};
 
     fn facts<'a>(
         jti: &'a str,

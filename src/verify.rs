@@ -3,73 +3,89 @@
 //! JSON, the algorithm allow-list, the signature, then `iat`, `nbf`, `exp`,
 //! `iss`, `aud`, the types of `sub` and `jti`, and the identity claim.
 
-use std::{borrow::Cow, sync::Arc};
+use std::borrow::Cow;
 
 use base64::{
     Engine, alphabet,
     engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig},
 };
-use jsonwebtoken::{Algorithm, AlgorithmFamily};
 use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 
 use crate::{
     JwtError,
     cache::TokenCache,
-    keys::Key,
-    token::{DecodedToken, TokenKind, now, numeric_date},
+    claims::{self, TokenKind, numeric_date},
+    config::ConfigError,
+    keyring::KeyRing,
+    token::{DecodedToken, Rejection},
 };
 
-/// A refused token: the error, and the verified token where one exists (an
-/// expired token, a token of the wrong kind), for the error response hook.
-#[derive(Debug)]
-pub(crate) struct Rejection {
-    pub(crate) error: JwtError,
-    pub(crate) token: Option<Arc<DecodedToken>>,
+/// The builder's verification options.
+#[derive(Debug, Clone)]
+pub(crate) struct VerifyOptions {
+    pub(crate) leeway: std::time::Duration,
+    pub(crate) audience: Option<Vec<String>>,
+    pub(crate) issuer: Option<String>,
+    pub(crate) verify_sub: bool,
+    pub(crate) identity_claim: String,
+    pub(crate) token_cache: usize,
 }
 
-impl From<JwtError> for Rejection {
-    fn from(error: JwtError) -> Self {
-        Self { error, token: None }
-    }
-}
-
-impl Rejection {
-    pub(crate) fn with_token(error: JwtError, token: Arc<DecodedToken>) -> Self {
+impl Default for VerifyOptions {
+    fn default() -> Self {
         Self {
-            error,
-            token: Some(token),
+            leeway: std::time::Duration::ZERO,
+            audience: None,
+            issuer: None,
+            verify_sub: true,
+            identity_claim: claims::SUB.to_owned(),
+            token_cache: 4096,
         }
     }
 }
 
 /// Everything verification needs, prepared once when the manager is built.
+#[derive(Debug)]
 pub(crate) struct Verifier {
     /// Every verifying key; each is used only with its own algorithm.
-    pub(crate) keys: Vec<Key>,
-    /// The algorithms a token may name at all (Flask's `JWT_DECODE_ALGORITHMS`).
-    pub(crate) algorithms: Vec<Algorithm>,
-    pub(crate) identity_claim: String,
+    pub(crate) keys: KeyRing,
+    identity_claim: String,
     /// Seconds of clock skew allowed on `iat`, `nbf` and `exp`.
-    pub(crate) leeway: f64,
+    leeway: f64,
     /// Checked only when configured, as Flask-JWT-Extended does.
-    pub(crate) audience: Option<Vec<String>>,
-    pub(crate) issuer: Option<Vec<String>>,
-    pub(crate) verify_sub: bool,
+    audience: Option<Vec<String>>,
+    issuer: Option<Vec<String>>,
+    verify_sub: bool,
     /// Tokens that passed every check, served again until they expire.
     pub(crate) cache: Option<TokenCache>,
 }
 
 impl Verifier {
+    pub(crate) fn new(keys: KeyRing, options: VerifyOptions) -> Result<Self, ConfigError> {
+        if options.identity_claim.is_empty() {
+            return Err(ConfigError::EmptyName("the identity claim"));
+        }
+        Ok(Self {
+            keys,
+            identity_claim: options.identity_claim,
+            leeway: options.leeway.as_secs_f64(),
+            audience: options.audience,
+            issuer: options.issuer.map(|issuer| vec![issuer]),
+            verify_sub: options.verify_sub,
+            cache: TokenCache::new(options.token_cache),
+        })
+    }
+
     /// Verifies `token`; `csrf` is the double submit value sent beside a token
     /// from a cookie, compared with its `csrf` claim.
     pub(crate) fn verify(
         &self,
         token: &[u8],
         csrf: Option<&[u8]>,
-    ) -> Result<Arc<DecodedToken>, Rejection> {
+    ) -> Result<DecodedToken, Rejection> {
         if let Some(cache) = &self.cache
-            && let Some(hit) = cache.get(token, now())
+            && let Some(hit) = cache.get(token, claims::now().as_secs_f64())
         {
             check_csrf(hit.claims(), csrf)?;
             return Ok(hit);
@@ -79,7 +95,7 @@ impl Verifier {
             let valid_until = verified
                 .expires_at()
                 .map_or(f64::INFINITY, |exp| exp as f64 + self.leeway);
-            cache.insert(token, Arc::clone(&verified), valid_until);
+            cache.insert(token, verified.clone(), valid_until);
         }
         Ok(verified)
     }
@@ -88,7 +104,7 @@ impl Verifier {
         &self,
         token: &[u8],
         csrf: Option<&[u8]>,
-    ) -> Result<Arc<DecodedToken>, Rejection> {
+    ) -> Result<DecodedToken, Rejection> {
         let (signing_input, signature) =
             rsplit_once(token, b'.').ok_or(malformed("Not enough segments"))?;
         let (header, payload) =
@@ -119,8 +135,8 @@ impl Verifier {
             return Err(malformed("Invalid payload string: must be a json object").into());
         };
 
-        let algorithm = self.allowed_algorithm(header_fields)?;
-        let key = self.key_for(header_fields, algorithm)?;
+        let algorithm = self.keys.allowed_algorithm(header_fields)?;
+        let key = self.keys.key_for(header_fields, algorithm)?;
         // The segment just decoded as base64, so it is ASCII.
         let signature = std::str::from_utf8(signature).map_err(|_| JwtError::InvalidSignature)?;
         if !jsonwebtoken::crypto::verify(signature, signing_input, &key.decoding, algorithm)
@@ -139,11 +155,8 @@ impl Verifier {
         };
         // Flask-JWT-Extended checks it before reporting an expired token.
         check_csrf(fields, csrf)?;
-        let kind = match fields.get("type").and_then(Value::as_str) {
-            Some("refresh") => TokenKind::Refresh,
-            _ => TokenKind::Access,
-        };
-        let token = Arc::new(DecodedToken::new(header, claims, identity, kind, algorithm));
+        let kind = TokenKind::of(fields);
+        let token = DecodedToken::new(header, claims, identity, kind, algorithm);
         if expired {
             return Err(Rejection::with_token(JwtError::Expired, token));
         }
@@ -152,23 +165,23 @@ impl Verifier {
 
     /// PyJWT's `_validate_claims` with Flask-JWT-Extended's options. Returns
     /// whether the token has expired, which Flask reports after the other claims.
-    fn validate_registered_claims(&self, claims: &Map<String, Value>) -> Result<bool, JwtError> {
-        let (now, leeway) = (now(), self.leeway);
-        if let Some(iat) = claims.get("iat") {
+    fn validate_registered_claims(&self, payload: &Map<String, Value>) -> Result<bool, JwtError> {
+        let (now, leeway) = (claims::now().as_secs_f64(), self.leeway);
+        if let Some(iat) = payload.get(claims::IAT) {
             let iat = numeric_date(iat)
                 .ok_or(invalid_claim("Issued At claim (iat) must be an integer."))?;
             if iat > now + leeway {
                 return Err(JwtError::NotYetValid("iat"));
             }
         }
-        if let Some(nbf) = claims.get("nbf") {
+        if let Some(nbf) = payload.get(claims::NBF) {
             let nbf = numeric_date(nbf)
                 .ok_or(invalid_claim("Not Before claim (nbf) must be an integer."))?;
             if nbf > now + leeway {
                 return Err(JwtError::NotYetValid("nbf"));
             }
         }
-        let expired = match claims.get("exp") {
+        let expired = match payload.get(claims::EXP) {
             None => false,
             Some(exp) => {
                 let exp = numeric_date(exp).ok_or(invalid_claim(
@@ -178,7 +191,7 @@ impl Verifier {
             }
         };
         if let Some(issuers) = &self.issuer {
-            match claims.get("iss") {
+            match payload.get(claims::ISS) {
                 None => return Err(invalid_claim("Token is missing the \"iss\" claim")),
                 Some(Value::String(iss)) if issuers.contains(iss) => {}
                 Some(Value::String(_)) => return Err(invalid_claim("Invalid issuer")),
@@ -186,63 +199,23 @@ impl Verifier {
             }
         }
         if let Some(audiences) = &self.audience {
-            check_audience(claims.get("aud"), audiences)?;
+            check_audience(payload.get(claims::AUD), audiences)?;
         }
-        if self.verify_sub && claims.get("sub").is_some_and(|sub| !sub.is_string()) {
+        if self.verify_sub && payload.get(claims::SUB).is_some_and(|sub| !sub.is_string()) {
             return Err(invalid_claim("Subject must be a string"));
         }
-        if claims.get("jti").is_some_and(|jti| !jti.is_string()) {
+        if payload.get(claims::JTI).is_some_and(|jti| !jti.is_string()) {
             return Err(invalid_claim("JWT ID must be a string"));
         }
         Ok(expired)
-    }
-
-    /// The key a token is verified with: the one its `kid` names, or, without
-    /// a `kid` (or with one when no key is named), the single unnamed key; and
-    /// only if that key's algorithm is the token's.
-    fn key_for(&self, header: &Map<String, Value>, algorithm: Algorithm) -> Result<&Key, JwtError> {
-        let kid = header.get("kid").and_then(Value::as_str);
-        let named =
-            kid.and_then(|kid| self.keys.iter().find(|key| key.kid.as_deref() == Some(kid)));
-        let key = match named {
-            Some(key) => key,
-            None if kid.is_some() && self.keys.iter().any(|key| key.kid.is_some()) => {
-                return Err(malformed("The token's kid names no known key"));
-            }
-            None => {
-                let mut unnamed = self.keys.iter().filter(|key| key.kid.is_none());
-                match (unnamed.next(), unnamed.next()) {
-                    (Some(key), None) => key,
-                    _ => return Err(malformed("The token has no kid and no single key fits it")),
-                }
-            }
-        };
-        // A secret verifies every HMAC algorithm the decode set allows, as in
-        // Flask; any other key only its own algorithm.
-        let hmac = |alg: Algorithm| alg.family() == AlgorithmFamily::Hmac;
-        if key.algorithm != algorithm && !(hmac(key.algorithm) && hmac(algorithm)) {
-            return Err(JwtError::AlgorithmNotAllowed);
-        }
-        Ok(key)
-    }
-
-    fn allowed_algorithm(&self, header: &Map<String, Value>) -> Result<Algorithm, JwtError> {
-        let alg = header
-            .get("alg")
-            .ok_or(malformed("Algorithm not specified"))?;
-        // Pinned by configuration: the header only picks among the allowed algorithms.
-        alg.as_str()
-            .and_then(|alg| alg.parse::<Algorithm>().ok())
-            .filter(|alg| self.algorithms.contains(alg))
-            .ok_or(JwtError::AlgorithmNotAllowed)
     }
 }
 
 /// The CSRF double submit check: the value sent beside a cookie token must
 /// equal its `csrf` claim, compared in constant time.
-fn check_csrf(claims: &Map<String, Value>, sent: Option<&[u8]>) -> Result<(), JwtError> {
+fn check_csrf(payload: &Map<String, Value>, sent: Option<&[u8]>) -> Result<(), JwtError> {
     let Some(sent) = sent else { return Ok(()) };
-    match claims.get("csrf") {
+    match payload.get(claims::CSRF) {
         None => Err(JwtError::MissingClaim("csrf".into())),
         Some(Value::String(claim)) if bool::from(claim.as_bytes().ct_eq(sent)) => Ok(()),
         Some(_) => Err(JwtError::CsrfMismatch),

@@ -59,13 +59,25 @@ impl std::fmt::Debug for RedisStore {
 }
 
 /// Options of a [`RedisStore`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "call `build()` to get a RedisStore"]
 pub struct RedisStoreBuilder {
     url: String,
     prefix: String,
     response_timeout: Duration,
     connection_timeout: Duration,
+}
+
+/// The URL may hold a password: it is not shown.
+impl std::fmt::Debug for RedisStoreBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStoreBuilder")
+            .field("url", &"<redacted>")
+            .field("prefix", &self.prefix)
+            .field("response_timeout", &self.response_timeout)
+            .field("connection_timeout", &self.connection_timeout)
+            .finish()
+    }
 }
 
 impl RedisStore {

@@ -1,32 +1,19 @@
 //! Keys: HMAC secrets, RSA / RSA-PSS / ECDSA / EdDSA key pairs from PEM or
-//! JWK, key rings with `kid`, and JWKS publishing.
-//!
-//! A token is verified only with the key its `kid` header names (or, without a
-//! `kid`, the one configured key that has none), and only with that key's own
-//! algorithm: the token's header never chooses a key type.
-//!
-//! ```
-//! use actix_jwt_extended::{JwtManager, config::Algorithm, keys::Key};
-//!
-//! let private = include_bytes!("../tests/fixtures/keys/rs256_private.pem");
-//! let jwt = JwtManager::builder()
-//!     .signing_key(Key::private_pem(Algorithm::RS256, private)?.with_kid("2026-11"))
-//!     .build()?;
-//! let token = jwt.create_access_token("alice")?;
-//! assert_eq!(jwt.decode_token(&token)?.header()["kid"], "2026-11");
-//! // Publish jwt.jwks() so other services can verify with the public half.
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//! JWK, and the key ring a manager signs and verifies with. The public
+//! `keys` module re-exports [`Key`].
 
 use std::{fmt, path::Path};
 
-use actix_web::{HttpResponse, http::header};
 use jsonwebtoken::{
     Algorithm, AlgorithmFamily, DecodingKey, EncodingKey,
     jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet, PublicKeyUse},
 };
+use serde_json::{Map, Value};
 
-use crate::{JwtManager, config::ConfigError};
+use crate::{
+    JwtError,
+    config::{ConfigError, Secret},
+};
 
 /// One key: its algorithm, an optional `kid`, the verifying half, and the
 /// signing half when it has one.
@@ -277,20 +264,204 @@ fn read(path: &Path) -> Result<Vec<u8>, ConfigError> {
     std::fs::read(path).map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))
 }
 
-/// Serves the manager's public keys as a JWK Set (`/.well-known/jwks.json`),
-/// cacheable for five minutes: publish new keys a while before signing with
-/// them.
-///
-/// ```
-/// use actix_web::{web, App};
-///
-/// let app = App::new().route("/.well-known/jwks.json", web::get().to(actix_jwt_extended::keys::jwks));
-/// ```
-pub async fn jwks(req: actix_web::HttpRequest) -> HttpResponse {
-    match JwtManager::from_app_data(&req) {
-        Ok(manager) => HttpResponse::Ok()
-            .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
-            .json(manager.jwks()),
-        Err(error) => HttpResponse::from_error(error),
+/// Where the keys come from: the builder's key options, in Flask's terms.
+#[derive(Debug, Clone)]
+pub(crate) struct KeySource {
+    pub(crate) secret: Secret,
+    pub(crate) algorithm: Algorithm,
+    pub(crate) private_key: Option<Secret>,
+    pub(crate) public_key: Option<Vec<u8>>,
+    pub(crate) signing_key: Option<Key>,
+    pub(crate) verification_keys: Vec<Key>,
+    pub(crate) decode_algorithms: Option<Vec<Algorithm>>,
+}
+
+impl Default for KeySource {
+    fn default() -> Self {
+        Self {
+            secret: Secret::default(),
+            algorithm: Algorithm::HS256,
+            private_key: None,
+            public_key: None,
+            signing_key: None,
+            verification_keys: Vec::new(),
+            decode_algorithms: None,
+        }
+    }
+}
+
+/// A secret verifies every HMAC algorithm, as in Flask; any other key only
+/// its own algorithm.
+fn verifies(key: Algorithm, token: Algorithm) -> bool {
+    let hmac = |alg: Algorithm| alg.family() == AlgorithmFamily::Hmac;
+    key == token || (hmac(key) && hmac(token))
+}
+
+/// The signing key, every verifying key, and the algorithms a token may name.
+#[derive(Debug)]
+pub(crate) struct KeyRing {
+    /// `None` for a verify-only manager.
+    signing: Option<Key>,
+    keys: Vec<Key>,
+    algorithms: Vec<Algorithm>,
+}
+
+impl KeyRing {
+    /// Assembles the ring from the secret, the PEM keys or the key ring, in
+    /// that order of preference, and checks that every decode algorithm has
+    /// a key and that no two keys share a `kid`.
+    pub(crate) fn new(source: KeySource) -> Result<Self, ConfigError> {
+        let KeySource {
+            secret,
+            algorithm,
+            private_key,
+            public_key,
+            signing_key,
+            verification_keys,
+            decode_algorithms,
+        } = source;
+        let signing = match (signing_key, algorithm.family()) {
+            (Some(key), _) => Some(key),
+            (None, AlgorithmFamily::Hmac) if secret.0.is_empty() => None,
+            (None, AlgorithmFamily::Hmac) => {
+                if secret.0.len() < 32 {
+                    log::warn!(
+                        "actix-jwt-extended: the JWT secret is shorter than 32 bytes; use a long random secret in production"
+                    );
+                }
+                Some(Key::secret(algorithm, &secret.0)?)
+            }
+            (None, _) => match &private_key {
+                Some(pem) => Some(Key::private_pem(algorithm, &pem.0)?),
+                None if public_key.is_none() && !secret.0.is_empty() => {
+                    return Err(ConfigError::UnsupportedAlgorithm(algorithm));
+                }
+                None => None,
+            },
+        };
+        let mut keys: Vec<Key> = signing.iter().cloned().collect();
+        if let Some(pem) = &public_key {
+            let public = Key::public_pem(algorithm, pem)?;
+            match signing.as_ref().and_then(|key| key.encoding.as_ref()) {
+                // Flask's JWT_PUBLIC_KEY beside JWT_PRIVATE_KEY: they must be one pair.
+                Some(private) => probe(algorithm, private, &public.decoding)
+                    .map_err(|_| invalid("the public key is not the private key's other half"))?,
+                None => keys.push(public),
+            }
+        }
+        keys.extend(verification_keys);
+        if keys.is_empty() {
+            return Err(ConfigError::MissingSecret);
+        }
+        let mut kids: Vec<&str> = keys.iter().filter_map(Key::kid).collect();
+        kids.sort_unstable();
+        if let Some(pair) = kids.windows(2).find(|pair| pair[0] == pair[1]) {
+            return Err(invalid(format!("two keys share the kid {:?}", pair[0])));
+        }
+        let algorithms = decode_algorithms.unwrap_or_else(|| {
+            let mut algorithms: Vec<Algorithm> = Vec::new();
+            for key in &keys {
+                if !algorithms.contains(&key.algorithm) {
+                    algorithms.push(key.algorithm);
+                }
+            }
+            algorithms
+        });
+        if algorithms.is_empty() {
+            return Err(ConfigError::EmptyName("the list of decode algorithms"));
+        }
+        if let Some(alg) = algorithms
+            .iter()
+            .find(|alg| !keys.iter().any(|key| verifies(key.algorithm, **alg)))
+        {
+            return Err(invalid(format!("no configured key verifies {alg:?}")));
+        }
+        Ok(Self {
+            signing,
+            keys,
+            algorithms,
+        })
+    }
+
+    /// The key that signs new tokens, if any.
+    pub(crate) fn signing(&self) -> Option<&Key> {
+        self.signing.as_ref()
+    }
+
+    /// The public keys as a JWK Set; secrets are never included.
+    pub(crate) fn jwks(&self) -> JwkSet {
+        JwkSet {
+            keys: self
+                .keys
+                .iter()
+                .filter_map(Key::public_jwk)
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// The algorithm a token's header names, if the configuration allows it:
+    /// the header only picks among the configured algorithms.
+    pub(crate) fn allowed_algorithm(
+        &self,
+        header: &Map<String, Value>,
+    ) -> Result<Algorithm, JwtError> {
+        let alg = header
+            .get("alg")
+            .ok_or(JwtError::Malformed("Algorithm not specified".into()))?;
+        alg.as_str()
+            .and_then(|alg| alg.parse::<Algorithm>().ok())
+            .filter(|alg| self.algorithms.contains(alg))
+            .ok_or(JwtError::AlgorithmNotAllowed)
+    }
+
+    /// The key a token is verified with: the one its `kid` names, or, without
+    /// a `kid` (or with one when no key is named), the single unnamed key; and
+    /// only if that key verifies the token's algorithm.
+    pub(crate) fn key_for(
+        &self,
+        header: &Map<String, Value>,
+        algorithm: Algorithm,
+    ) -> Result<&Key, JwtError> {
+        let kid = header.get("kid").and_then(Value::as_str);
+        let named =
+            kid.and_then(|kid| self.keys.iter().find(|key| key.kid.as_deref() == Some(kid)));
+        let key = match named {
+            Some(key) => key,
+            None if kid.is_some() && self.keys.iter().any(|key| key.kid.is_some()) => {
+                return Err(JwtError::Malformed(
+                    "The token's kid names no known key".into(),
+                ));
+            }
+            None => {
+                let mut unnamed = self.keys.iter().filter(|key| key.kid.is_none());
+                match (unnamed.next(), unnamed.next()) {
+                    (Some(key), None) => key,
+                    _ => {
+                        return Err(JwtError::Malformed(
+                            "The token has no kid and no single key fits it".into(),
+                        ));
+                    }
+                }
+            }
+        };
+        if !verifies(key.algorithm, algorithm) {
+            return Err(JwtError::AlgorithmNotAllowed);
+        }
+        Ok(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_verifies_every_hmac_algorithm_and_other_keys_only_their_own() {
+        assert!(verifies(Algorithm::HS256, Algorithm::HS512));
+        assert!(verifies(Algorithm::RS256, Algorithm::RS256));
+        assert!(!verifies(Algorithm::RS256, Algorithm::PS256));
+        assert!(!verifies(Algorithm::HS256, Algorithm::RS256));
+        assert!(!verifies(Algorithm::ES256, Algorithm::HS256));
     }
 }

@@ -1,0 +1,436 @@
+//! The request pipeline that guards, extractors and cookie helpers share:
+//! what a route requires, finding the token, verifying it, the route's
+//! policy (type, freshness), the stateful checks (revocation, the claims
+//! hook, the user loader), and the outcome every later reader shares.
+//!
+//! Work is shared per request. Finding and verifying a token is done once per
+//! place searched, and the stateful checks once per token, whoever asks
+//! first: nested guards, or several extractors on a route without a guard.
+//! actix-web creates every extractor's future before it polls any, so the
+//! synchronous part runs in `from_request` and the asynchronous part is one
+//! shared future that every reader awaits.
+
+use std::{
+    any::Any,
+    cell::RefCell,
+    future::Future,
+    panic::AssertUnwindSafe,
+    pin::Pin,
+    rc::Rc,
+    task::{Context, Poll},
+};
+
+use actix_web::{
+    HttpMessage, HttpRequest,
+    dev::{ServiceRequest, ServiceResponse},
+};
+use futures_util::{
+    FutureExt,
+    future::{LocalBoxFuture, Shared},
+};
+
+use crate::{
+    JwtError,
+    claims::TokenKind,
+    locations::{self, Locations},
+    manager::JwtManager,
+    store::{SharedStore, TokenFacts},
+    token::{DecodedToken, Rejection},
+};
+
+/// Which kinds of token a route takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Accept {
+    /// Access tokens, and tokens without a `type` claim.
+    Access,
+    /// Refresh tokens only.
+    Refresh,
+    /// Either kind (Flask's `verify_type=False`); read where access tokens are.
+    AnyKind,
+}
+
+/// What a guard or extractor asks of a request's token.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Requirement {
+    pub(crate) accept: Accept,
+    /// Only fresh tokens (Flask's `fresh=True`).
+    pub(crate) fresh: bool,
+    /// A request without a token passes too (Flask's `optional=True`).
+    pub(crate) optional: bool,
+    /// `None`: the manager's locations.
+    pub(crate) locations: Option<Locations>,
+}
+
+impl Requirement {
+    /// What an extractor on a route without a guard asks: an access token.
+    pub(crate) const ACCESS: Self = Self {
+        accept: Accept::Access,
+        fresh: false,
+        optional: false,
+        locations: None,
+    };
+
+    /// The kind whose cookie and JSON key hold the token.
+    fn reads(&self) -> TokenKind {
+        match self.accept {
+            Accept::Refresh => TokenKind::Refresh,
+            Accept::Access | Accept::AnyKind => TokenKind::Access,
+        }
+    }
+
+    /// The route's policy, in Flask's order: the type, then freshness.
+    fn admits(&self, token: &DecodedToken) -> Result<(), JwtError> {
+        let wrong = match self.accept {
+            Accept::Access => token.kind() == TokenKind::Refresh,
+            Accept::Refresh => token.kind() != TokenKind::Refresh,
+            Accept::AnyKind => false,
+        };
+        if wrong {
+            return Err(JwtError::WrongTokenType {
+                expected: self.reads(),
+            });
+        }
+        if self.fresh && !token.is_fresh() {
+            return Err(JwtError::FreshTokenRequired);
+        }
+        Ok(())
+    }
+}
+
+/// A token that passed every check, and the user the loader found for it.
+#[derive(Clone)]
+pub struct Admitted {
+    pub(crate) token: DecodedToken,
+    pub(crate) user: Option<Rc<dyn Any>>,
+}
+
+/// What the request carried, as the last guard or the first extractor decided.
+#[derive(Clone)]
+enum Outcome {
+    Admitted(Admitted),
+    /// An optional route was reached without a token: why, for a required extractor.
+    Anonymous(JwtError),
+}
+
+type Admission = Shared<LocalBoxFuture<'static, Result<Admitted, Rejection>>>;
+
+/// One place searched for a token (locations and kind), and what came of it.
+struct Search {
+    locations: Locations,
+    kind: TokenKind,
+    verified: Result<DecodedToken, Rejection>,
+    admission: Option<Admission>,
+}
+
+/// The pipeline's state for one request, in the request extensions.
+#[derive(Default)]
+struct RequestAuth {
+    searches: RefCell<Vec<Search>>,
+    decided: RefCell<Option<Outcome>>,
+}
+
+/// Runs `f` on the request's state, creating it first. Never hold the
+/// extensions while reading the request: reading cookies writes to them.
+fn with_state<R>(req: &HttpRequest, f: impl FnOnce(&RequestAuth) -> R) -> R {
+    if req.extensions().get::<RequestAuth>().is_none() {
+        req.extensions_mut().insert(RequestAuth::default());
+    }
+    let extensions = req.extensions();
+    let state = extensions
+        .get::<RequestAuth>()
+        .expect("inserted just above");
+    f(state)
+}
+
+fn decided(req: &HttpRequest) -> Option<Outcome> {
+    let extensions = req.extensions();
+    let state = extensions.get::<RequestAuth>()?;
+    state.decided.borrow().clone()
+}
+
+/// How far [`begin`] got without waiting.
+enum Step {
+    Done(Result<Outcome, Rejection>),
+    Admitting(Admission),
+}
+
+/// Everything up to the stateful checks, synchronously: find and verify the
+/// token (once per place searched), apply the route's policy, then start or
+/// join the stateful checks of that token.
+fn begin(
+    req: &HttpRequest,
+    manager: &JwtManager,
+    requirement: Requirement,
+    body: Option<&[u8]>,
+) -> Step {
+    let locations = requirement
+        .locations
+        .unwrap_or(manager.locations().locations);
+    let kind = requirement.reads();
+    let found = with_state(req, |state| {
+        let searches = state.searches.borrow();
+        searches
+            .iter()
+            .position(|search| search.locations == locations && search.kind == kind)
+            .map(|index| (index, searches[index].verified.clone()))
+    });
+    let (index, verified) = match found {
+        Some(found) => found,
+        None => {
+            let verified = locations::find_token(req, manager.locations(), locations, kind, body)
+                .map_err(Rejection::from)
+                .and_then(|found| {
+                    manager
+                        .verifier()
+                        .verify(&found.token, found.csrf.as_deref())
+                });
+            with_state(req, |state| {
+                let mut searches = state.searches.borrow_mut();
+                searches.push(Search {
+                    locations,
+                    kind,
+                    verified: verified.clone(),
+                    admission: None,
+                });
+                (searches.len() - 1, verified)
+            })
+        }
+    };
+    let token = match verified {
+        Ok(token) => token,
+        Err(Rejection {
+            error: missing @ JwtError::MissingToken(_),
+            ..
+        }) if requirement.optional => return Step::Done(Ok(Outcome::Anonymous(missing))),
+        Err(rejection) => return Step::Done(Err(rejection)),
+    };
+    if let Err(error) = requirement.admits(&token) {
+        return Step::Done(Err(Rejection::with_token(error, token)));
+    }
+    if manager.store().is_none() && !manager.hooks().loads_users() {
+        // Nothing to wait for: the claims hook is all, and it is cheap.
+        let admitted = manager
+            .hooks()
+            .verify_claims(&token)
+            .map(|()| Admitted {
+                token: token.clone(),
+                user: None,
+            })
+            .map_err(|error| Rejection::with_token(error, token));
+        return Step::Done(admitted.map(Outcome::Admitted));
+    }
+    let admission = with_state(req, |state| {
+        state.searches.borrow_mut()[index]
+            .admission
+            .get_or_insert_with(|| admit(manager.clone(), token).boxed_local().shared())
+            .clone()
+    });
+    Step::Admitting(admission)
+}
+
+async fn finish(step: Step) -> Result<Outcome, Rejection> {
+    match step {
+        Step::Done(outcome) => outcome,
+        Step::Admitting(admission) => admission.await.map(Outcome::Admitted),
+    }
+}
+
+/// The stateful checks, in Flask's order: revocation, the claims
+/// verification hook, then the user loader.
+async fn admit(manager: JwtManager, token: DecodedToken) -> Result<Admitted, Rejection> {
+    if let Some(store) = manager.store()
+        && let Some(error) = revocation_error(store, &token).await
+    {
+        return Err(Rejection::with_token(error, token));
+    }
+    let hooks = manager.hooks();
+    if let Err(error) = hooks.verify_claims(&token) {
+        return Err(Rejection::with_token(error, token));
+    }
+    match hooks.load_user(&token).await {
+        Ok(user) => Ok(Admitted { token, user }),
+        Err(error) => Err(Rejection::with_token(error, token)),
+    }
+}
+
+/// Asks the token store whether `token` was revoked; a store that cannot
+/// answer, or panics, denies the request.
+async fn revocation_error(store: &SharedStore, token: &DecodedToken) -> Option<JwtError> {
+    let facts = TokenFacts {
+        jti: token.jti(),
+        identity: token.identity(),
+        issued_at: token.issued_at(),
+        family: token.family(),
+    };
+    match AssertUnwindSafe(store.is_revoked(facts))
+        .catch_unwind()
+        .await
+    {
+        Ok(Ok(false)) => None,
+        Ok(Ok(true)) => Some(JwtError::Revoked),
+        Ok(Err(cause)) => Some(JwtError::StoreUnavailable(cause.to_string().into())),
+        Err(_) => Some(JwtError::StoreUnavailable(
+            "the token store panicked".into(),
+        )),
+    }
+}
+
+fn record(req: &HttpRequest, outcome: Outcome) {
+    with_state(req, |state| *state.decided.borrow_mut() = Some(outcome));
+}
+
+/// For guards: checks the request's token against `requirement` and records
+/// the outcome for the extractors, or answers with the manager's rejection.
+/// `body` is the buffered request body, when the guard read it.
+pub(crate) async fn authenticate(
+    req: &HttpRequest,
+    manager: &JwtManager,
+    requirement: Requirement,
+    body: Option<&[u8]>,
+) -> Result<(), actix_web::Error> {
+    match finish(begin(req, manager, requirement, body)).await {
+        Ok(outcome) => {
+            record(req, outcome);
+            Ok(())
+        }
+        Err(rejection) => Err(manager.renderer().reject(rejection)),
+    }
+}
+
+/// An error not rendered yet: extractors render theirs only when polled, so
+/// that of several failing extractors only the one actix-web reports runs
+/// the `error_response` hook.
+enum Deferred {
+    Rejected(JwtManager, Rejection),
+    Failed(actix_web::Error),
+}
+
+impl Deferred {
+    fn into_error(self) -> actix_web::Error {
+        match self {
+            Self::Rejected(manager, rejection) => manager.renderer().reject(rejection),
+            Self::Failed(error) => error,
+        }
+    }
+}
+
+/// The outcome an extractor reads; see [`verified`].
+pub struct Verified(Reading);
+
+enum Reading {
+    Ready(Option<Result<Admitted, Deferred>>),
+    Pending(LocalBoxFuture<'static, Result<Admitted, actix_web::Error>>),
+}
+
+impl Future for Verified {
+    type Output = Result<Admitted, actix_web::Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &mut self.get_mut().0 {
+            Reading::Ready(outcome) => Poll::Ready(
+                outcome
+                    .take()
+                    .expect("Verified polled after completion")
+                    .map_err(Deferred::into_error),
+            ),
+            Reading::Pending(future) => future.poll_unpin(cx),
+        }
+    }
+}
+
+/// For extractors: the token a guard admitted, or, on a route without a
+/// guard, the access token in the request, checked now (with every hook)
+/// and shared with every other extractor of the request.
+pub(crate) fn verified(req: &HttpRequest) -> Verified {
+    let manager = match JwtManager::from_app_data(req) {
+        Ok(manager) => manager,
+        Err(not_configured) => {
+            return Verified(Reading::Ready(Some(Err(Deferred::Failed(not_configured)))));
+        }
+    };
+    let outcome = match decided(req) {
+        Some(outcome) => Ok(outcome),
+        None => match begin(req, manager, Requirement::ACCESS, None) {
+            Step::Done(Ok(outcome)) => {
+                record(req, outcome.clone());
+                Ok(outcome)
+            }
+            Step::Done(Err(rejection)) => Err(rejection),
+            step @ Step::Admitting(_) => {
+                let (req, manager) = (req.clone(), manager.clone());
+                return Verified(Reading::Pending(Box::pin(async move {
+                    match finish(step).await {
+                        Ok(outcome) => {
+                            record(&req, outcome.clone());
+                            admitted(outcome)
+                                .map_err(|rejection| manager.renderer().reject(rejection))
+                        }
+                        Err(rejection) => Err(manager.renderer().reject(rejection)),
+                    }
+                })));
+            }
+        },
+    };
+    let admitted = outcome.and_then(admitted);
+    Verified(Reading::Ready(Some(admitted.map_err(|rejection| {
+        Deferred::Rejected(manager.clone(), rejection)
+    }))))
+}
+
+fn admitted(outcome: Outcome) -> Result<Admitted, Rejection> {
+    match outcome {
+        Outcome::Admitted(admitted) => Ok(admitted),
+        Outcome::Anonymous(reason) => Err(reason.into()),
+    }
+}
+
+/// The verified token of a request, for middleware and handlers: in the
+/// spirit of actix-identity's `IdentityExt`.
+///
+/// It reads what [`JwtRequired`](crate::JwtRequired),
+/// [`RefreshRequired`](crate::RefreshRequired) or an extractor admitted; it
+/// never verifies anything itself.
+///
+/// ```
+/// use actix_jwt_extended::JwtRequestExt;
+/// use actix_web::{body::MessageBody, dev::{ServiceRequest, ServiceResponse}, middleware::Next};
+///
+/// // An outer middleware that logs who made each request.
+/// async fn audit(
+///     req: ServiceRequest,
+///     next: Next<impl MessageBody>,
+/// ) -> actix_web::Result<ServiceResponse<impl MessageBody>> {
+///     let response = next.call(req).await?;
+///     if let Some(token) = response.verified_token() {
+///         log::info!("{} by {}", response.request().path(), token.identity());
+///     }
+///     Ok(response)
+/// }
+/// ```
+pub trait JwtRequestExt {
+    /// The token a guard or an extractor admitted for this request; `None`
+    /// before that, when none did, or on an optional route reached without
+    /// a token.
+    fn verified_token(&self) -> Option<DecodedToken>;
+}
+
+impl JwtRequestExt for HttpRequest {
+    fn verified_token(&self) -> Option<DecodedToken> {
+        match decided(self)? {
+            Outcome::Admitted(admitted) => Some(admitted.token),
+            Outcome::Anonymous(_) => None,
+        }
+    }
+}
+
+impl JwtRequestExt for ServiceRequest {
+    fn verified_token(&self) -> Option<DecodedToken> {
+        self.request().verified_token()
+    }
+}
+
+impl<B> JwtRequestExt for ServiceResponse<B> {
+    fn verified_token(&self) -> Option<DecodedToken> {
+        self.request().verified_token()
+    }
+}

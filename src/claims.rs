@@ -1,0 +1,110 @@
+//! The wire vocabulary every layer shares: the token kinds, the names of the
+//! registered claims, how a numeric date is read, and the one clock.
+
+use std::{
+    fmt,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use serde_json::Value;
+
+/// The two kinds of token Flask-JWT-Extended issues, told apart by the `type` claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenKind {
+    /// Reaches routes behind [`JwtRequired`](crate::JwtRequired). A token without a
+    /// `type` claim (for example one from another issuer) counts as an access token.
+    Access,
+    /// Reaches only routes behind [`RefreshRequired`](crate::RefreshRequired), to mint
+    /// new access tokens.
+    Refresh,
+}
+
+impl TokenKind {
+    /// The value of the `type` claim: `"access"` or `"refresh"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Access => "access",
+            Self::Refresh => "refresh",
+        }
+    }
+
+    /// The kind a verified payload declares: `refresh` for `"type": "refresh"`,
+    /// `access` for anything else, as Flask-JWT-Extended reads it.
+    pub(crate) fn of(claims: &serde_json::Map<String, Value>) -> Self {
+        match claims.get(TYPE).and_then(Value::as_str) {
+            Some("refresh") => Self::Refresh,
+            _ => Self::Access,
+        }
+    }
+}
+
+impl fmt::Display for TokenKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The identity claim's default name (Flask's `JWT_IDENTITY_CLAIM`).
+pub(crate) const SUB: &str = "sub";
+pub(crate) const TYPE: &str = "type";
+pub(crate) const FRESH: &str = "fresh";
+pub(crate) const JTI: &str = "jti";
+pub(crate) const IAT: &str = "iat";
+pub(crate) const NBF: &str = "nbf";
+pub(crate) const EXP: &str = "exp";
+pub(crate) const CSRF: &str = "csrf";
+pub(crate) const AUD: &str = "aud";
+pub(crate) const ISS: &str = "iss";
+/// The rotation family of tokens from `JwtManager::create_token_pair`.
+pub(crate) const FAMILY: &str = "fam";
+
+/// Claims that only the token builder itself may write.
+pub(crate) const RESERVED: [&str; 8] = [TYPE, FRESH, JTI, IAT, NBF, EXP, CSRF, FAMILY];
+
+/// The one clock: time since the Unix epoch (zero if the system clock is
+/// before it).
+pub(crate) fn now() -> Duration {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+}
+
+/// [`now`] in whole seconds, as stores and `exp` claims count.
+pub(crate) fn now_secs() -> i64 {
+    i64::try_from(now().as_secs()).unwrap_or(i64::MAX)
+}
+
+/// A JSON number read as PyJWT's `int(value)` does: truncated toward zero.
+pub(crate) fn numeric_date(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(number) => number.as_f64().map(f64::trunc),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_dates_truncate_like_python_int() {
+        assert_eq!(numeric_date(&serde_json::json!(1.9)), Some(1.0));
+        assert_eq!(numeric_date(&serde_json::json!(-1.9)), Some(-1.0));
+        assert_eq!(numeric_date(&serde_json::json!("1")), None);
+        assert_eq!(numeric_date(&serde_json::json!(true)), None);
+    }
+
+    #[test]
+    fn only_type_refresh_is_a_refresh_token() {
+        let kind = |claims: Value| TokenKind::of(claims.as_object().unwrap());
+        assert_eq!(
+            kind(serde_json::json!({"type": "refresh"})),
+            TokenKind::Refresh
+        );
+        assert_eq!(
+            kind(serde_json::json!({"type": "access"})),
+            TokenKind::Access
+        );
+        assert_eq!(kind(serde_json::json!({})), TokenKind::Access);
+    }
+}

@@ -1,0 +1,344 @@
+//! Signing: the [`Issuer`] writes new tokens in Flask-JWT-Extended's claim
+//! layout with the manager's signing key, lifetimes and creation hooks.
+
+use std::{
+    borrow::Cow,
+    panic::{AssertUnwindSafe, catch_unwind},
+    time::Duration,
+};
+
+use jsonwebtoken::{Algorithm, Header};
+use serde::{Serialize, Serializer, ser::SerializeMap};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::{
+    JwtError,
+    claims::{self, TokenKind},
+    config::{ConfigError, Expiry, Hook},
+    keyring::Key,
+};
+
+/// How fresh an access token is: Flask's `fresh=True`, `False` or a `timedelta`.
+///
+/// A fresh token proves the user just typed their password; routes behind
+/// [`JwtRequired::fresh`](crate::JwtRequired::fresh) take only those.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Freshness {
+    /// Not fresh (`"fresh": false`): a token from a refresh, for example.
+    NotFresh,
+    /// Fresh until it expires (`"fresh": true`).
+    Fresh,
+    /// Fresh for this long after issue, then not (`"fresh": <timestamp>`), as
+    /// Flask writes a `timedelta`.
+    FreshFor(Duration),
+}
+
+impl From<bool> for Freshness {
+    fn from(fresh: bool) -> Self {
+        if fresh { Self::Fresh } else { Self::NotFresh }
+    }
+}
+
+impl From<Duration> for Freshness {
+    fn from(duration: Duration) -> Self {
+        Self::FreshFor(duration)
+    }
+}
+
+/// Turns the identity given to `create_*_token` into the `sub` string.
+pub(crate) type IdentityHook = dyn Fn(&Value) -> String + Send + Sync;
+/// Returns a JSON object of claims or header fields for an identity.
+pub(crate) type ObjectHook = dyn Fn(&Value) -> Value + Send + Sync;
+
+/// The builder's token creation options.
+#[derive(Debug, Clone)]
+pub(crate) struct IssueOptions {
+    pub(crate) access_expires: Expiry,
+    pub(crate) refresh_expires: Expiry,
+    pub(crate) audience: Vec<String>,
+    pub(crate) issuer: Option<String>,
+    pub(crate) nbf: bool,
+    pub(crate) identity: Option<Hook<IdentityHook>>,
+    pub(crate) claims: Option<Hook<ObjectHook>>,
+    pub(crate) headers: Option<Hook<ObjectHook>>,
+}
+
+impl Default for IssueOptions {
+    fn default() -> Self {
+        Self {
+            access_expires: Expiry::ACCESS_DEFAULT,
+            refresh_expires: Expiry::REFRESH_DEFAULT,
+            audience: Vec::new(),
+            issuer: None,
+            nbf: true,
+            identity: None,
+            claims: None,
+            headers: None,
+        }
+    }
+}
+
+/// One token to sign: what the token builder collected.
+pub(crate) struct Draft<'a> {
+    pub(crate) kind: TokenKind,
+    pub(crate) identity: &'a Value,
+    pub(crate) fresh: Freshness,
+    /// `None`: the configured lifetime of `kind`.
+    pub(crate) expires: Option<Expiry>,
+    pub(crate) claims: Map<String, Value>,
+    pub(crate) headers: Map<String, Value>,
+    /// Chosen by the rotation helpers; otherwise a new UUID.
+    pub(crate) jti: Option<&'a str>,
+    pub(crate) family: Option<&'a str>,
+}
+
+/// Everything signing needs, prepared once when the manager is built.
+#[derive(Debug)]
+pub(crate) struct Issuer {
+    /// `None` for a verify-only manager.
+    key: Option<Key>,
+    header: Header,
+    access_expires: Expiry,
+    refresh_expires: Expiry,
+    audience: Option<Value>,
+    issuer: Option<Value>,
+    nbf: bool,
+    identity_claim: String,
+    /// Flask-JWT-Extended writes `csrf` whenever cookie CSRF protection is on,
+    /// which is its default, whatever the token locations.
+    csrf: bool,
+    identity_hook: Option<Hook<IdentityHook>>,
+    claims_hook: Option<Hook<ObjectHook>>,
+    headers_hook: Option<Hook<ObjectHook>>,
+}
+
+impl Issuer {
+    /// `algorithm` names the header's `alg` when there is no signing key.
+    pub(crate) fn new(
+        options: IssueOptions,
+        key: Option<&Key>,
+        algorithm: Algorithm,
+        identity_claim: &str,
+        csrf: bool,
+    ) -> Result<Self, ConfigError> {
+        let mut header = Header::new(key.map_or(algorithm, Key::algorithm));
+        header.kid = key.and_then(|key| key.kid().map(str::to_owned));
+        Ok(Self {
+            key: key.filter(|key| key.can_sign()).cloned(),
+            header,
+            access_expires: options
+                .access_expires
+                .validate("the access token lifetime")?,
+            refresh_expires: options
+                .refresh_expires
+                .validate("the refresh token lifetime")?,
+            audience: match options.audience.as_slice() {
+                [] => None,
+                [one] => Some(Value::from(one.as_str())),
+                several => Some(Value::from(several.to_vec())),
+            },
+            issuer: options.issuer.map(Value::from),
+            nbf: options.nbf,
+            identity_claim: identity_claim.to_owned(),
+            csrf,
+            identity_hook: options.identity,
+            claims_hook: options.claims,
+            headers_hook: options.headers,
+        })
+    }
+
+    /// The configured lifetime of tokens of `kind`.
+    pub(crate) fn lifetime(&self, kind: TokenKind) -> Expiry {
+        match kind {
+            TokenKind::Access => self.access_expires,
+            TokenKind::Refresh => self.refresh_expires,
+        }
+    }
+
+    /// When a token of `kind` issued at `now` expires (a second late, to
+    /// round up); `None` when such tokens never expire.
+    pub(crate) fn expiry_of_new(&self, kind: TokenKind, now: i64) -> Option<i64> {
+        match self.lifetime(kind) {
+            Expiry::After(lifetime) => Some(
+                now.saturating_add_unsigned(lifetime.as_secs())
+                    .saturating_add(1),
+            ),
+            Expiry::Never => None,
+        }
+    }
+
+    /// The `sub` value for an identity given to the token builder.
+    pub(crate) fn identity_of(&self, identity: &Value) -> Result<String, JwtError> {
+        if let Some(hook) = &self.identity_hook {
+            return catch_unwind(AssertUnwindSafe(|| hook(identity)))
+                .map_err(|_| JwtError::Creation("the identity loader panicked".into()));
+        }
+        match identity {
+            Value::String(identity) => Ok(identity.clone()),
+            Value::Number(identity) => Ok(identity.to_string()),
+            _ => Err(JwtError::Creation(
+                "the identity must be a string or a number; register \
+                 JwtManagerBuilder::identity_loader to turn other values into one"
+                    .into(),
+            )),
+        }
+    }
+
+    /// Signs `draft`. Fails with [`JwtError::Creation`] for a reserved claim,
+    /// a failing hook or a verify-only manager.
+    pub(crate) fn sign(&self, draft: Draft<'_>) -> Result<String, JwtError> {
+        let identity = self.identity_of(draft.identity)?;
+        let mut claims = run_object_hook(self.claims_hook.as_ref(), draft.identity, "claims")?;
+        claims.extend(draft.claims);
+        if let Some(name) = claims
+            .keys()
+            .find(|name| claims::RESERVED.contains(&name.as_str()) || **name == self.identity_claim)
+        {
+            return Err(JwtError::Creation(
+                format!("claim {name:?} is reserved; use the TokenBuilder option for it").into(),
+            ));
+        }
+        let mut headers = run_object_hook(self.headers_hook.as_ref(), draft.identity, "headers")?;
+        headers.extend(draft.headers);
+        let header = if headers.is_empty() {
+            Cow::Borrowed(&self.header)
+        } else {
+            Cow::Owned(custom_header(&self.header, headers)?)
+        };
+
+        let issued = claims::now();
+        let expires = match draft.expires.unwrap_or(self.lifetime(draft.kind)) {
+            Expiry::After(lifetime) => Some(issued.saturating_add(lifetime).as_secs()),
+            Expiry::Never => None,
+        };
+        let fresh = match draft.fresh {
+            Freshness::NotFresh => Value::Bool(false),
+            Freshness::Fresh => Value::Bool(true),
+            Freshness::FreshFor(duration) => issued.saturating_add(duration).as_secs_f64().into(),
+        };
+        let (mut jti, mut csrf) = (Uuid::encode_buffer(), Uuid::encode_buffer());
+        let payload = Payload {
+            fresh: &fresh,
+            iat: issued.as_secs(),
+            jti: match draft.jti {
+                Some(jti) => jti,
+                None => Uuid::new_v4().hyphenated().encode_lower(&mut jti),
+            },
+            kind: draft.kind,
+            identity_claim: &self.identity_claim,
+            identity: &identity,
+            nbf: self.nbf,
+            csrf: self
+                .csrf
+                .then(|| &*Uuid::new_v4().hyphenated().encode_lower(&mut csrf)),
+            audience: self.audience.as_ref(),
+            issuer: self.issuer.as_ref(),
+            exp: expires,
+            extra: &claims,
+            family: draft.family,
+        };
+        let key = self
+            .key
+            .as_ref()
+            .and_then(|key| key.encoding.as_ref())
+            .ok_or(JwtError::Creation(
+                "this manager has no signing key: it only verifies tokens".into(),
+            ))?;
+        jsonwebtoken::encode(&header, &payload, key)
+            .map_err(|error| JwtError::Creation(format!("signing failed: {error}").into()))
+    }
+}
+
+/// Runs Flask's `additional_claims_loader` or `additional_headers_loader`.
+fn run_object_hook(
+    hook: Option<&Hook<ObjectHook>>,
+    identity: &Value,
+    what: &str,
+) -> Result<Map<String, Value>, JwtError> {
+    let Some(hook) = hook else {
+        return Ok(Map::new());
+    };
+    match catch_unwind(AssertUnwindSafe(|| hook(identity))) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(Value::Null) => Ok(Map::new()),
+        Ok(_) => Err(JwtError::Creation(
+            format!("the additional {what} hook must return a JSON object").into(),
+        )),
+        Err(_) => Err(JwtError::Creation(
+            format!("the additional {what} hook panicked").into(),
+        )),
+    }
+}
+
+fn custom_header(base: &Header, extra: Map<String, Value>) -> Result<Header, JwtError> {
+    if extra.contains_key("alg") {
+        return Err(JwtError::Creation(
+            "header \"alg\" is reserved: it is the manager's algorithm".into(),
+        ));
+    }
+    let mut fields = match serde_json::to_value(base) {
+        Ok(Value::Object(fields)) => fields,
+        _ => Map::new(),
+    };
+    fields.extend(extra);
+    serde_json::from_value(Value::Object(fields))
+        .map_err(|error| JwtError::Creation(format!("invalid header field: {error}").into()))
+}
+
+/// The payload in Flask-JWT-Extended's order: `fresh, iat, jti, type, <identity>,
+/// nbf, csrf, aud, iss, exp`, then the additional claims.
+struct Payload<'a> {
+    fresh: &'a Value,
+    iat: u64,
+    jti: &'a str,
+    kind: TokenKind,
+    identity_claim: &'a str,
+    identity: &'a str,
+    nbf: bool,
+    csrf: Option<&'a str>,
+    audience: Option<&'a Value>,
+    issuer: Option<&'a Value>,
+    exp: Option<u64>,
+    extra: &'a Map<String, Value>,
+    family: Option<&'a str>,
+}
+
+impl Serialize for Payload<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(10 + self.extra.len()))?;
+        map.serialize_entry(claims::FRESH, self.fresh)?;
+        map.serialize_entry(claims::IAT, &self.iat)?;
+        map.serialize_entry(claims::JTI, self.jti)?;
+        map.serialize_entry(claims::TYPE, self.kind.as_str())?;
+        map.serialize_entry(self.identity_claim, self.identity)?;
+        if self.nbf {
+            map.serialize_entry(claims::NBF, &self.iat)?;
+        }
+        if let Some(csrf) = self.csrf {
+            map.serialize_entry(claims::CSRF, csrf)?;
+        }
+        // A per-token `aud`/`iss` replaces the configured one in its place, as
+        // Python's dict.update does in Flask-JWT-Extended.
+        for (name, configured) in [(claims::AUD, self.audience), (claims::ISS, self.issuer)] {
+            if let Some(configured) = configured {
+                map.serialize_entry(name, self.extra.get(name).unwrap_or(configured))?;
+            }
+        }
+        if let Some(exp) = self.exp {
+            map.serialize_entry(claims::EXP, &exp)?;
+        }
+        if let Some(family) = self.family {
+            map.serialize_entry(claims::FAMILY, family)?;
+        }
+        for (name, value) in self.extra {
+            let placed = (name == claims::AUD && self.audience.is_some())
+                || (name == claims::ISS && self.issuer.is_some());
+            if !placed {
+                map.serialize_entry(name, value)?;
+            }
+        }
+        map.end()
+    }
+}

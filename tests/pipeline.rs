@@ -1,0 +1,480 @@
+//! One request pipeline: each token is verified, checked against the store and
+//! run through the hooks once per request, however many guards and
+//! extractors read it; and every error the crate hands out answers the same
+//! way, whether a guard, an extractor or a handler's `?` raised it.
+
+use std::{
+    convert::Infallible,
+    sync::{
+        Arc, Mutex, OnceLock,
+        atomic::{AtomicUsize, Ordering::SeqCst},
+    },
+    time::Duration,
+};
+
+use actix_jwt_extended::{
+    Claims, CurrentUser, JwtIdentity, JwtManager, JwtRequestExt, JwtRequired, RefreshRequired,
+    config::ErrorFormat,
+    manager::{JwtManagerBuilder, UserLoader},
+    store::{MemoryStore, StoreError, TokenFacts, TokenStore},
+    token::DecodedToken,
+};
+use actix_web::{
+    App, HttpRequest, HttpResponse,
+    body::MessageBody,
+    dev::{Service, ServiceResponse},
+    http::{StatusCode, header},
+    test, web,
+};
+use serde_json::{Value, json};
+
+const SECRET: &str = "super-secret";
+
+/// How often each stateful step ran.
+#[derive(Default)]
+struct Counts {
+    verify_claims: AtomicUsize,
+    user_loads: AtomicUsize,
+    store_lookups: AtomicUsize,
+}
+
+impl Counts {
+    fn get(&self) -> [usize; 3] {
+        [
+            self.verify_claims.load(SeqCst),
+            self.user_loads.load(SeqCst),
+            self.store_lookups.load(SeqCst),
+        ]
+    }
+}
+
+struct CountingLoader(Arc<Counts>);
+
+impl UserLoader for CountingLoader {
+    type User = String;
+    type Error = Infallible;
+
+    async fn load(&self, token: &DecodedToken) -> Result<Option<String>, Infallible> {
+        self.0.user_loads.fetch_add(1, SeqCst);
+        // Yield, so that a second reader polled meanwhile would start its own load.
+        actix_web::rt::time::sleep(Duration::from_millis(1)).await;
+        Ok(Some(format!("user {}", token.identity())))
+    }
+}
+
+struct CountingStore(Arc<Counts>, MemoryStore);
+
+impl TokenStore for CountingStore {
+    async fn is_revoked(&self, token: TokenFacts<'_>) -> Result<bool, StoreError> {
+        self.0.store_lookups.fetch_add(1, SeqCst);
+        actix_web::rt::time::sleep(Duration::from_millis(1)).await;
+        self.1.is_revoked(token).await
+    }
+}
+
+/// A manager whose hooks, user loader and store count their calls; the
+/// verified-token cache is off so nothing is served from memory.
+fn counted() -> (JwtManager, Arc<Counts>) {
+    let counts = Arc::new(Counts::default());
+    let seen = Arc::clone(&counts);
+    let jwt = JwtManager::builder()
+        .secret(SECRET)
+        .token_cache(0)
+        .verify_claims(move |_| {
+            seen.verify_claims.fetch_add(1, SeqCst);
+            true
+        })
+        .user_loader(CountingLoader(Arc::clone(&counts)))
+        .token_store(CountingStore(Arc::clone(&counts), MemoryStore::new()))
+        .build()
+        .unwrap();
+    (jwt, counts)
+}
+
+async fn three_extractors(
+    identity: JwtIdentity,
+    claims: Claims,
+    user: CurrentUser<String>,
+) -> HttpResponse {
+    HttpResponse::Ok().json(json!({
+        "identity": identity.as_str(),
+        "sub": claims["sub"],
+        "user": *user,
+    }))
+}
+
+async fn get<S, B>(app: &S, path: &str, token: Option<&str>) -> (StatusCode, Value)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let mut req = test::TestRequest::get().uri(path);
+    if let Some(token) = token {
+        req = req.insert_header((header::AUTHORIZATION, format!("Bearer {token}")));
+    }
+    let res = test::call_service(app, req.to_request()).await;
+    let status = res.status();
+    let body = test::read_body(res).await;
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+#[actix_web::test]
+async fn a_guard_and_three_extractors_verify_load_and_look_up_once() {
+    let (jwt, counts) = counted();
+    let token = jwt.create_access_token("alice").unwrap();
+    let app = test::init_service(App::new().app_data(web::Data::new(jwt)).route(
+        "/p",
+        web::get().to(three_extractors).wrap(JwtRequired::new()),
+    ))
+    .await;
+    for round in 1..=3 {
+        let (status, body) = get(&app, "/p", Some(&token)).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["user"], "user alice");
+        assert_eq!(counts.get(), [round; 3]);
+    }
+}
+
+#[actix_web::test]
+async fn three_extractors_without_a_guard_verify_load_and_look_up_once() {
+    let (jwt, counts) = counted();
+    let token = jwt.create_access_token("alice").unwrap();
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(jwt))
+            .route("/p", web::get().to(three_extractors)),
+    )
+    .await;
+    for round in 1..=3 {
+        let (status, body) = get(&app, "/p", Some(&token)).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["identity"], "alice");
+        assert_eq!(counts.get(), [round; 3]);
+    }
+    // A refused token stops at verification: no hook, no store.
+    let refresh = {
+        let jwt = JwtManager::builder().secret(SECRET).build().unwrap();
+        jwt.create_refresh_token("alice").unwrap()
+    };
+    let (status, body) = get(&app, "/p", Some(&refresh)).await;
+    assert_eq!(status, 422);
+    assert_eq!(body, json!({"msg": "Only non-refresh tokens are allowed"}));
+    assert_eq!(counts.get(), [3; 3]);
+}
+
+#[actix_web::test]
+async fn nested_guards_verify_load_and_look_up_once() {
+    let (jwt, counts) = counted();
+    let token = jwt.create_access_token("alice").unwrap();
+    let fresh = jwt.access_token("alice").fresh(true).encode().unwrap();
+    let app = test::init_service(
+        App::new().app_data(web::Data::new(jwt)).service(
+            web::scope("/api")
+                .wrap(JwtRequired::new())
+                .route(
+                    "/p",
+                    web::get().to(three_extractors).wrap(JwtRequired::new()),
+                )
+                .route(
+                    "/fresh",
+                    web::get()
+                        .to(three_extractors)
+                        .wrap(JwtRequired::new().fresh()),
+                ),
+        ),
+    )
+    .await;
+    let (status, body) = get(&app, "/api/p", Some(&token)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(counts.get(), [1; 3]);
+    // The inner guard's own policy still applies, without a second round of hooks.
+    let (status, body) = get(&app, "/api/fresh", Some(&token)).await;
+    assert_eq!(status, 401);
+    assert_eq!(body, json!({"msg": "Fresh token required"}));
+    assert_eq!(counts.get(), [2; 3]);
+    let (status, _) = get(&app, "/api/fresh", Some(&fresh)).await;
+    assert_eq!(status, 200);
+    assert_eq!(counts.get(), [3; 3]);
+}
+
+#[actix_web::test]
+async fn the_error_response_hook_runs_once_for_several_failing_extractors() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&calls);
+    let jwt = JwtManager::builder()
+        .secret(SECRET)
+        .error_response(move |_, _| {
+            seen.fetch_add(1, SeqCst);
+            None
+        })
+        .build()
+        .unwrap();
+    let app =
+        test::init_service(App::new().app_data(web::Data::new(jwt)).route(
+            "/p",
+            web::get().to(|_: JwtIdentity, _: Claims, _: JwtIdentity| async {
+                HttpResponse::Ok().finish()
+            }),
+        ))
+        .await;
+    let (status, body) = get(&app, "/p", Some("not.a.token")).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(calls.load(SeqCst), 1);
+}
+
+#[actix_web::test]
+async fn other_middleware_reads_the_verified_token_through_the_extension_trait() {
+    let jwt = JwtManager::builder().secret(SECRET).build().unwrap();
+    let token = jwt.create_access_token("alice").unwrap();
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(jwt))
+            .wrap(actix_web::middleware::from_fn(
+                |req, next: actix_web::middleware::Next<_>| async move {
+                    let before = actix_jwt_extended::JwtRequestExt::verified_token(&req).is_none();
+                    let mut res = next.call(req).await?;
+                    let who = res
+                        .verified_token()
+                        .map_or("nobody".to_owned(), |token| token.identity().to_owned());
+                    res.headers_mut().insert(
+                        header::HeaderName::from_static("x-who"),
+                        header::HeaderValue::from_str(&format!("{who} {before}")).unwrap(),
+                    );
+                    Ok::<_, actix_web::Error>(res)
+                },
+            ))
+            .route(
+                "/p",
+                web::get()
+                    .to(|req: HttpRequest| async move {
+                        HttpResponse::Ok().body(req.verified_token().unwrap().identity().to_owned())
+                    })
+                    .wrap(JwtRequired::new()),
+            )
+            .route("/open", web::get().to(HttpResponse::Ok)),
+    )
+    .await;
+    let req = test::TestRequest::get()
+        .uri("/p")
+        .insert_header((header::AUTHORIZATION, format!("Bearer {token}")))
+        .to_request();
+    let res = test::call_service(&app, req).await;
+    assert_eq!(res.headers().get("x-who").unwrap(), "alice true");
+    assert_eq!(test::read_body(res).await, "alice");
+    let req = test::TestRequest::get()
+        .uri("/open")
+        .insert_header((header::AUTHORIZATION, format!("Bearer {token}")))
+        .to_request();
+    let res = test::call_service(&app, req).await;
+    assert_eq!(res.headers().get("x-who").unwrap(), "nobody true");
+}
+
+/// The same expired token, refused by a guard and by `decode_token` in a
+/// handler that returns the error with `?`.
+async fn guard_and_handler_answers(builder: JwtManagerBuilder) -> [(u16, String, String); 2] {
+    let jwt = builder.build().unwrap();
+    let expired = jwt
+        .access_token("alice")
+        .expires(Duration::from_secs(1))
+        .encode()
+        .unwrap();
+    actix_web::rt::time::sleep(Duration::from_millis(2100)).await;
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(jwt))
+            .route(
+                "/guarded",
+                web::get().to(HttpResponse::Ok).wrap(JwtRequired::new()),
+            )
+            .route(
+                "/decode",
+                web::post().to(|jwt: web::Data<JwtManager>, token: String| async move {
+                    let token = jwt.decode_token(&token)?;
+                    Ok::<_, actix_web::Error>(HttpResponse::Ok().body(token.identity().to_owned()))
+                }),
+            ),
+    )
+    .await;
+    let guarded = test::TestRequest::get()
+        .uri("/guarded")
+        .insert_header((header::AUTHORIZATION, format!("Bearer {expired}")))
+        .to_request();
+    let handled = test::TestRequest::post()
+        .uri("/decode")
+        .set_payload(expired)
+        .to_request();
+    let mut answers = Vec::new();
+    for req in [guarded, handled] {
+        let res = test::call_service(&app, req).await;
+        let status = res.status().as_u16();
+        let challenge = res
+            .headers()
+            .get(header::WWW_AUTHENTICATE)
+            .map_or(String::new(), |v| v.to_str().unwrap().to_owned());
+        let body = String::from_utf8(test::read_body(res).await.to_vec()).unwrap();
+        answers.push((status, challenge, body));
+    }
+    answers.try_into().unwrap()
+}
+
+#[actix_web::test]
+async fn an_error_returned_with_question_mark_answers_like_the_guard() {
+    let base = || JwtManager::builder().secret(SECRET);
+
+    let [guard, handler] = guard_and_handler_answers(base().error_response(|error, token| {
+        let identity = token.map_or("none", |token| token.identity());
+        Some(
+            HttpResponse::Unauthorized().json(json!({ "err": error.to_string(), "who": identity })),
+        )
+    }))
+    .await;
+    assert_eq!(guard, handler);
+    assert_eq!(guard.0, 401);
+    assert_eq!(
+        serde_json::from_str::<Value>(&guard.2).unwrap(),
+        json!({"err": "Token has expired", "who": "alice"})
+    );
+
+    let [guard, handler] = guard_and_handler_answers(base().error_message_key("error")).await;
+    assert_eq!(guard, handler);
+    assert_eq!(guard.2, "{\"error\":\"Token has expired\"}\n");
+
+    let [guard, handler] =
+        guard_and_handler_answers(base().error_format(ErrorFormat::Rfc6750)).await;
+    assert_eq!(guard, handler);
+    assert_eq!(
+        guard.1,
+        r#"Bearer error="invalid_token", error_description="Token has expired""#
+    );
+}
+
+#[actix_web::test]
+async fn api_errors_in_handlers_use_the_message_key_and_the_hook() {
+    let reused = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&reused);
+    let jwt = JwtManager::builder()
+        .secret(SECRET)
+        .error_message_key("error")
+        .token_store(MemoryStore::new())
+        .on_refresh_reuse(move |_| {
+            seen.fetch_add(1, SeqCst);
+        })
+        .build()
+        .unwrap();
+    let no_store = JwtManager::builder()
+        .secret(SECRET)
+        .error_message_key("error")
+        .build()
+        .unwrap();
+    let pair = jwt.create_token_pair("alice").unwrap();
+    let app = test::init_service(
+        App::new().app_data(web::Data::new(jwt)).route(
+            "/refresh",
+            web::post()
+                .to(|jwt: web::Data<JwtManager>, claims: Claims| async move {
+                    let pair = jwt.rotate_refresh_token(claims.token()).await?;
+                    Ok::<_, actix_web::Error>(HttpResponse::Ok().json(pair))
+                })
+                .wrap(RefreshRequired::new()),
+        ),
+    )
+    .await;
+    let refresh = |token: &str| {
+        test::TestRequest::post()
+            .uri("/refresh")
+            .insert_header((header::AUTHORIZATION, format!("Bearer {token}")))
+            .to_request()
+    };
+    let res = test::call_service(&app, refresh(&pair.refresh_token)).await;
+    assert_eq!(res.status(), 200);
+    let res = test::call_service(&app, refresh(&pair.refresh_token)).await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(
+        test::read_body(res).await,
+        "{\"error\":\"Token has been revoked\"}\n"
+    );
+    assert_eq!(reused.load(SeqCst), 1);
+
+    // Revoking without a store: a 500 with the configured key, not `msg`.
+    let app = test::init_service(App::new().app_data(web::Data::new(no_store)).route(
+        "/logout",
+        web::delete().to(|jwt: web::Data<JwtManager>, claims: Claims| async move {
+            jwt.revoke_token(claims.token()).await?;
+            Ok::<_, actix_web::Error>(HttpResponse::Ok())
+        }),
+    ))
+    .await;
+    let token = JwtManager::builder()
+        .secret(SECRET)
+        .build()
+        .unwrap()
+        .create_access_token("alice")
+        .unwrap();
+    let req = test::TestRequest::delete()
+        .uri("/logout")
+        .insert_header((header::AUTHORIZATION, format!("Bearer {token}")))
+        .to_request();
+    let res = test::call_service(&app, req).await;
+    assert_eq!(res.status(), 500);
+    assert_eq!(
+        test::read_body(res).await,
+        "{\"error\":\"JWT authentication is not configured on this server\"}\n"
+    );
+}
+
+/// Every log line of this binary, to check what is logged.
+fn captured() -> &'static Mutex<Vec<String>> {
+    static LINES: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
+    struct Capture;
+    impl log::Log for Capture {
+        fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+            true
+        }
+        fn log(&self, record: &log::Record<'_>) {
+            captured().lock().unwrap().push(record.args().to_string());
+        }
+        fn flush(&self) {}
+    }
+    LINES.get_or_init(|| {
+        log::set_boxed_logger(Box::new(Capture)).expect("the only logger of the test binary");
+        log::set_max_level(log::LevelFilter::Trace);
+        Mutex::default()
+    })
+}
+
+struct DownStore;
+
+impl TokenStore for DownStore {
+    async fn is_revoked(&self, _: TokenFacts<'_>) -> Result<bool, StoreError> {
+        Err(StoreError::new("connection refused (store-outage-7f3a)"))
+    }
+}
+
+#[actix_web::test]
+async fn a_store_outage_is_logged_even_when_the_error_hook_answers() {
+    captured();
+    let jwt = JwtManager::builder()
+        .secret(SECRET)
+        .token_store(DownStore)
+        .error_response(|error, _| {
+            let status = actix_web::ResponseError::status_code(error);
+            Some(HttpResponse::build(status).json(json!({"code": "busy"})))
+        })
+        .build()
+        .unwrap();
+    let token = jwt.create_access_token("alice").unwrap();
+    let app = test::init_service(App::new().app_data(web::Data::new(jwt)).route(
+        "/p",
+        web::get().to(HttpResponse::Ok).wrap(JwtRequired::new()),
+    ))
+    .await;
+    let (status, body) = get(&app, "/p", Some(&token)).await;
+    assert_eq!(status, 503);
+    assert_eq!(body, json!({"code": "busy"}));
+    let lines = captured().lock().unwrap();
+    assert!(
+        lines.iter().any(|line| line.contains("store-outage-7f3a")),
+        "{lines:?}"
+    );
+    assert!(lines.iter().all(|line| !line.contains(&token)));
+}
