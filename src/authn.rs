@@ -112,7 +112,14 @@ enum Outcome {
     Anonymous(JwtError),
 }
 
-type Admission = Shared<LocalBoxFuture<'static, Result<Admitted, Rejection>>>;
+type Pending = Shared<LocalBoxFuture<'static, Result<Admitted, Rejection>>>;
+
+/// The stateful checks of one token: decided, or under way.
+#[derive(Clone)]
+enum Admission {
+    Done(Result<Admitted, Rejection>),
+    Pending(Pending),
+}
 
 /// One place searched for a token (locations and kind), and what came of it.
 struct Search {
@@ -151,7 +158,7 @@ fn decided(req: &HttpRequest) -> Option<Outcome> {
 /// How far [`begin`] got without waiting.
 enum Step {
     Done(Result<Outcome, Rejection>),
-    Admitting(Admission),
+    Admitting(Pending),
 }
 
 /// Everything up to the stateful checks, synchronously: find and verify the
@@ -207,25 +214,28 @@ fn begin(
     if let Err(error) = requirement.admits(&token) {
         return Step::Done(Err(Rejection::with_token(error, token)));
     }
-    if manager.store().is_none() && !manager.hooks().loads_users() {
-        // Nothing to wait for: the claims hook is all, and it is cheap.
-        let admitted = manager
-            .hooks()
-            .verify_claims(&token)
-            .map(|()| Admitted {
-                token: token.clone(),
-                user: None,
-            })
-            .map_err(|error| Rejection::with_token(error, token));
-        return Step::Done(admitted.map(Outcome::Admitted));
-    }
     let admission = with_state(req, |state| {
         state.searches.borrow_mut()[index]
             .admission
-            .get_or_insert_with(|| admit(manager.clone(), token).boxed_local().shared())
+            .get_or_insert_with(|| admission(manager, token))
             .clone()
     });
-    Step::Admitting(admission)
+    match admission {
+        Admission::Done(admitted) => Step::Done(admitted.map(Outcome::Admitted)),
+        Admission::Pending(pending) => Step::Admitting(pending),
+    }
+}
+
+/// Starts the stateful checks of `token`: at once when nothing is to be
+/// awaited (the claims hook alone is cheap), else as a future to share.
+fn admission(manager: &JwtManager, token: DecodedToken) -> Admission {
+    if manager.store().is_some() || manager.hooks().loads_users() {
+        return Admission::Pending(admit(manager.clone(), token).boxed_local().shared());
+    }
+    Admission::Done(match manager.hooks().verify_claims(&token) {
+        Ok(()) => Ok(Admitted { token, user: None }),
+        Err(error) => Err(Rejection::with_token(error, token)),
+    })
 }
 
 async fn finish(step: Step) -> Result<Outcome, Rejection> {

@@ -15,7 +15,7 @@ use crate::{
     JwtError,
     authn::{self, Admitted, Verified},
     manager::JwtManager,
-    token::DecodedToken,
+    token::{DecodedToken, Rejection},
 };
 
 /// The identity of the caller: the `sub` claim of the verified token (Flask's
@@ -188,7 +188,7 @@ fn reject(req: &HttpRequest, error: JwtError, token: DecodedToken) -> Error {
     match JwtManager::from_app_data(req) {
         Ok(manager) => manager
             .renderer()
-            .reject(crate::token::Rejection::with_token(error, token)),
+            .reject(Rejection::with_token(error, token)),
         Err(not_configured) => not_configured,
     }
 }

@@ -54,9 +54,13 @@
 //! - [`JwtRequired`] lets only valid **access** tokens through; [`RefreshRequired`]
 //!   only valid **refresh** tokens. Wrap an `App`, a `Scope` or a `Resource`.
 //! - [`JwtIdentity`] gives the handler the identity (`sub`); [`Claims<T>`] the
-//!   whole payload typed as `T`. They read the token the guard verified, so a
-//!   token is decoded once per request. Without a guard they verify the access
-//!   token themselves, which protects a single handler.
+//!   whole payload typed as `T`. They read the token the guard verified.
+//!   Without a guard they verify the access token themselves, which protects a
+//!   single handler.
+//! - Each request's token is verified, checked against the token store and run
+//!   through the hooks once, however many guards (nested scopes) and
+//!   extractors read it. Other middleware reads the result with
+//!   [`JwtRequestExt::verified_token`].
 //! - A token without a `type` claim counts as an access token, as in Flask, so
 //!   tokens from other issuers that share the key work on access routes.
 //! - `OPTIONS` requests pass the guards untouched (CORS preflights), and a
@@ -197,7 +201,7 @@
 //!   verification are builder options, checked as PyJWT checks them.
 //!
 //! Guards and extractors share one verification path: a hook runs whether a
-//! route uses a guard, an extractor alone, or both, and runs once.
+//! route uses a guard, an extractor alone, or both, and runs once per request.
 //!
 //! ## Your own guards
 //!
@@ -258,6 +262,11 @@
 //! signature, `iat`/`nbf`/`exp`, `iss`/`aud`, `sub`, the token type,
 //! freshness, the claims verification hook, then the user loader, so an
 //! expired refresh token on an access route is a 401, not a 422.
+//!
+//! Every error the crate hands out answers the same way, whoever raised it: a
+//! guard, an extractor, or a manager method (`decode_token`, `revoke_token`,
+//! `rotate_refresh_token`, the cookie helpers, ...) whose error a handler
+//! returns with `?`. The cause of a 500 or a 503 is logged in every case.
 //!
 //! Replace any response with
 //! [`error_response`](manager::JwtManagerBuilder::error_response) (Flask's

@@ -57,7 +57,7 @@ pub struct JwtManager {
 
 impl fmt::Debug for JwtManager {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.parts, f)
+        f.debug_tuple("JwtManager").field(&self.parts).finish()
     }
 }
 
@@ -367,5 +367,24 @@ mod tests {
             .decode_token(&jwt.create_access_token("alice").unwrap())
             .unwrap();
         assert!(std::ptr::eq(token.claims(), token.clone().claims()));
+    }
+
+    #[test]
+    fn durations_at_the_limit_of_their_type_do_not_panic() {
+        let jwt = JwtManager::builder()
+            .secret("s")
+            .refresh_token_expires(std::time::Duration::MAX)
+            .build()
+            .unwrap();
+        let token = jwt
+            .access_token("alice")
+            .fresh(std::time::Duration::MAX)
+            .expires(std::time::Duration::MAX)
+            .encode()
+            .unwrap();
+        let decoded = jwt.decode_token(&token).unwrap();
+        assert!(decoded.is_fresh());
+        assert!(decoded.expires_at().unwrap() > claims::now_secs());
+        assert!(jwt.issuer().expiry_of_new(TokenKind::Refresh, i64::MAX) == Some(i64::MAX));
     }
 }

@@ -197,6 +197,39 @@ async fn nested_guards_verify_load_and_look_up_once() {
     assert_eq!(counts.get(), [3; 3]);
 }
 
+/// Without a store or a user loader nothing is awaited: the claims hook
+/// still runs once per request.
+#[actix_web::test]
+async fn without_a_store_or_loader_the_claims_hook_runs_once_per_request() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&calls);
+    let jwt = JwtManager::builder()
+        .secret(SECRET)
+        .verify_claims(move |_| {
+            seen.fetch_add(1, SeqCst);
+            true
+        })
+        .build()
+        .unwrap();
+    let token = jwt.create_access_token("alice").unwrap();
+    let handler = |_: JwtIdentity, _: Claims, _: JwtIdentity| async { HttpResponse::Ok().finish() };
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(jwt))
+            .route("/bare", web::get().to(handler))
+            .service(
+                web::scope("/api")
+                    .wrap(JwtRequired::new())
+                    .route("/p", web::get().to(handler).wrap(JwtRequired::new())),
+            ),
+    )
+    .await;
+    for (round, path) in [(1, "/bare"), (2, "/api/p"), (3, "/bare"), (4, "/api/p")] {
+        assert_eq!(get(&app, path, Some(&token)).await.0, 200);
+        assert_eq!(calls.load(SeqCst), round, "{path}");
+    }
+}
+
 #[actix_web::test]
 async fn the_error_response_hook_runs_once_for_several_failing_extractors() {
     let calls = Arc::new(AtomicUsize::new(0));
@@ -273,12 +306,13 @@ async fn other_middleware_reads_the_verified_token_through_the_extension_trait()
 /// handler that returns the error with `?`.
 async fn guard_and_handler_answers(builder: JwtManagerBuilder) -> [(u16, String, String); 2] {
     let jwt = builder.build().unwrap();
-    let expired = jwt
-        .access_token("alice")
-        .expires(Duration::from_secs(1))
-        .encode()
-        .unwrap();
-    actix_web::rt::time::sleep(Duration::from_millis(2100)).await;
+    let now = jsonwebtoken::get_current_timestamp();
+    let expired = jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &json!({"sub": "alice", "type": "access", "iat": now - 60, "exp": now - 30}),
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap();
     let app = test::init_service(
         App::new()
             .app_data(web::Data::new(jwt))
