@@ -1,4 +1,4 @@
-"""Interop peer for the live tests (tests/interop.rs): Flask-JWT-Extended 4.7.4
+"""Interop peer for the live tests (tests/it/interop.rs): Flask-JWT-Extended 4.7.4
 configured with an audience and an issuer, minting tokens on request and
 answering with what it decoded. Same PORT / JWT_SECRET_KEY contract as the
 other references."""

@@ -1,23 +1,19 @@
 //! Revocation, "log out everywhere" and refresh-token rotation with the
 //! in-memory store and custom stores, through real requests.
 
-mod common;
-
-#[path = "../examples/blocklist.rs"]
-#[allow(dead_code)]
-mod blocklist;
+use crate::examples::blocklist;
 
 use std::sync::{
     Arc,
     atomic::{AtomicUsize, Ordering},
 };
 
+use crate::common::{SECRET, bearer, call, guarded, manager_with, msg};
 use actix_jwt_extended::{
-    JwtError, JwtManager, JwtRequired,
+    JwtError, JwtManager,
     store::{MemoryStore, StoreError, TokenFacts, TokenStore},
 };
-use actix_web::{App, HttpResponse, http::Method, test, web};
-use common::{SECRET, bearer, call, msg};
+use actix_web::{App, http::Method, test, web};
 use serde_json::json;
 
 #[actix_web::test]
@@ -81,24 +77,6 @@ async fn the_blocklist_example_revokes_access_and_refresh_tokens() {
     );
 }
 
-fn manager_with(store: impl TokenStore) -> JwtManager {
-    JwtManager::builder()
-        .secret(SECRET)
-        .token_store(store)
-        .build()
-        .unwrap()
-}
-
-macro_rules! guarded {
-    ($jwt:expr) => {
-        test::init_service(App::new().app_data(web::Data::new($jwt)).route(
-            "/p",
-            web::get().to(HttpResponse::Ok).wrap(JwtRequired::new()),
-        ))
-        .await
-    };
-}
-
 #[actix_web::test]
 async fn log_out_everywhere_revokes_every_earlier_token_of_one_identity() {
     let store = Arc::new(MemoryStore::new());
@@ -125,7 +103,7 @@ async fn log_out_everywhere_revokes_every_earlier_token_of_one_identity() {
     );
     // Tokens issued after the cutoff pass (a cutoff in the past stands in for "later").
     store
-        .revoke_identity("carol", common::now() as i64 - 10, None)
+        .revoke_identity("carol", crate::common::now() as i64 - 10, None)
         .await
         .unwrap();
     let carol = jwt.create_access_token("carol").unwrap();
@@ -210,18 +188,43 @@ async fn rotation_chains_and_a_reused_refresh_token_revokes_the_family() {
     );
 }
 
+/// Threads, each with its own runtime, present one refresh token at the same
+/// instant, round after round: exactly one wins, the rest are refused.
 #[actix_web::test]
 async fn concurrent_refreshes_with_one_token_let_exactly_one_through() {
+    const THREADS: usize = 8;
     let jwt = manager_with(MemoryStore::new());
-    let pair = jwt.create_token_pair("race").unwrap();
-    let token = jwt.decode_token(&pair.refresh_token).unwrap();
-    let attempts = (0..8).map(|_| jwt.rotate_refresh_token(&token));
-    let results = futures_util::future::join_all(attempts).await;
-    assert_eq!(
-        results.iter().filter(|r| r.is_ok()).count(),
-        1,
-        "{results:?}"
-    );
+    for round in 0..20 {
+        let pair = jwt.create_token_pair("race").unwrap();
+        let token = jwt.decode_token(&pair.refresh_token).unwrap();
+        let start = Arc::new(std::sync::Barrier::new(THREADS));
+        let racers: Vec<_> = (0..THREADS)
+            .map(|_| {
+                let (jwt, token, start) = (jwt.clone(), token.clone(), Arc::clone(&start));
+                std::thread::spawn(move || {
+                    actix_web::rt::System::new().block_on(async move {
+                        start.wait();
+                        jwt.rotate_refresh_token(&token).await
+                    })
+                })
+            })
+            .collect();
+        let results: Vec<_> = racers
+            .into_iter()
+            .map(|racer| racer.join().unwrap())
+            .collect();
+        assert_eq!(
+            results.iter().filter(|result| result.is_ok()).count(),
+            1,
+            "round {round}: {results:?}"
+        );
+        assert!(
+            results
+                .iter()
+                .all(|result| matches!(result, Ok(_) | Err(JwtError::Revoked))),
+            "round {round}: {results:?}"
+        );
+    }
 }
 
 /// A store that cannot answer, or panics: requests are denied with 503.

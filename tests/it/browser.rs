@@ -5,11 +5,7 @@
 //! installs Chromium and the script's dependencies; under `CI=true` a missing
 //! browser fails this test instead of skipping it.
 
-mod common;
-
-#[path = "../examples/browser_app.rs"]
-#[allow(dead_code)]
-mod browser_app;
+use crate::examples::browser_app;
 
 use std::{path::Path, process::Command};
 
@@ -24,10 +20,7 @@ fn browser_app_works_in_headless_chromium() {
             .exists();
     if !installed {
         assert!(
-            std::env::var("CI")
-                .is_ok_and(|ci| ci == "true")
-                .then_some(())
-                .is_none(),
+            !crate::common::in_ci(),
             "CI=true but Chromium ({chromium}) or tests/browser/node_modules is missing: .ci/run installs them"
         );
         eprintln!(
@@ -35,8 +28,8 @@ fn browser_app_works_in_headless_chromium() {
         );
         return;
     }
-    let addr = common::start_with(
-        browser_app::manager(common::SECRET).unwrap(),
+    let addr = crate::common::start_with(
+        browser_app::manager(crate::common::SECRET).unwrap(),
         browser_app::routes,
     );
     let screenshot = root.join("target/browser/logged-in.png");

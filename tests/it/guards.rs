@@ -1,10 +1,9 @@
 //! Guards and extractors through real requests: the seed flow, every error row,
 //! token types, decode-once, OPTIONS, outer middleware, configuration options.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::{SECRET, bearer, call, flask_payload, forge, hs256, manager, msg, now};
 use actix_jwt_extended::{
     Claims, JwtIdentity, JwtManager, JwtRequired, RefreshRequired, config::Expiry,
 };
@@ -16,7 +15,6 @@ use actix_web::{
     middleware::{self, Next},
     test, web,
 };
-use common::{SECRET, bearer, call, flask_payload, forge, hs256, manager, msg, now};
 use jsonwebtoken::Algorithm;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -198,7 +196,7 @@ async fn every_error_row_answers_like_flask() {
             "payload not JSON".into(),
             Some(bearer(&format!(
                 "{header}.{}.{}",
-                common::b64(b"not json"),
+                crate::common::b64(b"not json"),
                 "c2ln"
             ))),
             422,
@@ -206,7 +204,10 @@ async fn every_error_row_answers_like_flask() {
         ),
         (
             "payload a JSON array".into(),
-            Some(bearer(&format!("{header}.{}.c2ln", common::b64(b"[1]")))),
+            Some(bearer(&format!(
+                "{header}.{}.c2ln",
+                crate::common::b64(b"[1]")
+            ))),
             422,
             "Invalid payload string: must be a json object",
         ),
@@ -225,7 +226,7 @@ async fn every_error_row_answers_like_flask() {
             "tampered payload".into(),
             Some(bearer(&format!(
                 "{header}.{}.{}",
-                common::b64(
+                crate::common::b64(
                     flask_payload("access")
                         .to_string()
                         .replace("\"test\"", "\"admin\"")
@@ -327,9 +328,9 @@ async fn every_error_row_answers_like_flask() {
 #[actix_web::test]
 async fn alg_none_is_rejected_in_any_case_before_any_key_is_used() {
     let app = seed_app!(manager());
-    let payload = common::b64(flask_payload("access").to_string().as_bytes());
+    let payload = crate::common::b64(flask_payload("access").to_string().as_bytes());
     for alg in ["none", "None", "NONE", "nOnE", "", "hs256"] {
-        let header = common::b64(json!({ "alg": alg, "typ": "JWT" }).to_string().as_bytes());
+        let header = crate::common::b64(json!({ "alg": alg, "typ": "JWT" }).to_string().as_bytes());
         for signature in ["", "c2lnbmF0dXJl"] {
             let token = format!("{header}.{payload}.{signature}");
             assert_eq!(
@@ -342,7 +343,7 @@ async fn alg_none_is_rejected_in_any_case_before_any_key_is_used() {
             );
         }
     }
-    let header = common::b64(br#"{"typ":"JWT"}"#);
+    let header = crate::common::b64(br#"{"typ":"JWT"}"#);
     assert_eq!(
         call(
             &app,

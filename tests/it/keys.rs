@@ -2,28 +2,14 @@
 //! algorithm confusion, through real requests; interop with tokens
 //! Flask-JWT-Extended minted with the same keys.
 
-mod common;
-
+use crate::common::{bearer, call, guarded, json_fixture, msg, pem};
 use actix_jwt_extended::{
-    JwtError, JwtManager, JwtRequired,
+    JwtError, JwtManager,
     config::{Algorithm, ConfigError},
     keys::Key,
 };
-use actix_web::{App, HttpResponse, http::Method, test as actix_test, web};
-use common::{bearer, call, msg};
+use actix_web::{App, http::Method, test as actix_test, web};
 use serde_json::{Value, json};
-
-fn pem(name: &str) -> Vec<u8> {
-    std::fs::read(format!(
-        "{}/tests/fixtures/keys/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
-
-fn flask_tokens() -> Value {
-    serde_json::from_str(include_str!("fixtures/flask_asymmetric_tokens.json")).unwrap()
-}
 
 /// (algorithm, private key file, public key file)
 const PAIRS: [(Algorithm, &str, &str); 9] = [
@@ -45,24 +31,6 @@ const PAIRS: [(Algorithm, &str, &str); 9] = [
         "ed25519_public.pem",
     ),
 ];
-
-macro_rules! guarded {
-    ($jwt:expr) => {
-        actix_test::init_service(
-            App::new()
-                .app_data(web::Data::new($jwt))
-                .route(
-                    "/p",
-                    web::get().to(HttpResponse::Ok).wrap(JwtRequired::new()),
-                )
-                .route(
-                    "/.well-known/jwks.json",
-                    web::get().to(actix_jwt_extended::keys::jwks),
-                ),
-        )
-        .await
-    };
-}
 
 #[actix_web::test]
 async fn every_algorithm_round_trips_and_verifies_with_the_public_key_alone() {
@@ -97,7 +65,7 @@ async fn every_algorithm_round_trips_and_verifies_with_the_public_key_alone() {
 
 #[actix_web::test]
 async fn tokens_minted_by_flask_with_the_same_keys_pass_our_guards() {
-    let fixture = flask_tokens();
+    let fixture = json_fixture("flask_asymmetric_tokens.json");
     for (name, entry) in fixture.as_object().unwrap() {
         let algorithm: Algorithm = name.parse().unwrap();
         let public = pem(entry["public_key"]
@@ -141,7 +109,7 @@ async fn tokens_minted_by_flask_with_the_same_keys_pass_our_guards() {
 
 #[actix_web::test]
 async fn algorithm_confusion_and_none_are_rejected_before_verification() {
-    let fixture = flask_tokens();
+    let fixture = json_fixture("flask_asymmetric_tokens.json");
     let rs256 = JwtManager::builder()
         .algorithm(Algorithm::RS256)
         .public_key(pem("rs256_public.pem"))
@@ -173,9 +141,9 @@ async fn algorithm_confusion_and_none_are_rejected_before_verification() {
         )
         .build()
         .unwrap();
-    let forged = common::forge(
+    let forged = crate::common::forge(
         &json!({ "alg": "HS256", "typ": "JWT", "kid": "r" }),
-        &common::flask_payload("access"),
+        &crate::common::flask_payload("access"),
         std::str::from_utf8(&pem("rs256_public.pem")).unwrap(),
         jsonwebtoken::Algorithm::HS256,
     );
@@ -265,7 +233,13 @@ async fn the_jwks_endpoint_publishes_usable_public_keys_only() {
         )
         .build()
         .unwrap();
-    let app = guarded!(jwt.clone());
+    let app = guarded!(
+        jwt.clone(),
+        (
+            "/.well-known/jwks.json",
+            web::get().to(actix_jwt_extended::keys::jwks)
+        )
+    );
     let res = actix_test::call_service(
         &app,
         actix_test::TestRequest::get()
@@ -298,9 +272,21 @@ async fn the_jwks_endpoint_publishes_usable_public_keys_only() {
         ),
         (json!("P-256"), json!("RSA"), json!("rsa-0"))
     );
-    assert!(
-        keys.iter().all(|key| key.get("d").is_none()),
-        "no private material"
+    // No private member of any key type (RFC 7518 section 6): the ES256 key
+    // here was built from a private key, so `d` was there to leak.
+    let private = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+    for key in keys {
+        let members = key.as_object().unwrap();
+        assert!(
+            private.iter().all(|member| !members.contains_key(*member)),
+            "private material in {key}"
+        );
+    }
+    // A secret is never published: an HMAC manager's set is empty.
+    let hmac = JwtManager::builder().secret("s").build().unwrap();
+    assert_eq!(
+        serde_json::to_value(hmac.jwks()).unwrap(),
+        json!({ "keys": [] })
     );
 
     // A JWK library reads the set and verifies our tokens with it.
@@ -339,7 +325,7 @@ async fn the_jwks_endpoint_publishes_usable_public_keys_only() {
             .0,
         422
     );
-    let hmac = common::hs256(&common::flask_payload("access"));
+    let hmac = crate::common::hs256(&crate::common::flask_payload("access"));
     assert_eq!(
         call(&app, Method::GET, "/p", Some(&bearer(&hmac))).await.0,
         422
@@ -471,7 +457,7 @@ fn asymmetric_tokens_cross_live_both_ways() {
             "es256_public.pem",
         ),
     ] {
-        let Some(flask) = common::live_server_url(variable) else {
+        let Some(flask) = crate::common::live_server_url(variable) else {
             return;
         };
         let jwt = JwtManager::builder()
@@ -481,7 +467,7 @@ fn asymmetric_tokens_cross_live_both_ways() {
             .build()
             .unwrap();
         let ours = jwt.create_access_token("test").unwrap();
-        let res = common::http(
+        let res = crate::common::http(
             &flask,
             "GET",
             "/protected",
@@ -494,7 +480,7 @@ fn asymmetric_tokens_cross_live_both_ways() {
             "{algorithm:?}"
         );
         let refresh = jwt.create_refresh_token("test").unwrap();
-        let res = common::http(
+        let res = crate::common::http(
             &flask,
             "POST",
             "/refresh",
@@ -502,7 +488,7 @@ fn asymmetric_tokens_cross_live_both_ways() {
             b"",
         );
         assert_eq!(res.status, 200);
-        let login = common::http(
+        let login = crate::common::http(
             &flask,
             "POST",
             "/login",
@@ -521,13 +507,9 @@ fn asymmetric_tokens_cross_live_both_ways() {
     }
 }
 
-#[path = "../examples/key_rotation.rs"]
-#[allow(dead_code)]
-mod key_rotation;
+use crate::examples::key_rotation;
 
-#[path = "../examples/asymmetric.rs"]
-#[allow(dead_code)]
-mod asymmetric;
+use crate::examples::asymmetric;
 
 /// The key_rotation example: the verify-only service is built from the JWK Set
 /// the issuer serves, and accepts the issuer's tokens, old key and new.

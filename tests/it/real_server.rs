@@ -1,8 +1,6 @@
 //! The seed example on a real bound server, spoken to over raw TCP.
 
-mod common;
-
-use common::{http, manager, start_example};
+use crate::common::{http, manager, start_example};
 use serde_json::json;
 
 #[test]

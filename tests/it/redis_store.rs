@@ -3,39 +3,18 @@
 //! `redis-server`. Under `CI=true` a missing Redis fails these tests.
 #![cfg(feature = "redis")]
 
-mod common;
-
 use std::{
     net::TcpListener,
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
 
+use crate::common::{bearer, call, guarded, in_ci, manager_with as manager, msg, redis_url};
 use actix_jwt_extended::{
-    JwtError, JwtManager, JwtRequired,
+    JwtError,
     store::{RedisStore, TokenStore},
 };
-use actix_web::{App, HttpResponse, http::Method, test, web};
-use common::{SECRET, bearer, call, msg};
-
-fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|ci| ci == "true")
-}
-
-/// The shared Redis of `.ci/run`, or `None` (skip) outside CI.
-fn redis_url() -> Option<String> {
-    match std::env::var("REDIS_URL") {
-        Ok(url) => Some(url),
-        Err(_) => {
-            assert!(
-                !in_ci(),
-                "CI=true but REDIS_URL is not set: .ci/run must start Redis"
-            );
-            eprintln!("REDIS_URL not set: skipping (bash .ci/run starts Redis)");
-            None
-        }
-    }
-}
+use actix_web::http::Method;
 
 /// A store with a prefix of its own, so tests do not see each other's keys.
 fn store(url: &str, prefix: &str) -> RedisStore {
@@ -43,24 +22,6 @@ fn store(url: &str, prefix: &str) -> RedisStore {
         .key_prefix(format!("test:{prefix}:{}:", uuid::Uuid::new_v4()))
         .build()
         .unwrap()
-}
-
-fn manager(store: RedisStore) -> JwtManager {
-    JwtManager::builder()
-        .secret(SECRET)
-        .token_store(store)
-        .build()
-        .unwrap()
-}
-
-macro_rules! guarded {
-    ($jwt:expr) => {
-        test::init_service(App::new().app_data(web::Data::new($jwt)).route(
-            "/p",
-            web::get().to(HttpResponse::Ok).wrap(JwtRequired::new()),
-        ))
-        .await
-    };
 }
 
 #[actix_web::test]
@@ -138,18 +99,27 @@ async fn revocation_keys_expire_with_the_token() {
         .query_async(&mut connection)
         .await
         .unwrap();
-    let remaining = decoded.expires_at().unwrap() - common::now() as i64;
+    let remaining = decoded.expires_at().unwrap() - crate::common::now() as i64;
     assert!(
         (remaining - 2..=remaining).contains(&ttl),
         "TTL {ttl}, token has {remaining} s left"
     );
-    // Tokens that already expired leave nothing behind.
-    let expired = common::flask_payload("access");
-    store(&url, "noop")
-        .revoke("gone", Some(common::now() as i64 - 5))
-        .await
+    // Tokens that already expired leave nothing behind; live ones do.
+    let now = crate::common::now() as i64;
+    let store = RedisStore::builder(&url)
+        .key_prefix(&prefix)
+        .build()
         .unwrap();
-    let _ = expired;
+    store.revoke("gone", Some(now - 5)).await.unwrap();
+    store.revoke("live", Some(now + 60)).await.unwrap();
+    for (jti, exists) in [("gone", 0), ("live", 1)] {
+        let found: i64 = redis::cmd("EXISTS")
+            .arg(format!("{prefix}jti:{jti}"))
+            .query_async(&mut connection)
+            .await
+            .unwrap();
+        assert_eq!(found, exists, "{jti}");
+    }
 }
 
 #[actix_web::test]

@@ -3,20 +3,12 @@
 //! `tests/reference/*.py`) against the matching example and compares status
 //! codes, JSON bodies and Allow headers.
 
-mod common;
-
+use crate::common::replay::replay;
 use actix_web::{App, test, web};
-use common::replay::replay;
 
-#[path = "../examples/claims_and_loaders.rs"]
-#[allow(dead_code)]
-mod claims_and_loaders;
-#[path = "../examples/jwt_locations.rs"]
-#[allow(dead_code)]
-mod jwt_locations;
-#[path = "../examples/token_freshness.rs"]
-#[allow(dead_code)]
-mod token_freshness;
+use crate::examples::claims_and_loaders;
+use crate::examples::jwt_locations;
+use crate::examples::token_freshness;
 
 /// Where we answer differently from the reference on purpose, with the reason.
 /// Everything not listed here (and not marked `python_quirk` by the recorder)
@@ -73,24 +65,24 @@ const SEED_DEVIATIONS: &[(&str, u16, &str)] = &[
 async fn refresh_tokens_example_answers_like_the_flask_reference() {
     let app = test::init_service(
         App::new()
-            .app_data(web::Data::new(common::manager()))
-            .configure(common::example::routes),
+            .app_data(web::Data::new(crate::common::manager()))
+            .configure(crate::examples::refresh_tokens::routes),
     )
     .await;
-    let fixture = include_str!("fixtures/flask_reference_cases.json");
+    let fixture = &crate::common::fixture("flask_reference_cases.json");
     replay(&app, fixture, SEED_DEVIATIONS, &["/protected", "/refresh"]).await;
 }
 
 #[actix_web::test]
 async fn token_freshness_example_answers_like_the_flask_reference() {
-    let jwt = token_freshness::manager(common::SECRET).unwrap();
+    let jwt = token_freshness::manager(crate::common::SECRET).unwrap();
     let app = test::init_service(
         App::new()
             .app_data(web::Data::new(jwt))
             .configure(token_freshness::routes),
     )
     .await;
-    let fixture = include_str!("fixtures/token_freshness_cases.json");
+    let fixture = &crate::common::fixture("token_freshness_cases.json");
     replay(
         &app,
         fixture,
@@ -102,20 +94,20 @@ async fn token_freshness_example_answers_like_the_flask_reference() {
 
 #[actix_web::test]
 async fn claims_and_loaders_example_answers_like_the_flask_reference() {
-    let jwt = claims_and_loaders::manager(common::SECRET).unwrap();
+    let jwt = claims_and_loaders::manager(crate::common::SECRET).unwrap();
     let app = test::init_service(
         App::new()
             .app_data(web::Data::new(jwt))
             .configure(claims_and_loaders::routes),
     )
     .await;
-    let fixture = include_str!("fixtures/claims_and_loaders_cases.json");
+    let fixture = &crate::common::fixture("claims_and_loaders_cases.json");
     replay(&app, fixture, &[], &["/who_am_i", "/optionally_protected"]).await;
 }
 
 #[actix_web::test]
 async fn jwt_locations_example_answers_like_the_flask_reference() {
-    let jwt = jwt_locations::manager(common::SECRET).unwrap();
+    let jwt = jwt_locations::manager(crate::common::SECRET).unwrap();
     let app = test::init_service(
         App::new()
             .app_data(web::Data::new(jwt))
@@ -123,7 +115,7 @@ async fn jwt_locations_example_answers_like_the_flask_reference() {
             .configure(jwt_locations::routes),
     )
     .await;
-    let fixture = include_str!("fixtures/jwt_locations_cases.json");
+    let fixture = &crate::common::fixture("jwt_locations_cases.json");
     // Flask crashes (500) on a JSON body that is a list; we read it as a body
     // without the token key and go on to the query string, which holds one.
     let deviations = &[("protected_post_json_list_query_valid", 200, "")];
@@ -137,11 +129,11 @@ async fn jwt_locations_example_answers_like_the_flask_reference() {
 #[actix_web::test]
 async fn tokens_minted_by_the_chapter_references_get_the_same_answers() {
     let fixture: serde_json::Value =
-        serde_json::from_str(include_str!("fixtures/flask_chapter_tokens.json")).unwrap();
+        serde_json::from_str(&crate::common::fixture("flask_chapter_tokens.json")).unwrap();
     let freshness = test::init_service(
         App::new()
             .app_data(web::Data::new(
-                token_freshness::manager(common::SECRET).unwrap(),
+                token_freshness::manager(crate::common::SECRET).unwrap(),
             ))
             .configure(token_freshness::routes),
     )
@@ -149,7 +141,7 @@ async fn tokens_minted_by_the_chapter_references_get_the_same_answers() {
     let claims = test::init_service(
         App::new()
             .app_data(web::Data::new(
-                claims_and_loaders::manager(common::SECRET).unwrap(),
+                claims_and_loaders::manager(crate::common::SECRET).unwrap(),
             ))
             .configure(claims_and_loaders::routes),
     )
@@ -167,9 +159,9 @@ async fn tokens_minted_by_the_chapter_references_get_the_same_answers() {
                 let method = actix_web::http::Method::from_bytes(method.as_bytes()).unwrap();
                 let auth = format!("Bearer {token}");
                 let (status, body) = if chapter == "token_freshness" {
-                    common::call(&freshness, method, path, Some(&auth)).await
+                    crate::common::call(&freshness, method, path, Some(&auth)).await
                 } else {
-                    common::call(&claims, method, path, Some(&auth)).await
+                    crate::common::call(&claims, method, path, Some(&auth)).await
                 };
                 assert_eq!(
                     status.as_u16() as u64,

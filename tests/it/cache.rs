@@ -2,15 +2,13 @@
 //! wrong-type or tampered token, keeps per-request checks, and stays within
 //! its size.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::{SECRET, bearer, call, flask_payload, hs256, msg, now};
 use actix_jwt_extended::{
     JwtManager, JwtRequired, RefreshRequired, config::TokenLocation, store::MemoryStore,
 };
 use actix_web::{App, HttpResponse, http::Method, test, web};
-use common::{SECRET, bearer, call, flask_payload, hs256, msg, now};
 use serde_json::json;
 
 macro_rules! app {
@@ -95,11 +93,12 @@ async fn tokens_that_fail_are_never_cached_and_tampering_misses() {
     );
     let (header, rest) = token.split_once('.').unwrap();
     let payload_swap = format!("{header}.{}", rest.replacen(&rest[..4], "eyJz", 1));
-    assert_ne!(
-        call(&app, Method::GET, "/p", Some(&bearer(&payload_swap)))
-            .await
-            .0,
-        200
+    assert_eq!(
+        call(&app, Method::GET, "/p", Some(&bearer(&payload_swap))).await,
+        (
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            msg("Signature verification failed")
+        )
     );
 }
 
@@ -175,10 +174,16 @@ async fn the_cache_stays_within_its_size_and_can_be_turned_off() {
         .unwrap();
     for i in 0..1000 {
         let token = jwt.create_access_token(format!("user-{i}")).unwrap();
-        jwt.decode_token(&token).unwrap();
-        jwt.decode_token(&token).unwrap();
+        let first = jwt.decode_token(&token).unwrap();
+        let second = jwt.decode_token(&token).unwrap();
+        // A hit hands out the cached token itself: the same claims in memory.
+        assert!(
+            std::ptr::eq(first.claims(), second.claims()),
+            "token {i} was not served from the cache"
+        );
         let (len, capacity) = jwt.token_cache_usage();
-        assert!(len <= capacity && capacity <= 64, "{len} of {capacity}");
+        assert!((1..=capacity).contains(&len), "{len} of {capacity}");
+        assert_eq!(capacity, 64);
     }
     let off = JwtManager::builder()
         .secret(SECRET)
@@ -186,6 +191,8 @@ async fn the_cache_stays_within_its_size_and_can_be_turned_off() {
         .build()
         .unwrap();
     let token = off.create_access_token("x").unwrap();
-    off.decode_token(&token).unwrap();
+    let first = off.decode_token(&token).unwrap();
+    let second = off.decode_token(&token).unwrap();
+    assert!(!std::ptr::eq(first.claims(), second.claims()));
     assert_eq!(off.token_cache_usage(), (0, 0));
 }

@@ -2,8 +2,6 @@
 //! claims, audience/issuer/leeway, identity and user loading, verification and
 //! error-response hooks, RFC 6750 errors and Flask-named configuration.
 
-mod common;
-
 use std::{
     convert::Infallible,
     sync::{
@@ -13,18 +11,22 @@ use std::{
     time::Duration,
 };
 
+use crate::common::{
+    SECRET, attributes, bearer, call, csrf_of, flask_payload, hs256, msg, now, set_cookies,
+};
 use actix_jwt_extended::{
     Claims, CurrentUser, JwtError, JwtIdentity, JwtManager, JwtRequired, RefreshRequired,
-    config::{ErrorFormat, FlaskConfig},
+    config::{ConfigError, ErrorFormat, FlaskConfig},
+    cookies::JwtCookies,
     manager::{JwtManagerBuilder, UserLoader},
     token::DecodedToken,
 };
 use actix_web::{
     App, HttpResponse, Responder,
+    cookie::Cookie,
     http::{Method, StatusCode, header},
     test, web,
 };
-use common::{SECRET, bearer, call, flask_payload, hs256, msg, now};
 use serde_json::{Value, json};
 
 fn builder() -> JwtManagerBuilder {
@@ -331,14 +333,14 @@ async fn encode_nbf_verify_sub_and_decode_algorithms_are_options() {
         p.insert("sub".into(), json!(7));
     });
     assert_eq!(jwt.decode_token(&integer_sub).unwrap().identity(), "7");
-    let hs512 = common::forge(
+    let hs512 = crate::common::forge(
         &json!({ "alg": "HS512", "typ": "JWT" }),
         &flask_payload("access"),
         SECRET,
         jsonwebtoken::Algorithm::HS512,
     );
     assert!(jwt.decode_token(&hs512).is_ok());
-    let hs384 = common::forge(
+    let hs384 = crate::common::forge(
         &json!({ "alg": "HS384", "typ": "JWT" }),
         &flask_payload("access"),
         SECRET,
@@ -782,6 +784,201 @@ async fn infallible_loaders_compile_with_a_plain_error_type() {
     );
 }
 
+/// Every name `FlaskConfig` takes, and the test that shows it takes effect.
+const FLASK_OPTIONS: [(&str, &str); 43] = [
+    (
+        "JWT_TOKEN_LOCATION",
+        "locations::flask_config_takes_the_location_and_cookie_options",
+    ),
+    (
+        "JWT_ACCESS_TOKEN_EXPIRES",
+        "flask_config_builds_a_working_manager_from_jwt_option_names",
+    ),
+    (
+        "JWT_REFRESH_TOKEN_EXPIRES",
+        "flask_config_builds_a_working_manager_from_jwt_option_names",
+    ),
+    (
+        "JWT_ALGORITHM",
+        "every_supported_flask_option_takes_effect_by_its_jwt_name",
+    ),
+    (
+        "JWT_DECODE_ALGORITHMS",
+        "every_supported_flask_option_takes_effect_by_its_jwt_name",
+    ),
+    (
+        "JWT_SECRET_KEY",
+        "every_supported_flask_option_takes_effect_by_its_jwt_name",
+    ),
+    ("JWT_PRIVATE_KEY", "keys::flask_config_takes_the_pem_keys"),
+    ("JWT_PUBLIC_KEY", "keys::flask_config_takes_the_pem_keys"),
+    (
+        "JWT_DECODE_LEEWAY",
+        "flask_config_builds_a_working_manager_from_jwt_option_names",
+    ),
+    (
+        "JWT_ENCODE_AUDIENCE",
+        "flask_config_builds_a_working_manager_from_jwt_option_names",
+    ),
+    (
+        "JWT_DECODE_AUDIENCE",
+        "flask_config_builds_a_working_manager_from_jwt_option_names",
+    ),
+    (
+        "JWT_ENCODE_ISSUER",
+        "every_supported_flask_option_takes_effect_by_its_jwt_name",
+    ),
+    (
+        "JWT_DECODE_ISSUER",
+        "every_supported_flask_option_takes_effect_by_its_jwt_name",
+    ),
+    (
+        "JWT_ENCODE_NBF",
+        "flask_config_builds_a_working_manager_from_jwt_option_names",
+    ),
+    (
+        "JWT_VERIFY_SUB",
+        "every_supported_flask_option_takes_effect_by_its_jwt_name",
+    ),
+    (
+        "JWT_IDENTITY_CLAIM",
+        "flask_config_builds_a_working_manager_from_jwt_option_names",
+    ),
+    (
+        "JWT_ERROR_MESSAGE_KEY",
+        "flask_config_builds_a_working_manager_from_jwt_option_names",
+    ),
+    (
+        "JWT_HEADER_NAME",
+        "every_supported_flask_option_takes_effect_by_its_jwt_name",
+    ),
+    (
+        "JWT_HEADER_TYPE",
+        "flask_config_builds_a_working_manager_from_jwt_option_names",
+    ),
+    (
+        "JWT_ACCESS_COOKIE_NAME",
+        "locations::flask_config_takes_the_location_and_cookie_options",
+    ),
+    (
+        "JWT_REFRESH_COOKIE_NAME",
+        "every_supported_flask_option_takes_effect_by_its_jwt_name",
+    ),
+    (
+        "JWT_ACCESS_COOKIE_PATH",
+        "locations::flask_config_takes_the_location_and_cookie_options",
+    ),
+    (
+        "JWT_REFRESH_COOKIE_PATH",
+        "every_supported_flask_option_takes_effect_by_its_jwt_name",
+    ),
+    (
+        "JWT_COOKIE_SECURE",
+        "locations::flask_config_takes_the_location_and_cookie_options",
+    ),
+    (
+        "JWT_COOKIE_DOMAIN",
+        "every_supported_flask_option_takes_effect_by_its_jwt_name",
+    ),
+    (
+        "JWT_SESSION_COOKIE",
+        "locations::flask_config_takes_the_location_and_cookie_options",
+    ),
+    (
+        "JWT_COOKIE_SAMESITE",
+        "locations::flask_config_takes_the_location_and_cookie_options",
+    ),
+    (
+        "JWT_COOKIE_CSRF_PROTECT",
+        "every_supported_flask_option_takes_effect_by_its_jwt_name",
+    ),
+    (
+        "JWT_CSRF_METHODS",
+        "locations::flask_config_takes_the_location_and_cookie_options",
+    ),
+    (
+        "JWT_ACCESS_CSRF_HEADER_NAME",
+        "locations::flask_config_takes_the_location_and_cookie_options",
+    ),
+    (
+        "JWT_REFRESH_CSRF_HEADER_NAME",
+        "every_supported_flask_option_takes_effect_by_its_jwt_name",
+    ),
+    (
+        "JWT_CSRF_IN_COOKIES",
+        "every_supported_flask_option_takes_effect_by_its_jwt_name",
+    ),
+    (
+        "JWT_ACCESS_CSRF_COOKIE_NAME",
+        "every_supported_flask_option_takes_effect_by_its_jwt_name",
+    ),
+    (
+        "JWT_REFRESH_CSRF_COOKIE_NAME",
+        "every_supported_flask_option_takes_effect_by_its_jwt_name",
+    ),
+    (
+        "JWT_ACCESS_CSRF_COOKIE_PATH",
+        "every_supported_flask_option_takes_effect_by_its_jwt_name",
+    ),
+    (
+        "JWT_REFRESH_CSRF_COOKIE_PATH",
+        "every_supported_flask_option_takes_effect_by_its_jwt_name",
+    ),
+    (
+        "JWT_CSRF_CHECK_FORM",
+        "every_supported_flask_option_takes_effect_by_its_jwt_name",
+    ),
+    (
+        "JWT_ACCESS_CSRF_FIELD_NAME",
+        "every_supported_flask_option_takes_effect_by_its_jwt_name",
+    ),
+    (
+        "JWT_REFRESH_CSRF_FIELD_NAME",
+        "every_supported_flask_option_takes_effect_by_its_jwt_name",
+    ),
+    (
+        "JWT_QUERY_STRING_NAME",
+        "every_supported_flask_option_takes_effect_by_its_jwt_name",
+    ),
+    (
+        "JWT_QUERY_STRING_VALUE_PREFIX",
+        "every_supported_flask_option_takes_effect_by_its_jwt_name",
+    ),
+    (
+        "JWT_JSON_KEY",
+        "locations::flask_config_takes_the_location_and_cookie_options",
+    ),
+    (
+        "JWT_REFRESH_JSON_KEY",
+        "every_supported_flask_option_takes_effect_by_its_jwt_name",
+    ),
+];
+
+/// The list above is every option the crate takes: the names in
+/// `src/flask.rs`'s table, no more and no fewer.
+#[actix_web::test]
+async fn the_flask_option_list_is_every_option_the_crate_takes() {
+    let source =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/flask.rs")).unwrap();
+    let table = &source
+        [source.find("const OPTIONS").unwrap()..source.find("const LEFT_OUT_OPTIONS").unwrap()];
+    let mut taken: Vec<&str> = table
+        .split('"')
+        .filter(|part| part.starts_with("JWT_"))
+        .collect();
+    taken.sort_unstable();
+    let mut listed: Vec<&str> = FLASK_OPTIONS.iter().map(|(name, _)| *name).collect();
+    listed.sort_unstable();
+    assert_eq!(taken, listed);
+    for (name, _) in FLASK_OPTIONS {
+        let config: FlaskConfig = serde_json::from_value(json!({ name: null })).unwrap();
+        assert!(
+            !matches!(config.into_builder(), Err(ConfigError::UnknownOption(_))),
+            "{name}"
+        );
+    }
+}
+
 #[actix_web::test]
 async fn every_supported_flask_option_takes_effect_by_its_jwt_name() {
     let config: FlaskConfig = serde_json::from_value(json!({
@@ -805,7 +1002,7 @@ async fn every_supported_flask_option_takes_effect_by_its_jwt_name() {
             .unwrap_err(),
         JwtError::AlgorithmNotAllowed
     );
-    let integer_sub = common::forge(
+    let integer_sub = crate::common::forge(
         &json!({ "alg": "HS512", "typ": "JWT" }),
         &json!({ "sub": 5, "iss": "me", "exp": now() + 60 }),
         SECRET,
@@ -819,5 +1016,162 @@ async fn every_supported_flask_option_takes_effect_by_its_jwt_name() {
     assert_eq!(
         test::call_service(&app, req.to_request()).await.status(),
         StatusCode::OK
+    );
+
+    // The cookie, CSRF, query string and JSON options.
+    let config: FlaskConfig = serde_json::from_value(json!({
+        "JWT_SECRET_KEY": SECRET,
+        "JWT_TOKEN_LOCATION": ["cookies", "query_string", "json"],
+        "JWT_COOKIE_CSRF_PROTECT": true,
+        "JWT_COOKIE_DOMAIN": "example.com",
+        "JWT_REFRESH_COOKIE_NAME": "ref",
+        "JWT_REFRESH_COOKIE_PATH": "/auth/",
+        "JWT_ACCESS_CSRF_COOKIE_NAME": "xa",
+        "JWT_REFRESH_CSRF_COOKIE_NAME": "xr",
+        "JWT_ACCESS_CSRF_COOKIE_PATH": "/a/",
+        "JWT_REFRESH_CSRF_COOKIE_PATH": "/r/",
+        "JWT_REFRESH_CSRF_HEADER_NAME": "X-Refresh-Csrf",
+        "JWT_CSRF_CHECK_FORM": true,
+        "JWT_ACCESS_CSRF_FIELD_NAME": "af",
+        "JWT_REFRESH_CSRF_FIELD_NAME": "rf",
+        "JWT_QUERY_STRING_NAME": "token",
+        "JWT_QUERY_STRING_VALUE_PREFIX": "Bearer ",
+        "JWT_REFRESH_JSON_KEY": "rt",
+    }))
+    .unwrap();
+    let jwt = config.into_builder().unwrap().build().unwrap();
+    let access = jwt.create_access_token("cfg").unwrap();
+    let refresh = jwt.create_refresh_token("cfg").unwrap();
+    let (access_csrf, refresh_csrf) = (csrf_of(&jwt, &access), csrf_of(&jwt, &refresh));
+    let response = HttpResponse::Ok()
+        .set_access_cookies(&jwt, &access)
+        .unwrap()
+        .set_refresh_cookies(&jwt, &refresh)
+        .unwrap()
+        .finish();
+    let cookies: Vec<(String, Vec<String>)> = set_cookies(&response)
+        .iter()
+        .map(|cookie| {
+            (
+                cookie.split('=').next().unwrap().to_owned(),
+                attributes(cookie),
+            )
+        })
+        .collect();
+    let names: Vec<&str> = cookies.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["access_token_cookie", "xa", "ref", "xr"]);
+    for ((_, attributes), path) in cookies.iter().zip(["/", "/a/", "/auth/", "/r/"]) {
+        assert!(
+            attributes.contains(&format!("Path={path}")),
+            "{attributes:?}"
+        );
+        assert!(
+            attributes.contains(&"Domain=example.com".to_owned()),
+            "{attributes:?}"
+        );
+    }
+
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(jwt))
+            .route("/x", web::route().to(whoami).wrap(JwtRequired::new()))
+            .route(
+                "/refresh",
+                web::post().to(whoami).wrap(RefreshRequired::new()),
+            ),
+    )
+    .await;
+    let status = |req: test::TestRequest| {
+        let app = &app;
+        async move {
+            test::call_service(app, req.to_request())
+                .await
+                .status()
+                .as_u16()
+        }
+    };
+    let access_cookie = || Cookie::new("access_token_cookie", access.clone());
+    let refresh_cookie = || Cookie::new("ref", refresh.clone());
+    let form = |field: &str, value: &str| {
+        test::TestRequest::post()
+            .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
+            .set_payload(format!("{field}={value}"))
+    };
+    // The CSRF form fields, by their configured names.
+    assert_eq!(
+        status(form("af", &access_csrf).uri("/x").cookie(access_cookie())).await,
+        200
+    );
+    assert_eq!(
+        status(
+            form("csrf_token", &access_csrf)
+                .uri("/x")
+                .cookie(access_cookie())
+        )
+        .await,
+        401
+    );
+    assert_eq!(
+        status(
+            form("rf", &refresh_csrf)
+                .uri("/refresh")
+                .cookie(refresh_cookie())
+        )
+        .await,
+        200
+    );
+    // The refresh CSRF header, by its configured name.
+    let with_header = |name: &str| {
+        test::TestRequest::post()
+            .uri("/refresh")
+            .cookie(refresh_cookie())
+            .insert_header((name, refresh_csrf.clone()))
+    };
+    assert_eq!(status(with_header("X-Refresh-Csrf")).await, 200);
+    assert_eq!(status(with_header("X-CSRF-TOKEN")).await, 401);
+    // The query string name and prefix.
+    let query = |value: &str| test::TestRequest::get().uri(&format!("/x?token={value}"));
+    assert_eq!(status(query(&format!("Bearer%20{access}"))).await, 200);
+    assert_eq!(status(query(&access)).await, 422);
+    // The refresh token's JSON key.
+    let json_body = |key: &str| {
+        test::TestRequest::post()
+            .uri("/refresh")
+            .set_json(json!({ key: refresh }))
+    };
+    assert_eq!(status(json_body("rt")).await, 200);
+    assert_eq!(status(json_body("refresh_token")).await, 401);
+
+    // Without the CSRF cookies, and without CSRF protection at all.
+    let cookie_names = |options: Value| {
+        let jwt = serde_json::from_value::<FlaskConfig>(options)
+            .unwrap()
+            .into_builder()
+            .unwrap()
+            .build()
+            .unwrap();
+        let token = jwt.create_access_token("cfg").unwrap();
+        let response = HttpResponse::Ok()
+            .set_access_cookies(&jwt, &token)
+            .unwrap()
+            .finish();
+        let has_csrf_claim = jwt
+            .decode_token(&token)
+            .unwrap()
+            .claims()
+            .contains_key("csrf");
+        let names: Vec<String> = set_cookies(&response)
+            .iter()
+            .map(|cookie| cookie.split('=').next().unwrap().to_owned())
+            .collect();
+        (names, has_csrf_claim)
+    };
+    assert_eq!(
+        cookie_names(json!({ "JWT_SECRET_KEY": SECRET, "JWT_CSRF_IN_COOKIES": false })),
+        (vec!["access_token_cookie".to_owned()], true)
+    );
+    assert_eq!(
+        cookie_names(json!({ "JWT_SECRET_KEY": SECRET, "JWT_COOKIE_CSRF_PROTECT": false })),
+        (vec!["access_token_cookie".to_owned()], false)
     );
 }

@@ -1,9 +1,8 @@
 //! Token locations, cookies and CSRF double submit through real requests.
 
-mod common;
-
 use std::time::Duration;
 
+use crate::common::{SECRET, attributes, csrf_of, send, set_cookies};
 use actix_jwt_extended::{
     JwtIdentity, JwtManager, JwtRequired, RefreshRequired,
     config::TokenLocation,
@@ -16,7 +15,6 @@ use actix_web::{
     http::{Method, StatusCode, header},
     test, web,
 };
-use common::SECRET;
 use serde_json::{Value, json};
 
 use TokenLocation::{Cookies, Headers, Json, QueryString};
@@ -54,27 +52,6 @@ macro_rules! app {
         )
         .await
     };
-}
-
-async fn send(
-    app: &impl actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
-        Error = actix_web::Error,
-    >,
-    req: test::TestRequest,
-) -> (StatusCode, Value) {
-    let res = test::call_service(app, req.to_request()).await;
-    let status = res.status();
-    let body = test::read_body(res).await;
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
-}
-
-fn csrf_of(jwt: &JwtManager, token: &str) -> String {
-    jwt.decode_token(token).unwrap().claims()["csrf"]
-        .as_str()
-        .unwrap()
-        .to_owned()
 }
 
 #[actix_web::test]
@@ -404,19 +381,6 @@ async fn the_query_string_prefix_is_enforced() {
     );
 }
 
-fn set_cookies(res: &HttpResponse) -> Vec<String> {
-    res.headers()
-        .get_all(header::SET_COOKIE)
-        .map(|v| v.to_str().unwrap().to_owned())
-        .collect()
-}
-
-fn attributes(cookie: &str) -> Vec<String> {
-    let mut parts: Vec<String> = cookie.split("; ").skip(1).map(str::to_owned).collect();
-    parts.sort();
-    parts
-}
-
 #[actix_web::test]
 async fn cookie_helpers_set_flask_cookies_secure_by_default() {
     let jwt = JwtManager::builder().secret(SECRET).build().unwrap();
@@ -577,7 +541,7 @@ async fn implicit_refresh_reissues_expiring_access_tokens_only() {
         .trim_start_matches("access_token_cookie=");
     let renewed = jwt.decode_token(new_token).unwrap();
     assert_eq!(renewed.identity(), "soon");
-    assert!(renewed.expires_at().unwrap() > common::now() as i64 + 14 * 60);
+    assert!(renewed.expires_at().unwrap() > crate::common::now() as i64 + 14 * 60);
 
     let default_lifetime = jwt.create_access_token("later").unwrap();
     assert_eq!(

@@ -1,14 +1,10 @@
 //! Tokens cross between Flask-JWT-Extended and this crate in both directions.
 
-mod common;
-
+use crate::common::{
+    cookie_header, cookie_jar, flask_reference, http, jar_value, manager, start_example,
+};
 use actix_web::{App, test as actix_test, web};
-use common::{flask_reference, http, manager, start_example};
 use serde_json::{Value, json};
-
-fn flask_tokens() -> Value {
-    serde_json::from_str(include_str!("fixtures/flask_tokens.json")).unwrap()
-}
 
 fn payload_json(token: &str) -> String {
     use base64::Engine;
@@ -34,12 +30,12 @@ fn key_order(json: &str) -> Vec<String> {
 
 #[actix_web::test]
 async fn tokens_minted_by_flask_pass_our_guards() {
-    let fixture = flask_tokens();
-    assert_eq!(fixture["secret"], common::SECRET);
+    let fixture = crate::common::json_fixture("flask_tokens.json");
+    assert_eq!(fixture["secret"], crate::common::SECRET);
     let app = actix_test::init_service(
         App::new()
             .app_data(web::Data::new(manager()))
-            .configure(common::example::routes),
+            .configure(crate::examples::refresh_tokens::routes),
     )
     .await;
     let bearer = |key: &str| format!("Bearer {}", fixture[key].as_str().unwrap());
@@ -71,7 +67,7 @@ async fn tokens_minted_by_flask_pass_our_guards() {
 
 #[test]
 fn our_tokens_have_flasks_exact_claim_order_and_header() {
-    let fixture = flask_tokens();
+    let fixture = crate::common::json_fixture("flask_tokens.json");
     let jwt = manager();
     for (ours, theirs) in [
         (
@@ -198,11 +194,11 @@ fn tokens_cross_live_between_the_flask_reference_and_our_server() {
 /// fresh, fresh-until, audience, issuer and extra claims cross both ways.
 #[test]
 fn fresh_audience_issuer_and_extra_claims_cross_live_both_ways() {
-    let Some(flask) = common::flask_interop() else {
+    let Some(flask) = crate::common::flask_interop() else {
         return;
     };
     let jwt = actix_jwt_extended::JwtManager::builder()
-        .secret(common::SECRET)
+        .secret(crate::common::SECRET)
         .encode_audience(["api"])
         .decode_audience(["api"])
         .encode_issuer("https://issuer.example")
@@ -262,7 +258,7 @@ fn fresh_audience_issuer_and_extra_claims_cross_live_both_ways() {
     assert_eq!(res.status, 200);
     // A token for another audience is refused by both.
     let other = actix_jwt_extended::JwtManager::builder()
-        .secret(common::SECRET)
+        .secret(crate::common::SECRET)
         .encode_audience(["web"])
         .encode_issuer("https://issuer.example")
         .build()
@@ -316,44 +312,17 @@ fn fresh_audience_issuer_and_extra_claims_cross_live_both_ways() {
     }
 }
 
-#[path = "../examples/jwt_locations.rs"]
-#[allow(dead_code)]
-mod jwt_locations;
-
-/// The `name=value` pairs of a response's `Set-Cookie` headers.
-fn cookie_jar(response: &common::Response) -> Vec<(String, String)> {
-    response
-        .headers
-        .iter()
-        .filter(|(name, _)| name == "set-cookie")
-        .filter_map(|(_, value)| value.split(';').next()?.split_once('='))
-        .map(|(name, value)| (name.to_owned(), value.to_owned()))
-        .collect()
-}
-
-fn cookie_header(jar: &[(String, String)]) -> String {
-    jar.iter()
-        .map(|(name, value)| format!("{name}={value}"))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-fn jar_value(jar: &[(String, String)], name: &str) -> String {
-    jar.iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_else(|| panic!("no {name} cookie"))
-}
+use crate::examples::jwt_locations;
 
 /// Live: cookies set by our login work on the Flask reference of the JWT
 /// Locations chapter, and cookies set by its login work on ours, CSRF included.
 #[test]
 fn cookies_cross_live_between_flask_and_our_server() {
-    let Some(flask) = common::flask_locations() else {
+    let Some(flask) = crate::common::flask_locations() else {
         return;
     };
-    let ours = common::start_with(
-        jwt_locations::manager(common::SECRET).unwrap(),
+    let ours = crate::common::start_with(
+        jwt_locations::manager(crate::common::SECRET).unwrap(),
         jwt_locations::routes,
     );
     for (issuer, verifier) in [(&ours, &flask), (&flask, &ours)] {
@@ -402,15 +371,13 @@ fn cookies_cross_live_between_flask_and_our_server() {
     }
 }
 
-#[path = "../examples/blocklist.rs"]
-#[allow(dead_code)]
-mod blocklist;
+use crate::examples::blocklist;
 
 /// The chapter's request sequence against a server: each step's status and
 /// body (token values replaced by their key names).
 fn blocklist_story(addr: &str) -> Vec<(u16, Value)> {
     let mut steps = Vec::new();
-    let mut record = |response: common::Response| {
+    let mut record = |response: crate::common::Response| {
         let mut body = response.json();
         if let Some(fields) = body.as_object_mut() {
             for key in ["access_token", "refresh_token"] {
@@ -465,12 +432,12 @@ fn blocklist_story(addr: &str) -> Vec<(u16, Value)> {
 /// chapter's story step for step, with memory and (feature `redis`) Redis.
 #[test]
 fn blocklist_example_answers_like_flask_with_memory_and_redis() {
-    let Some(flask) = common::live_server_url("FLASK_BLOCKLIST_URL") else {
+    let Some(flask) = crate::common::live_server_url("FLASK_BLOCKLIST_URL") else {
         return;
     };
-    let ours = common::start_with(
+    let ours = crate::common::start_with(
         blocklist::manager(
-            common::SECRET,
+            crate::common::SECRET,
             actix_jwt_extended::store::MemoryStore::new(),
         )
         .unwrap(),
@@ -486,7 +453,7 @@ fn blocklist_example_answers_like_flask_with_memory_and_redis() {
 
     #[cfg(feature = "redis")]
     {
-        let Some(flask_redis) = common::live_server_url("FLASK_BLOCKLIST_REDIS_URL") else {
+        let Some(flask_redis) = crate::common::live_server_url("FLASK_BLOCKLIST_REDIS_URL") else {
             return;
         };
         let url =
@@ -498,10 +465,10 @@ fn blocklist_example_answers_like_flask_with_memory_and_redis() {
                 let store = actix_jwt_extended::store::RedisStore::builder(url)
                     .build()
                     .unwrap();
-                blocklist::manager(common::SECRET, store).unwrap()
+                blocklist::manager(crate::common::SECRET, store).unwrap()
             })
         };
-        let ours_redis = common::start_with(jwt, blocklist::routes);
+        let ours_redis = crate::common::start_with(jwt, blocklist::routes);
         assert_eq!(blocklist_story(&ours_redis), blocklist_story(&flask_redis));
     }
 }

@@ -6,7 +6,7 @@
 use std::{
     convert::Infallible,
     sync::{
-        Arc, Mutex, OnceLock,
+        Arc,
         atomic::{AtomicUsize, Ordering::SeqCst},
     },
     time::Duration,
@@ -21,14 +21,12 @@ use actix_jwt_extended::{
 };
 use actix_web::{
     App, HttpRequest, HttpResponse,
-    body::MessageBody,
-    dev::{Service, ServiceResponse},
-    http::{StatusCode, header},
+    http::{Method, header},
     test, web,
 };
 use serde_json::{Value, json};
 
-const SECRET: &str = "super-secret";
+use crate::common::{SECRET, bearer, call};
 
 /// How often each stateful step ran.
 #[derive(Default)]
@@ -103,21 +101,6 @@ async fn three_extractors(
     }))
 }
 
-async fn get<S, B>(app: &S, path: &str, token: Option<&str>) -> (StatusCode, Value)
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    let mut req = test::TestRequest::get().uri(path);
-    if let Some(token) = token {
-        req = req.insert_header((header::AUTHORIZATION, format!("Bearer {token}")));
-    }
-    let res = test::call_service(app, req.to_request()).await;
-    let status = res.status();
-    let body = test::read_body(res).await;
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
-}
-
 #[actix_web::test]
 async fn a_guard_and_three_extractors_verify_load_and_look_up_once() {
     let (jwt, counts) = counted();
@@ -128,7 +111,7 @@ async fn a_guard_and_three_extractors_verify_load_and_look_up_once() {
     ))
     .await;
     for round in 1..=3 {
-        let (status, body) = get(&app, "/p", Some(&token)).await;
+        let (status, body) = call(&app, Method::GET, "/p", Some(&bearer(&token))).await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(body["user"], "user alice");
         assert_eq!(counts.get(), [round; 3]);
@@ -146,7 +129,7 @@ async fn three_extractors_without_a_guard_verify_load_and_look_up_once() {
     )
     .await;
     for round in 1..=3 {
-        let (status, body) = get(&app, "/p", Some(&token)).await;
+        let (status, body) = call(&app, Method::GET, "/p", Some(&bearer(&token))).await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(body["identity"], "alice");
         assert_eq!(counts.get(), [round; 3]);
@@ -156,7 +139,7 @@ async fn three_extractors_without_a_guard_verify_load_and_look_up_once() {
         let jwt = JwtManager::builder().secret(SECRET).build().unwrap();
         jwt.create_refresh_token("alice").unwrap()
     };
-    let (status, body) = get(&app, "/p", Some(&refresh)).await;
+    let (status, body) = call(&app, Method::GET, "/p", Some(&bearer(&refresh))).await;
     assert_eq!(status, 422);
     assert_eq!(body, json!({"msg": "Only non-refresh tokens are allowed"}));
     assert_eq!(counts.get(), [3; 3]);
@@ -184,15 +167,15 @@ async fn nested_guards_verify_load_and_look_up_once() {
         ),
     )
     .await;
-    let (status, body) = get(&app, "/api/p", Some(&token)).await;
+    let (status, body) = call(&app, Method::GET, "/api/p", Some(&bearer(&token))).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(counts.get(), [1; 3]);
     // The inner guard's own policy still applies, without a second round of hooks.
-    let (status, body) = get(&app, "/api/fresh", Some(&token)).await;
+    let (status, body) = call(&app, Method::GET, "/api/fresh", Some(&bearer(&token))).await;
     assert_eq!(status, 401);
     assert_eq!(body, json!({"msg": "Fresh token required"}));
     assert_eq!(counts.get(), [2; 3]);
-    let (status, _) = get(&app, "/api/fresh", Some(&fresh)).await;
+    let (status, _) = call(&app, Method::GET, "/api/fresh", Some(&bearer(&fresh))).await;
     assert_eq!(status, 200);
     assert_eq!(counts.get(), [3; 3]);
 }
@@ -225,7 +208,10 @@ async fn without_a_store_or_loader_the_claims_hook_runs_once_per_request() {
     )
     .await;
     for (round, path) in [(1, "/bare"), (2, "/api/p"), (3, "/bare"), (4, "/api/p")] {
-        assert_eq!(get(&app, path, Some(&token)).await.0, 200);
+        assert_eq!(
+            call(&app, Method::GET, path, Some(&bearer(&token))).await.0,
+            200
+        );
         assert_eq!(calls.load(SeqCst), round, "{path}");
     }
 }
@@ -250,7 +236,7 @@ async fn the_error_response_hook_runs_once_for_several_failing_extractors() {
             }),
         ))
         .await;
-    let (status, body) = get(&app, "/p", Some("not.a.token")).await;
+    let (status, body) = call(&app, Method::GET, "/p", Some("Bearer not.a.token")).await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(calls.load(SeqCst), 1);
 }
@@ -456,26 +442,6 @@ async fn api_errors_in_handlers_use_the_message_key_and_the_hook() {
     );
 }
 
-/// Every log line of this binary, to check what is logged.
-fn captured() -> &'static Mutex<Vec<String>> {
-    static LINES: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
-    struct Capture;
-    impl log::Log for Capture {
-        fn enabled(&self, _: &log::Metadata<'_>) -> bool {
-            true
-        }
-        fn log(&self, record: &log::Record<'_>) {
-            captured().lock().unwrap().push(record.args().to_string());
-        }
-        fn flush(&self) {}
-    }
-    LINES.get_or_init(|| {
-        log::set_boxed_logger(Box::new(Capture)).expect("the only logger of the test binary");
-        log::set_max_level(log::LevelFilter::Trace);
-        Mutex::default()
-    })
-}
-
 struct DownStore;
 
 impl TokenStore for DownStore {
@@ -486,7 +452,7 @@ impl TokenStore for DownStore {
 
 #[actix_web::test]
 async fn a_store_outage_is_logged_even_when_the_error_hook_answers() {
-    captured();
+    crate::common::capture_logs();
     let jwt = JwtManager::builder()
         .secret(SECRET)
         .token_store(DownStore)
@@ -502,10 +468,10 @@ async fn a_store_outage_is_logged_even_when_the_error_hook_answers() {
         web::get().to(HttpResponse::Ok).wrap(JwtRequired::new()),
     ))
     .await;
-    let (status, body) = get(&app, "/p", Some(&token)).await;
+    let (status, body) = call(&app, Method::GET, "/p", Some(&bearer(&token))).await;
     assert_eq!(status, 503);
     assert_eq!(body, json!({"code": "busy"}));
-    let lines = captured().lock().unwrap();
+    let lines = crate::common::logs();
     assert!(
         lines.iter().any(|line| line.contains("store-outage-7f3a")),
         "{lines:?}"

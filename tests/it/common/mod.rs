@@ -1,7 +1,6 @@
-//! Helpers shared by the black-box tests.
-#![allow(dead_code)]
+//! Helpers shared by every area of the test binary.
 
-use actix_jwt_extended::JwtManager;
+use actix_jwt_extended::{JwtManager, store::TokenStore};
 use actix_web::{
     body::MessageBody,
     dev::ServiceResponse,
@@ -14,10 +13,6 @@ use serde_json::{Value, json};
 
 pub const SECRET: &str = "super-secret";
 
-/// The seed example itself, compiled into the test.
-#[path = "../../examples/refresh_tokens.rs"]
-#[allow(dead_code)]
-pub mod example;
 pub mod replay;
 
 pub fn manager() -> JwtManager {
@@ -167,7 +162,7 @@ fn dechunk(mut body: &[u8]) -> Vec<u8> {
 
 /// Serves the seed example on a free loopback port in a background thread.
 pub fn start_example(jwt: JwtManager) -> String {
-    start_with(jwt, example::routes)
+    start_with(jwt, crate::examples::refresh_tokens::routes)
 }
 
 /// Serves `routes` with `jwt` on a free loopback port in a background thread.
@@ -190,60 +185,139 @@ pub fn start_with(jwt: JwtManager, routes: fn(&mut actix_web::web::ServiceConfig
     rx.recv().unwrap()
 }
 
-/// The seed's Flask-JWT-Extended reference server that `.ci/run` starts.
-pub fn flask_reference() -> Option<String> {
-    live_server("FLASK_REFERENCE_URL")
+/// Whether this run is CI's (`CI=true`), where every server the tests need
+/// must be there: a missing one fails the test instead of skipping it.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|ci| ci == "true")
 }
 
-/// `tests/reference/jwt_locations.py`, which `.ci/run` starts.
-pub fn flask_locations() -> Option<String> {
-    live_server("FLASK_LOCATIONS_URL")
-}
-
-/// `tests/reference/interop_app.py`, which `.ci/run` starts.
-pub fn flask_interop() -> Option<String> {
-    live_server("FLASK_INTEROP_URL")
-}
-
-/// The address in `variable`. Under CI the server must be there: a missing one
-/// fails the test instead of skipping it.
-pub fn live_server_url(variable: &str) -> Option<String> {
-    live_server(variable)
-}
-
-fn live_server(variable: &str) -> Option<String> {
+/// The value of `variable`, set by `.ci/run` for a service it started
+/// (`what`). Outside CI a missing one skips the test (`None`); under CI it
+/// fails it.
+pub fn service_var(variable: &str, what: &str) -> Option<String> {
     match std::env::var(variable) {
-        Ok(url) => Some(
-            url.trim_start_matches("http://")
-                .trim_end_matches('/')
-                .to_owned(),
-        ),
-        Err(_) if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
-            panic!("CI=true but {variable} is not set: .ci/run must start the Flask servers")
-        }
+        Ok(value) => Some(value),
         Err(_) => {
-            eprintln!("{variable} not set: skipping the live comparison (bash .ci/run sets it)");
+            assert!(
+                !in_ci(),
+                "CI=true but {variable} is not set: .ci/run must start {what}"
+            );
+            eprintln!("{variable} not set: skipping (bash .ci/run starts {what})");
             None
         }
     }
 }
 
-/// Calls `app` and returns the status and JSON body; checks that every error
-/// answer is JSON.
-pub async fn call<B: MessageBody>(
-    app: &impl actix_web::dev::Service<
+/// The seed's Flask-JWT-Extended reference server that `.ci/run` starts.
+pub fn flask_reference() -> Option<String> {
+    live_server_url("FLASK_REFERENCE_URL")
+}
+
+/// `tests/reference/jwt_locations.py`, which `.ci/run` starts.
+pub fn flask_locations() -> Option<String> {
+    live_server_url("FLASK_LOCATIONS_URL")
+}
+
+/// `tests/reference/interop_app.py`, which `.ci/run` starts.
+pub fn flask_interop() -> Option<String> {
+    live_server_url("FLASK_INTEROP_URL")
+}
+
+/// The `host:port` of the Flask server whose URL is in `variable`.
+pub fn live_server_url(variable: &str) -> Option<String> {
+    let url = service_var(variable, "the Flask servers")?;
+    Some(
+        url.trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_owned(),
+    )
+}
+
+/// The shared Redis that `.ci/run` starts.
+pub fn redis_url() -> Option<String> {
+    service_var("REDIS_URL", "Redis")
+}
+
+/// A file of `tests/fixtures/`, read at run time.
+pub fn fixture(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A JSON file of `tests/fixtures/`.
+pub fn json_fixture(name: &str) -> Value {
+    serde_json::from_str(&fixture(name)).unwrap()
+}
+
+/// A PEM key of `tests/fixtures/keys/`.
+pub fn pem(name: &str) -> Vec<u8> {
+    fixture(&format!("keys/{name}")).into_bytes()
+}
+
+/// A manager with the test secret and `store`.
+pub fn manager_with(store: impl TokenStore) -> JwtManager {
+    JwtManager::builder()
+        .secret(SECRET)
+        .token_store(store)
+        .build()
+        .unwrap()
+}
+
+/// The `csrf` claim of `token`.
+pub fn csrf_of(jwt: &JwtManager, token: &str) -> String {
+    jwt.decode_token(token).unwrap().claims()["csrf"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// An app with `jwt` in app data and `GET /p` behind `JwtRequired`,
+/// answering 200, plus any further `(path, route)` pairs.
+macro_rules! guarded {
+    ($jwt:expr $(, ($path:expr, $route:expr))* $(,)?) => {
+        actix_web::test::init_service(
+            actix_web::App::new()
+                .app_data(actix_web::web::Data::new($jwt))
+                .route(
+                    "/p",
+                    actix_web::web::get()
+                        .to(actix_web::HttpResponse::Ok)
+                        .wrap(actix_jwt_extended::JwtRequired::new()),
+                )
+                $(.route($path, $route))*,
+        )
+        .await
+    };
+}
+pub(crate) use guarded;
+
+/// A service built by `actix_web::test::init_service`.
+pub trait TestApp<B>:
+    actix_web::dev::Service<
         actix_http::Request,
         Response = ServiceResponse<B>,
         Error = actix_web::Error,
-    >,
-    method: Method,
-    path: &str,
-    authorization: Option<&str>,
+    >
+{
+}
+
+impl<S, B> TestApp<B> for S where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = ServiceResponse<B>,
+            Error = actix_web::Error,
+        >
+{
+}
+
+/// Sends `req` to `app` and returns the status and JSON body; checks that
+/// every error answer is JSON.
+pub async fn send<B: MessageBody>(
+    app: &impl TestApp<B>,
+    req: test::TestRequest,
 ) -> (StatusCode, Value) {
-    let mut req = test::TestRequest::default().method(method).uri(path);
-    if let Some(value) = authorization {
-        req = req.insert_header((header::AUTHORIZATION, value));
-    }
     let res = test::call_service(app, req.to_request()).await;
     let status = res.status();
     let content_type = res.headers().get(header::CONTENT_TYPE).cloned();
@@ -259,10 +333,97 @@ pub async fn call<B: MessageBody>(
     (status, json)
 }
 
+/// Calls `app` with `method`, `path` and an optional `Authorization` value;
+/// see [`send`].
+pub async fn call<B: MessageBody>(
+    app: &impl TestApp<B>,
+    method: Method,
+    path: &str,
+    authorization: Option<&str>,
+) -> (StatusCode, Value) {
+    let mut req = test::TestRequest::default().method(method).uri(path);
+    if let Some(value) = authorization {
+        req = req.insert_header((header::AUTHORIZATION, value));
+    }
+    send(app, req).await
+}
+
 pub fn msg(text: &str) -> Value {
     json!({ "msg": text })
 }
 
 pub fn bearer(token: &str) -> String {
     format!("Bearer {token}")
+}
+
+/// The `name=value` pairs of a response's `Set-Cookie` headers.
+pub fn cookie_jar(response: &Response) -> Vec<(String, String)> {
+    response
+        .headers
+        .iter()
+        .filter(|(name, _)| name == "set-cookie")
+        .filter_map(|(_, value)| value.split(';').next()?.split_once('='))
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect()
+}
+
+/// A `Cookie` header that sends every cookie of `jar`.
+pub fn cookie_header(jar: &[(String, String)]) -> String {
+    jar.iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The value of the cookie `name` in `jar`.
+pub fn jar_value(jar: &[(String, String)], name: &str) -> String {
+    jar.iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_else(|| panic!("no {name} cookie"))
+}
+
+/// Every log line of the test binary from the first call on, so that a test
+/// can check what is logged (and what is not). Idempotent.
+pub fn capture_logs() {
+    struct Capture;
+    impl log::Log for Capture {
+        fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+            true
+        }
+        fn log(&self, record: &log::Record<'_>) {
+            let mut lines = LOGS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            lines.push(record.args().to_string());
+        }
+        fn flush(&self) {}
+    }
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        log::set_boxed_logger(Box::new(Capture)).expect("the only logger of the test binary");
+        log::set_max_level(log::LevelFilter::Trace);
+    });
+}
+
+static LOGS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+/// The lines logged since [`capture_logs`].
+pub fn logs() -> Vec<String> {
+    LOGS.lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .clone()
+}
+
+/// The `Set-Cookie` headers of a response, as sent.
+pub fn set_cookies<B>(res: &actix_web::HttpResponse<B>) -> Vec<String> {
+    res.headers()
+        .get_all(header::SET_COOKIE)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
+}
+
+/// A `Set-Cookie` value's attributes (after `name=value`), sorted.
+pub fn attributes(cookie: &str) -> Vec<String> {
+    let mut parts: Vec<String> = cookie.split("; ").skip(1).map(str::to_owned).collect();
+    parts.sort();
+    parts
 }

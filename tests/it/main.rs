@@ -1,0 +1,18 @@
+//! Every black-box test in one binary, as actix-identity does: a module per
+//! area and one set of shared helpers (`common`), so the suite compiles once.
+
+mod common;
+mod examples;
+
+mod browser;
+mod cache;
+mod flask_reference;
+mod guards;
+mod hooks;
+mod interop;
+mod keys;
+mod locations;
+mod pipeline;
+mod real_server;
+mod redis_store;
+mod revocation;
