@@ -352,13 +352,17 @@ impl Future for Verified {
 /// guard, the access token in the request, checked now (with every hook)
 /// and shared with every other extractor of the request.
 pub(crate) fn verified(req: &HttpRequest) -> Verified {
+    let decided = decided(req);
+    if let Some(Outcome::Admitted(admitted)) = decided {
+        return Verified(Reading::Ready(Some(Ok(admitted))));
+    }
     let manager = match JwtManager::from_app_data(req) {
         Ok(manager) => manager,
         Err(not_configured) => {
             return Verified(Reading::Ready(Some(Err(Deferred::Failed(not_configured)))));
         }
     };
-    let outcome = match decided(req) {
+    let outcome = match decided {
         Some(outcome) => Ok(outcome),
         None => match begin(req, manager, Requirement::ACCESS, None) {
             Step::Done(Ok(outcome)) => {

@@ -171,14 +171,14 @@ impl Verifier {
             let iat = numeric_date(iat)
                 .ok_or(invalid_claim("Issued At claim (iat) must be an integer."))?;
             if iat > now + leeway {
-                return Err(JwtError::NotYetValid("iat"));
+                return Err(JwtError::NotYetValid(claims::IAT));
             }
         }
         if let Some(nbf) = payload.get(claims::NBF) {
             let nbf = numeric_date(nbf)
                 .ok_or(invalid_claim("Not Before claim (nbf) must be an integer."))?;
             if nbf > now + leeway {
-                return Err(JwtError::NotYetValid("nbf"));
+                return Err(JwtError::NotYetValid(claims::NBF));
             }
         }
         let expired = match payload.get(claims::EXP) {
@@ -216,7 +216,7 @@ impl Verifier {
 fn check_csrf(payload: &Map<String, Value>, sent: Option<&[u8]>) -> Result<(), JwtError> {
     let Some(sent) = sent else { return Ok(()) };
     match payload.get(claims::CSRF) {
-        None => Err(JwtError::MissingClaim("csrf".into())),
+        None => Err(JwtError::MissingClaim(claims::CSRF.into())),
         Some(Value::String(claim)) if bool::from(claim.as_bytes().ct_eq(sent)) => Ok(()),
         Some(_) => Err(JwtError::CsrfMismatch),
     }

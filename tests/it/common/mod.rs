@@ -234,6 +234,7 @@ pub fn live_server_url(variable: &str) -> Option<String> {
 }
 
 /// The shared Redis that `.ci/run` starts.
+#[cfg(feature = "redis")]
 pub fn redis_url() -> Option<String> {
     service_var("REDIS_URL", "Redis")
 }
