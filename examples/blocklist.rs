@@ -152,7 +152,8 @@ async fn main() -> std::io::Result<()> {
 
 #[cfg(feature = "redis")]
 fn redis_manager(secret: &str, url: &str) -> std::io::Result<JwtManager> {
-    log::info!("revocations live in Redis at {url}");
+    // The URL may hold a password: it is not logged.
+    log::info!("revocations live in Redis (REDIS_URL)");
     let store = actix_jwt_extended::store::RedisStore::builder(url)
         .build()
         .map_err(std::io::Error::other)?;

@@ -14,7 +14,6 @@ use std::{
     any::Any,
     cell::RefCell,
     future::Future,
-    panic::AssertUnwindSafe,
     pin::Pin,
     rc::Rc,
     task::{Context, Poll},
@@ -34,7 +33,6 @@ use crate::{
     claims::TokenKind,
     locations::{self, Locations},
     manager::JwtManager,
-    store::{SharedStore, TokenFacts},
     token::{DecodedToken, Rejection},
 };
 
@@ -248,9 +246,7 @@ async fn finish(step: Step) -> Result<Outcome, Rejection> {
 /// The stateful checks, in Flask's order: revocation, the claims
 /// verification hook, then the user loader.
 async fn admit(manager: JwtManager, token: DecodedToken) -> Result<Admitted, Rejection> {
-    if let Some(store) = manager.store()
-        && let Some(error) = revocation_error(store, &token).await
-    {
+    if let Some(error) = manager.revocation_error(&token).await {
         return Err(Rejection::with_token(error, token));
     }
     let hooks = manager.hooks();
@@ -260,28 +256,6 @@ async fn admit(manager: JwtManager, token: DecodedToken) -> Result<Admitted, Rej
     match hooks.load_user(&token).await {
         Ok(user) => Ok(Admitted { token, user }),
         Err(error) => Err(Rejection::with_token(error, token)),
-    }
-}
-
-/// Asks the token store whether `token` was revoked; a store that cannot
-/// answer, or panics, denies the request.
-async fn revocation_error(store: &SharedStore, token: &DecodedToken) -> Option<JwtError> {
-    let facts = TokenFacts {
-        jti: token.jti(),
-        identity: token.identity(),
-        issued_at: token.issued_at(),
-        family: token.family(),
-    };
-    match AssertUnwindSafe(store.is_revoked(facts))
-        .catch_unwind()
-        .await
-    {
-        Ok(Ok(false)) => None,
-        Ok(Ok(true)) => Some(JwtError::Revoked),
-        Ok(Err(cause)) => Some(JwtError::StoreUnavailable(cause.to_string().into())),
-        Err(_) => Some(JwtError::StoreUnavailable(
-            "the token store panicked".into(),
-        )),
     }
 }
 

@@ -95,12 +95,22 @@ fn token_cookies(
     let (name, csrf_name, path, csrf_path) = config.write_names(kind);
     let mut cookies = vec![cookie(config, name, token, path, true).into_owned()];
     if config.csrf_protect && config.csrf_in_cookies {
+        // Only a value we (or Flask-JWT-Extended) mint, a lower-case UUID, goes
+        // into `Set-Cookie`: anything else could add attributes to it.
         let csrf = decoded
             .claims()
             .get(claims::CSRF)
             .and_then(|csrf| csrf.as_str())
+            .filter(|csrf| {
+                uuid::Uuid::try_parse(csrf).is_ok_and(|uuid| {
+                    *csrf
+                        == uuid
+                            .hyphenated()
+                            .encode_lower(&mut uuid::Uuid::encode_buffer())
+                })
+            })
             .ok_or_else(|| {
-                JwtError::Creation("the token has no csrf claim for its CSRF cookie".into())
+                JwtError::Creation("the token has no valid csrf claim for its CSRF cookie".into())
             })?;
         cookies.push(cookie(config, csrf_name, csrf, csrf_path, false).into_owned());
     }

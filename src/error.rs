@@ -202,7 +202,16 @@ impl JwtError {
             | Self::BodyUnreadable => return None,
             _ => (StatusCode::UNAUTHORIZED, "invalid_token"),
         };
-        let description = self.to_string().replace('\\', "\\\\").replace('"', "\\\"");
+        // A quoted-string (RFC 9110 section 5.6.4): quotes and backslashes
+        // escaped, control characters (which no header may carry) as spaces.
+        let mut description = String::new();
+        for c in self.to_string().chars() {
+            match c {
+                '\\' | '"' => description.extend(['\\', c]),
+                c if c.is_control() => description.push(' '),
+                c => description.push(c),
+            }
+        }
         Some((
             status,
             format!("Bearer error=\"{code}\", error_description=\"{description}\""),

@@ -14,6 +14,7 @@ use serde_json::Value;
 use crate::{
     JwtError,
     authn::{self, Admitted, Verified},
+    claims,
     manager::JwtManager,
     token::{DecodedToken, Rejection},
 };
@@ -151,9 +152,29 @@ impl<T: 'static> Deref for Claims<T> {
     }
 }
 
+/// Shows the claims, but never the CSRF double submit value of the token's
+/// own payload.
 impl<T: fmt::Debug + 'static> fmt::Debug for Claims<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Claims").field("claims", &**self).finish()
+        struct Payload<'a>(&'a serde_json::Map<String, Value>);
+        impl fmt::Debug for Payload<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let mut map = f.debug_map();
+                for (name, value) in self.0 {
+                    match name.as_str() {
+                        claims::CSRF => map.entry(name, &"<redacted>"),
+                        _ => map.entry(name, value),
+                    };
+                }
+                map.finish()
+            }
+        }
+        let mut debug = f.debug_struct("Claims");
+        match &self.claims {
+            Some(claims) => debug.field("claims", claims),
+            None => debug.field("claims", &Payload(self.token.claims())),
+        };
+        debug.finish()
     }
 }
 

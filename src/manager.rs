@@ -1,9 +1,10 @@
 //! [`JwtManager`]: the handle every guard, extractor and handler shares, and
 //! the token operations: creating, decoding, revoking and rotating tokens.
 
-use std::{fmt, sync::Arc};
+use std::{fmt, future::Future, panic::AssertUnwindSafe, sync::Arc};
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use futures_util::FutureExt;
 use jsonwebtoken::jwk::JwkSet;
 use serde::Serialize;
 use serde_json::Value;
@@ -17,7 +18,7 @@ use crate::{
     hooks::{Hooks, Renderer},
     issue::Issuer,
     locations::LocationConfig,
-    store::{DynStore, Rotation, SharedStore},
+    store::{DynStore, Rotation, SharedStore, StoreError, TokenFacts},
     token::{DecodedToken, Rejection, TokenBuilder},
     verify::Verifier,
 };
@@ -117,17 +118,17 @@ impl JwtManager {
             .map_err(|rejection| self.renderer().hand_out_rejection(rejection))
     }
 
-    /// Revokes `token` until it would have expired anyway (logout; Flask's
-    /// blocklist pattern, built in). Needs a [`TokenStore`](crate::store::TokenStore).
+    /// Revokes `token` until it could no longer be accepted anyway, its `exp`
+    /// plus the leeway (logout; Flask's blocklist pattern, built in). Needs a
+    /// [`TokenStore`](crate::store::TokenStore).
     pub async fn revoke_token(&self, token: &DecodedToken) -> Result<(), JwtError> {
         let revoked = async {
             let jti = token.jti().ok_or(JwtError::Creation(
                 "a token without jti cannot be revoked".into(),
             ))?;
-            self.writable_store()?
-                .revoke(jti, token.expires_at())
-                .await
-                .map_err(store_unavailable)
+            // Kept while the token could still be accepted: until exp + leeway.
+            let until = self.verifier().accepted_until(token.expires_at());
+            store_call(self.writable_store()?.revoke(jti, until)).await
         };
         revoked.await.map_err(|error| self.hand_out(error))
     }
@@ -139,16 +140,41 @@ impl JwtManager {
         let now = claims::now_secs();
         // Remembered as long as the longest-lived token issued now.
         let keep = [TokenKind::Access, TokenKind::Refresh]
-            .map(|kind| self.issuer().expiry_of_new(kind, now))
+            .map(|kind| self.accepted_until_new(kind, now))
             .into_iter()
             .try_fold(now, |latest, until| until.map(|until| latest.max(until)));
-        let revoked = async {
-            self.writable_store()?
-                .revoke_identity(identity, now, keep)
-                .await
-                .map_err(store_unavailable)
-        };
+        let revoked =
+            async { store_call(self.writable_store()?.revoke_identity(identity, now, keep)).await };
         revoked.await.map_err(|error| self.hand_out(error))
+    }
+
+    /// Until when a token of `kind` issued at `now` can be accepted.
+    fn accepted_until_new(&self, kind: TokenKind, now: i64) -> Option<i64> {
+        let exp = self.issuer().expiry_of_new(kind, now);
+        self.verifier().accepted_until(exp)
+    }
+
+    /// Whether the token store says `token` was revoked; a store that cannot
+    /// answer, or panics, denies (fail closed).
+    pub(crate) async fn revocation_error(&self, token: &DecodedToken) -> Option<JwtError> {
+        let store = self.store()?;
+        let facts = TokenFacts {
+            jti: token.jti(),
+            identity: token.identity(),
+            issued_at: token.issued_at(),
+            family: token.family(),
+        };
+        match AssertUnwindSafe(store.is_revoked(facts))
+            .catch_unwind()
+            .await
+        {
+            Ok(Ok(false)) => None,
+            Ok(Ok(true)) => Some(JwtError::Revoked),
+            Ok(Err(cause)) => Some(store_unavailable(cause)),
+            Err(_) => Some(JwtError::StoreUnavailable(
+                "the token store panicked".into(),
+            )),
+        }
     }
 
     /// An access and a refresh token that start a rotation family (at login),
@@ -196,15 +222,15 @@ impl JwtManager {
         let family = presented.family().unwrap_or(jti);
         let next = uuid::Uuid::new_v4().to_string();
         let pair = self.pair(&Value::from(presented.identity()), family, next.clone())?;
-        let keep_until = self
-            .issuer()
-            .expiry_of_new(TokenKind::Refresh, claims::now_secs());
-        let outcome = self
-            .writable_store()
-            .map_err(reject)?
-            .rotate(family, jti, &next, keep_until)
+        let store = self.writable_store().map_err(reject)?;
+        // Outside a guard nothing else has asked the store yet.
+        if let Some(error) = self.revocation_error(presented).await {
+            return Err(reject(error));
+        }
+        let keep_until = self.accepted_until_new(TokenKind::Refresh, claims::now_secs());
+        let outcome = store_call(store.rotate(family, jti, &next, keep_until))
             .await
-            .map_err(|cause| reject(store_unavailable(cause)))?;
+            .map_err(reject)?;
         match outcome {
             Rotation::Rotated => Ok(pair),
             Rotation::Reused => {
@@ -312,8 +338,17 @@ impl JwtManager {
     }
 }
 
-fn store_unavailable(cause: crate::store::StoreError) -> JwtError {
+fn store_unavailable(cause: StoreError) -> JwtError {
     JwtError::StoreUnavailable(cause.to_string().into())
+}
+
+/// A write to the token store: its failure is a 503, a panic in it a 500,
+/// each with the cause logged.
+async fn store_call<T>(write: impl Future<Output = Result<T, StoreError>>) -> Result<T, JwtError> {
+    match AssertUnwindSafe(write).catch_unwind().await {
+        Ok(result) => result.map_err(store_unavailable),
+        Err(_) => Err(JwtError::Hook("the token store panicked".into())),
+    }
 }
 
 /// Serves the manager's public keys as a JWK Set (`/.well-known/jwks.json`),

@@ -77,6 +77,12 @@ impl Verifier {
         })
     }
 
+    /// When a token that expires at `exp` stops being accepted: `exp` plus
+    /// the leeway, rounded up to whole seconds; `None` for never.
+    pub(crate) fn accepted_until(&self, exp: Option<i64>) -> Option<i64> {
+        exp.map(|exp| exp.saturating_add(self.leeway.ceil() as i64))
+    }
+
     /// Verifies `token`; `csrf` is the double submit value sent beside a token
     /// from a cookie, compared with its `csrf` claim.
     pub(crate) fn verify(

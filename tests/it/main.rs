@@ -16,3 +16,4 @@ mod pipeline;
 mod real_server;
 mod redis_store;
 mod revocation;
+mod security;

@@ -1,0 +1,253 @@
+//! Audit findings (issue #11), one test per finding, named for the behaviour.
+
+use std::time::Duration;
+
+use actix_jwt_extended::{
+    Claims, JwtError, JwtManager, JwtRequired,
+    config::ErrorFormat,
+    cookies::JwtCookies,
+    manager::UserLoader,
+    store::{MemoryStore, Rotation, StoreError, TokenFacts, TokenStore},
+    token::DecodedToken,
+};
+use actix_web::{
+    App, HttpResponse,
+    http::{Method, StatusCode, header},
+    test, web,
+};
+use jsonwebtoken::Algorithm;
+use serde_json::json;
+
+use crate::common::{
+    SECRET, bearer, call, capture_logs, flask_payload, forge, hs256, logs, manager_with, msg, now,
+};
+
+/// A token accepted inside the leeway stays revoked inside the leeway: the
+/// store keeps a revocation until `exp + leeway`, and revoking a token that
+/// is already past `exp` but inside the leeway stores it.
+#[actix_web::test]
+async fn a_revocation_lasts_until_exp_plus_leeway() {
+    let jwt = JwtManager::builder()
+        .secret(SECRET)
+        .leeway(Duration::from_secs(60))
+        .token_store(MemoryStore::new())
+        .build()
+        .unwrap();
+    let mut payload = flask_payload("access");
+    payload["exp"] = json!(now() - 5);
+    let token = hs256(&payload);
+    let app = test::init_service(App::new().app_data(web::Data::new(jwt.clone())).route(
+        "/p",
+        web::get().to(HttpResponse::Ok).wrap(JwtRequired::new()),
+    ))
+    .await;
+    assert_eq!(
+        call(&app, Method::GET, "/p", Some(&bearer(&token))).await.0,
+        200
+    );
+    jwt.revoke_token(&jwt.decode_token(&token).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        call(&app, Method::GET, "/p", Some(&bearer(&token))).await,
+        (StatusCode::UNAUTHORIZED, msg("Token has been revoked"))
+    );
+}
+
+/// Stores whose writes panic: the panic is caught and answered with a 500
+/// whose cause is logged, like a panic in `is_revoked`.
+struct PanickingStore;
+
+impl TokenStore for PanickingStore {
+    async fn is_revoked(&self, _: TokenFacts<'_>) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+
+    async fn revoke(&self, _: &str, _: Option<i64>) -> Result<(), StoreError> {
+        panic!("store-revoke-panic-51c2")
+    }
+
+    async fn revoke_identity(&self, _: &str, _: i64, _: Option<i64>) -> Result<(), StoreError> {
+        panic!("store-revoke-identity-panic")
+    }
+
+    async fn rotate(
+        &self,
+        _: &str,
+        _: &str,
+        _: &str,
+        _: Option<i64>,
+    ) -> Result<Rotation, StoreError> {
+        panic!("store-rotate-panic")
+    }
+}
+
+#[actix_web::test]
+async fn a_panic_in_a_stores_revoke_or_rotate_is_a_logged_500() {
+    capture_logs();
+    let jwt = manager_with(PanickingStore);
+    let app = test::init_service(App::new().app_data(web::Data::new(jwt.clone())).route(
+        "/logout",
+        web::delete().to(|jwt: web::Data<JwtManager>, claims: Claims| async move {
+            jwt.revoke_token(claims.token()).await?;
+            Ok::<_, actix_web::Error>(HttpResponse::Ok().finish())
+        }),
+    ))
+    .await;
+    let token = jwt.create_access_token("alice").unwrap();
+    assert_eq!(
+        call(&app, Method::DELETE, "/logout", Some(&bearer(&token))).await,
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            msg("Internal server error")
+        )
+    );
+    assert!(
+        logs().iter().any(|line| line.contains("panicked")),
+        "{:?}",
+        logs()
+    );
+
+    let decoded = jwt.decode_token(&token).unwrap();
+    assert!(matches!(
+        jwt.revoke_all_tokens("alice").await,
+        Err(JwtError::Hook(_))
+    ));
+    let pair = jwt.create_token_pair("alice").unwrap();
+    let refresh = jwt.decode_token(&pair.refresh_token).unwrap();
+    assert!(matches!(
+        jwt.rotate_refresh_token(&refresh).await,
+        Err(JwtError::Hook(_))
+    ));
+    assert!(matches!(
+        jwt.revoke_token(&decoded).await,
+        Err(JwtError::Hook(_))
+    ));
+}
+
+/// Outside a guard, a refresh token revoked by its `jti` cannot be rotated.
+#[actix_web::test]
+async fn rotating_a_revoked_refresh_token_is_refused() {
+    let jwt = manager_with(MemoryStore::new());
+    let pair = jwt.create_token_pair("alice").unwrap();
+    let refresh = jwt.decode_token(&pair.refresh_token).unwrap();
+    jwt.revoke_token(&refresh).await.unwrap();
+    assert_eq!(
+        jwt.rotate_refresh_token(&refresh).await.unwrap_err(),
+        JwtError::Revoked
+    );
+}
+
+/// A signed token whose `csrf` claim is not a value we mint never reaches a
+/// `Set-Cookie` header: `x; Domain=evil.example` would add an attribute.
+#[actix_web::test]
+async fn a_csrf_claim_that_we_did_not_mint_is_never_written_into_a_cookie() {
+    let jwt = JwtManager::builder().secret(SECRET).build().unwrap();
+    for csrf in [
+        "x; Domain=evil.example",
+        "66666666-7777-4888-9999-000000000000\r\nX: y",
+        "",
+        "66666666-7777-4888-9999-00000000000",
+    ] {
+        let mut payload = flask_payload("access");
+        payload["csrf"] = json!(csrf);
+        let token = hs256(&payload);
+        let set = HttpResponse::Ok()
+            .set_access_cookies(&jwt, &token)
+            .map(|response| response.finish());
+        assert!(
+            matches!(set, Err(JwtError::Creation(_))),
+            "{csrf:?}: {set:?}"
+        );
+    }
+    // Flask-JWT-Extended's own values (lower-case UUIDs) pass.
+    let token = hs256(&flask_payload("access"));
+    let response = HttpResponse::Ok()
+        .set_access_cookies(&jwt, &token)
+        .unwrap()
+        .finish();
+    let cookies = crate::common::set_cookies(&response);
+    assert!(
+        cookies[1].starts_with("csrf_access_token=66666666-7777-4888-9999-000000000000;"),
+        "{cookies:?}"
+    );
+}
+
+struct Nobody;
+
+impl UserLoader for Nobody {
+    type User = ();
+    type Error = std::convert::Infallible;
+
+    async fn load(&self, _: &DecodedToken) -> Result<Option<()>, Self::Error> {
+        Ok(None)
+    }
+}
+
+/// In RFC 6750 mode the error description goes into `WWW-Authenticate`; an
+/// identity with control characters must not turn a 401 into a 500.
+#[actix_web::test]
+async fn control_characters_never_break_the_www_authenticate_header() {
+    let jwt = JwtManager::builder()
+        .secret(SECRET)
+        .error_format(ErrorFormat::Rfc6750)
+        .user_loader(Nobody)
+        .build()
+        .unwrap();
+    let app = test::init_service(App::new().app_data(web::Data::new(jwt)).route(
+        "/p",
+        web::get().to(HttpResponse::Ok).wrap(JwtRequired::new()),
+    ))
+    .await;
+    let mut payload = flask_payload("access");
+    payload["sub"] = json!("eve\r\nSet-Cookie: x=1\u{7f}\u{0}");
+    let token = forge(
+        &json!({"alg": "HS256", "typ": "JWT"}),
+        &payload,
+        SECRET,
+        Algorithm::HS256,
+    );
+    let req = test::TestRequest::get()
+        .uri("/p")
+        .insert_header((header::AUTHORIZATION, bearer(&token)));
+    let res = test::call_service(&app, req.to_request()).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let challenge = res
+        .headers()
+        .get(header::WWW_AUTHENTICATE)
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert_eq!(
+        challenge,
+        r#"Bearer error="invalid_token", error_description="Error loading the user eve  Set-Cookie: x=1  ""#
+    );
+    assert!(res.headers().get(header::SET_COOKIE).is_none());
+    let body: serde_json::Value = test::read_body_json(res).await;
+    assert_eq!(
+        body,
+        json!({ "msg": "Error loading the user eve\r\nSet-Cookie: x=1\u{7f}\u{0}" })
+    );
+}
+
+/// `Debug` of `Claims` and of `FlaskConfig` never shows the CSRF value or a key.
+#[actix_web::test]
+async fn debug_output_never_shows_csrf_values_or_keys() {
+    let jwt = JwtManager::builder().secret(SECRET).build().unwrap();
+    let token = jwt.create_access_token("alice").unwrap();
+    let csrf = crate::common::csrf_of(&jwt, &token);
+    let app = test::init_service(
+        App::new().app_data(web::Data::new(jwt)).route(
+            "/p",
+            web::get()
+                .to(|claims: Claims| async move { HttpResponse::Ok().body(format!("{claims:?}")) }),
+        ),
+    )
+    .await;
+    let req = test::TestRequest::get()
+        .uri("/p")
+        .insert_header((header::AUTHORIZATION, bearer(&token)));
+    let body = test::call_and_read_body(&app, req.to_request()).await;
+    let debug = String::from_utf8(body.to_vec()).unwrap();
+    assert!(debug.contains("alice") && !debug.contains(&csrf), "{debug}");
+}
