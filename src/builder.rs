@@ -244,6 +244,14 @@ impl JwtManagerBuilder {
         self
     }
 
+    /// How long a guard waits for the whole body when it must read one (the
+    /// JSON location, a CSRF form field); a slower body gets 408, so stalled
+    /// clients cannot hold buffers open. Defaults to 5 seconds.
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.locations.body_timeout = timeout;
+        self
+    }
+
     /// How many verified tokens to remember, so a client that sends the same
     /// token again skips the signature and claim checks (0 turns the cache
     /// off). An entry is keyed by the token's full bytes and served only until

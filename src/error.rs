@@ -59,6 +59,11 @@ pub enum JwtError {
     #[display("Could not read the request body")]
     BodyUnreadable,
 
+    /// The request body, read for a token in it, did not arrive within the
+    /// configured time (408).
+    #[display("Request body was not received in time")]
+    BodyTimeout,
+
     /// The token is not a well-formed JWT: segments, base64 or JSON (422).
     #[display("{_0}")]
     Malformed(#[error(not(source))] Cow<'static, str>),
@@ -199,7 +204,8 @@ impl JwtError {
             | Self::Hook(_)
             | Self::StoreUnavailable(_)
             | Self::BodyTooLarge
-            | Self::BodyUnreadable => return None,
+            | Self::BodyUnreadable
+            | Self::BodyTimeout => return None,
             _ => (StatusCode::UNAUTHORIZED, "invalid_token"),
         };
         // A quoted-string (RFC 9110 section 5.6.4): quotes and backslashes
@@ -232,6 +238,7 @@ impl ResponseError for JwtError {
             Self::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::ClaimsVerificationFailed | Self::BodyUnreadable => StatusCode::BAD_REQUEST,
             Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::NotConfigured | Self::Creation(_) | Self::Hook(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }

@@ -218,8 +218,14 @@ async fn guard(req: &mut ServiceRequest, requirement: Requirement) -> Result<(),
         .locations
         .unwrap_or(manager.locations().locations);
     let body = if manager.locations().wants_body(req.request(), locations) {
-        let limit = manager.locations().body_limit;
-        let buffered = buffer_body(req, limit).await;
+        let (limit, deadline) = (
+            manager.locations().body_limit,
+            manager.locations().body_timeout,
+        );
+        let buffered = match actix_web::rt::time::timeout(deadline, buffer_body(req, limit)).await {
+            Ok(buffered) => buffered,
+            Err(_elapsed) => Err(JwtError::BodyTimeout),
+        };
         Some(buffered.map_err(|error| manager.renderer().reject(error.into()))?)
     } else {
         None

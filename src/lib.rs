@@ -250,6 +250,7 @@
 //! | cookie token without / with a wrong `X-CSRF-TOKEN` | 401 | `Missing CSRF token` / `CSRF double submit tokens do not match` |
 //! | revoked | 401 | `Token has been revoked` |
 //! | token store cannot answer | 503 | `Token revocation store unavailable` (cause logged) |
+//! | a body a guard must read (JSON token, CSRF form field) is over the limit / too slow | 413 / 408 | `Request body is too large` / `Request body was not received in time` |
 //! | refresh token on an access route | 422 | `Only non-refresh tokens are allowed` |
 //! | access token on a refresh route | 422 | `Only refresh tokens are allowed` |
 //! | not fresh on a fresh route | 401 | `Fresh token required` |

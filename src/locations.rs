@@ -24,6 +24,7 @@ pub(crate) struct LocationOptions {
     pub(crate) query_string_name: String,
     pub(crate) query_string_value_prefix: String,
     pub(crate) body_limit: usize,
+    pub(crate) body_timeout: std::time::Duration,
 }
 
 impl Default for LocationOptions {
@@ -38,6 +39,7 @@ impl Default for LocationOptions {
             query_string_name: "jwt".to_owned(),
             query_string_value_prefix: String::new(),
             body_limit: 1024 * 1024,
+            body_timeout: std::time::Duration::from_secs(5),
         }
     }
 }
@@ -57,6 +59,7 @@ pub(crate) struct LocationConfig {
     query_string_name: String,
     query_string_value_prefix: String,
     pub(crate) body_limit: usize,
+    pub(crate) body_timeout: std::time::Duration,
 }
 
 impl LocationConfig {
@@ -81,6 +84,7 @@ impl LocationConfig {
             query_string_name: options.query_string_name,
             query_string_value_prefix: options.query_string_value_prefix,
             body_limit: options.body_limit,
+            body_timeout: options.body_timeout,
         })
     }
 

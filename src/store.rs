@@ -277,35 +277,78 @@ impl Entries {
         if self.len() < 64 || self.len() < 2 * self.swept_at {
             return;
         }
+        self.drop_expired();
+    }
+
+    fn drop_expired(&mut self) {
         let now = now();
         self.revoked.retain(|_, until| alive(*until, now));
         self.cutoffs.retain(|_, (_, until)| alive(*until, now));
         self.current.retain(|_, (_, until)| alive(*until, now));
         self.swept_at = self.len();
     }
+
+    /// Room for one more entry: expired entries go first; a live one is
+    /// never evicted, so a full store refuses (and the caller fails closed).
+    fn make_room(&mut self, capacity: usize) -> Result<(), StoreError> {
+        if self.len() >= capacity {
+            self.drop_expired();
+        }
+        if self.len() >= capacity {
+            return Err(StoreError::new(format!(
+                "the MemoryStore is full: {capacity} revocations are still live; \
+                 raise MemoryStore::with_capacity or use RedisStore"
+            )));
+        }
+        Ok(())
+    }
 }
+
+/// How many entries a [`MemoryStore`] holds unless told otherwise.
+const DEFAULT_CAPACITY: usize = 1_000_000;
 
 /// The in-memory store, the default for a single process: concurrent, with
 /// entries dropped once their token would have expired anyway. Revocations do
 /// not survive a restart and are not shared between processes: use
 /// `RedisStore` (feature `redis`) for several instances.
-#[derive(Default)]
+///
+/// Memory is bounded: at most [`with_capacity`](Self::with_capacity) entries
+/// (1 000 000 by default). A live revocation is never evicted to make room:
+/// when the store is full of live entries a new revocation fails, and the
+/// request that asked for it gets 503 (fail closed).
 pub struct MemoryStore {
     entries: Mutex<Entries>,
+    capacity: usize,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::with_capacity(DEFAULT_CAPACITY)
+    }
 }
 
 impl std::fmt::Debug for MemoryStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MemoryStore")
             .field("entries", &self.len())
+            .field("capacity", &self.capacity)
             .finish()
     }
 }
 
 impl MemoryStore {
-    /// An empty store.
+    /// An empty store of the default capacity (1 000 000 entries).
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty store that holds at most `capacity` entries (revoked tokens,
+    /// revoked families, "log out everywhere" cut-offs and rotation state).
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            entries: Mutex::default(),
+            capacity,
+        }
     }
 
     /// How many entries the store holds (for monitoring and tests).
@@ -356,7 +399,11 @@ impl TokenStore for MemoryStore {
 
     async fn revoke(&self, jti: &str, expires_at: Option<i64>) -> Result<(), StoreError> {
         let mut entries = self.lock();
-        entries.revoked.insert(key::jti(jti), expires_at);
+        let key = key::jti(jti);
+        if !entries.revoked.contains_key(&key) {
+            entries.make_room(self.capacity)?;
+        }
+        entries.revoked.insert(key, expires_at);
         entries.sweep();
         Ok(())
     }
@@ -368,6 +415,9 @@ impl TokenStore for MemoryStore {
         keep_until: Option<i64>,
     ) -> Result<(), StoreError> {
         let mut entries = self.lock();
+        if !entries.cutoffs.contains_key(identity) {
+            entries.make_room(self.capacity)?;
+        }
         entries
             .cutoffs
             .insert(identity.to_owned(), (issued_before, keep_until));
@@ -397,14 +447,23 @@ impl TokenStore for MemoryStore {
             _ => presented == family,
         };
         if is_current {
+            if !entries.current.contains_key(family) {
+                entries.make_room(self.capacity)?;
+            }
             entries
                 .current
                 .insert(family.to_owned(), (next.to_owned(), keep_until));
             entries.sweep();
             Ok(Rotation::Rotated)
         } else {
+            // The family's revocation takes the place of its current token;
+            // without one it needs room, and nothing changes if there is none.
+            if entries.current.remove(family).is_none()
+                && let Err(full) = entries.make_room(self.capacity)
+            {
+                return Err(full);
+            }
             entries.revoked.insert(revoked, keep_until);
-            entries.current.remove(family);
             Ok(Rotation::Reused)
         }
     }

@@ -251,3 +251,98 @@ async fn debug_output_never_shows_csrf_values_or_keys() {
     let debug = String::from_utf8(body.to_vec()).unwrap();
     assert!(debug.contains("alice") && !debug.contains(&csrf), "{debug}");
 }
+
+/// A full `MemoryStore` refuses a new revocation (fail closed, 503) instead of
+/// evicting a live one; expired entries make room.
+#[actix_web::test]
+async fn a_full_memory_store_refuses_new_revocations_and_never_evicts_live_ones() {
+    let now = now() as i64;
+    let store = MemoryStore::with_capacity(2);
+    store.revoke("dead", Some(now - 1)).await.unwrap();
+    store.revoke("a", Some(now + 60)).await.unwrap();
+    // The expired entry makes room.
+    store.revoke("b", Some(now + 60)).await.unwrap();
+    assert!(store.revoke("c", Some(now + 60)).await.is_err());
+    // Revoking again what is already there needs no room.
+    store.revoke("a", Some(now + 90)).await.unwrap();
+    let facts = |jti| TokenFacts::new(jti, "u", Some(now), None);
+    for jti in ["a", "b"] {
+        assert!(store.is_revoked(facts(jti)).await.unwrap(), "{jti}");
+    }
+    assert!(!store.is_revoked(facts("c")).await.unwrap());
+
+    let jwt = manager_with(MemoryStore::with_capacity(1));
+    let first = jwt
+        .decode_token(&jwt.create_access_token("alice").unwrap())
+        .unwrap();
+    let second = jwt
+        .decode_token(&jwt.create_access_token("alice").unwrap())
+        .unwrap();
+    jwt.revoke_token(&first).await.unwrap();
+    assert!(matches!(
+        jwt.revoke_token(&second).await,
+        Err(JwtError::StoreUnavailable(_))
+    ));
+    // Reuse detection still revokes a family when the store is full: its
+    // revocation takes the place of the family's current token.
+    let full = manager_with(MemoryStore::with_capacity(1));
+    let pair = full.create_token_pair("alice").unwrap();
+    let root = full.decode_token(&pair.refresh_token).unwrap();
+    let rotated = full.rotate_refresh_token(&root).await.unwrap();
+    assert_eq!(
+        full.rotate_refresh_token(&root).await.unwrap_err(),
+        JwtError::Revoked
+    );
+    let next = full.decode_token(&rotated.refresh_token).unwrap();
+    assert_eq!(
+        full.rotate_refresh_token(&next).await.unwrap_err(),
+        JwtError::Revoked
+    );
+}
+
+fn json_guarded(config: &mut web::ServiceConfig) {
+    config.route(
+        "/p",
+        web::post()
+            .to(HttpResponse::Ok)
+            .wrap(JwtRequired::new().locations([actix_jwt_extended::config::TokenLocation::Json])),
+    );
+}
+
+/// A client that announces a JSON body and never sends it gets a 408 once
+/// the body deadline passes, instead of holding the guard's buffer open.
+#[actix_web::test]
+async fn a_stalled_body_is_answered_408_at_the_deadline() {
+    use std::io::{Read, Write};
+
+    let jwt = JwtManager::builder()
+        .secret(SECRET)
+        .token_location([actix_jwt_extended::config::TokenLocation::Json])
+        .body_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let addr = crate::common::start_with(jwt, json_guarded);
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let started = std::time::Instant::now();
+    write!(
+        stream,
+        "POST /p HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: 64\r\n\r\n{{\"access"
+    )
+    .unwrap();
+    let mut answer = [0u8; 512];
+    let read = stream.read(&mut answer).unwrap();
+    let answer = String::from_utf8_lossy(&answer[..read]);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        answer.ends_with("{\"msg\":\"Request body was not received in time\"}\n"),
+        "{answer}"
+    );
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(300) && waited < Duration::from_secs(5),
+        "{waited:?}"
+    );
+}
