@@ -142,8 +142,14 @@ fn unavailable(error: redis::RedisError) -> StoreError {
 }
 
 /// Seconds left until `until`; `None` (never expires) is 0, meaning no TTL.
+/// 9999-12-31T23:59:59Z: later expiries are kept without one.
+const LAST_EXPIRY: i64 = 253_402_300_799;
+
+/// Seconds to keep an entry; 0 for good (see [`LAST_EXPIRY`]).
 fn ttl(until: Option<i64>) -> i64 {
-    until.map_or(0, |until| (until - now()).max(1))
+    until
+        .filter(|until| *until <= LAST_EXPIRY)
+        .map_or(0, |until| until.saturating_sub(now()).max(1))
 }
 
 impl RedisStore {
@@ -152,7 +158,9 @@ impl RedisStore {
             return Ok(()); // Already expired: nothing to remember.
         }
         let mut options = SetOptions::default();
-        if let Some(until) = until {
+        // Redis refuses an expiry past year 292 million; a token that lives
+        // past year 9999 is as good as never expiring: keep it for good.
+        if let Some(until) = until.filter(|until| *until <= LAST_EXPIRY) {
             options = options.with_expiration(SetExpiry::EXAT(until as u64));
         }
         self.connection

@@ -9,9 +9,11 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::common::{bearer, call, guarded, in_ci, manager_with as manager, msg, redis_url};
+use crate::common::{
+    SECRET, bearer, call, guarded, in_ci, manager_with as manager, msg, redis_url,
+};
 use actix_jwt_extended::{
-    JwtError,
+    JwtError, JwtManager,
     store::{RedisStore, TokenStore},
 };
 use actix_web::http::Method;
@@ -277,4 +279,50 @@ async fn with_redis_down_requests_fail_closed_and_recover_when_it_returns() {
         );
         actix_web::rt::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// A token whose `exp` lies past what Redis can expire (`1e300`) is still
+/// revocable: the revocation is kept for good.
+#[actix_web::test]
+async fn a_token_with_an_absurd_exp_can_still_be_revoked_through_redis() {
+    let Some(url) = redis_url() else { return };
+    let jwt = manager(store(&url, "absurd"));
+    let mut payload = crate::common::flask_payload("access");
+    payload["exp"] = serde_json::json!(1e300);
+    let token = crate::common::hs256(&payload);
+    let app = guarded!(jwt.clone());
+    assert_eq!(
+        call(&app, Method::GET, "/p", Some(&bearer(&token))).await.0,
+        200
+    );
+    jwt.revoke_token(&jwt.decode_token(&token).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        call(&app, Method::GET, "/p", Some(&bearer(&token))).await,
+        (
+            actix_web::http::StatusCode::UNAUTHORIZED,
+            msg("Token has been revoked")
+        )
+    );
+    // Refresh tokens that never expire in practice rotate, and a reuse still
+    // revokes their family.
+    let jwt = JwtManager::builder()
+        .secret(SECRET)
+        .refresh_token_expires(Duration::MAX)
+        .token_store(store(&url, "absurd-rotation"))
+        .build()
+        .unwrap();
+    let pair = jwt.create_token_pair("alice").unwrap();
+    let root = jwt.decode_token(&pair.refresh_token).unwrap();
+    let rotated = jwt.rotate_refresh_token(&root).await.unwrap();
+    assert_eq!(
+        jwt.rotate_refresh_token(&root).await.unwrap_err(),
+        JwtError::Revoked
+    );
+    let next = jwt.decode_token(&rotated.refresh_token).unwrap();
+    assert_eq!(
+        jwt.rotate_refresh_token(&next).await.unwrap_err(),
+        JwtError::Revoked
+    );
 }
