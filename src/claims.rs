@@ -28,12 +28,15 @@ impl TokenKind {
         }
     }
 
-    /// The kind a verified payload declares: `refresh` for `"type": "refresh"`,
-    /// `access` for anything else, as Flask-JWT-Extended reads it.
-    pub(crate) fn of(claims: &serde_json::Map<String, Value>) -> Self {
-        match claims.get(TYPE).and_then(Value::as_str) {
-            Some("refresh") => Self::Refresh,
-            _ => Self::Access,
+    /// The kind a payload declares: `"type": "access"` or no `type` (as
+    /// Flask-JWT-Extended reads it) is an access token, `"type": "refresh"` a
+    /// refresh token; any other value (`"ACCESS"`, `null`, a list) is none.
+    pub(crate) fn of(claims: &serde_json::Map<String, Value>) -> Option<Self> {
+        match claims.get(TYPE) {
+            None => Some(Self::Access),
+            Some(Value::String(kind)) if kind == "access" => Some(Self::Access),
+            Some(Value::String(kind)) if kind == "refresh" => Some(Self::Refresh),
+            Some(_) => None,
         }
     }
 }
@@ -95,16 +98,23 @@ mod tests {
     }
 
     #[test]
-    fn only_type_refresh_is_a_refresh_token() {
+    fn token_types_are_explicit() {
+        use serde_json::json;
         let kind = |claims: Value| TokenKind::of(claims.as_object().unwrap());
-        assert_eq!(
-            kind(serde_json::json!({"type": "refresh"})),
-            TokenKind::Refresh
-        );
-        assert_eq!(
-            kind(serde_json::json!({"type": "access"})),
-            TokenKind::Access
-        );
-        assert_eq!(kind(serde_json::json!({})), TokenKind::Access);
+        assert_eq!(kind(json!({"type": "refresh"})), Some(TokenKind::Refresh));
+        assert_eq!(kind(json!({"type": "access"})), Some(TokenKind::Access));
+        assert_eq!(kind(json!({})), Some(TokenKind::Access));
+        let others = [
+            json!("ACCESS"),
+            json!("Refresh"),
+            json!("id_token"),
+            json!(null),
+            json!(["refresh"]),
+            json!(1),
+            json!(""),
+        ];
+        for other in others {
+            assert_eq!(kind(json!({ "type": other })), None, "{other}");
+        }
     }
 }

@@ -302,14 +302,8 @@ where
         let window = self.window;
         Box::pin(async move {
             let mut response = response.await?;
-            // Flask's hook checks `type == "access"` (a missing type reads as
-            // "access"), stricter than the guards' "anything but refresh".
-            let access = |token: &crate::token::DecodedToken| {
-                token
-                    .claims()
-                    .get(claims::TYPE)
-                    .is_none_or(|kind| kind == TokenKind::Access.as_str())
-            };
+            // Flask's hook refreshes access tokens only (`type == "access"`).
+            let access = |token: &crate::token::DecodedToken| token.kind() == TokenKind::Access;
             let Some(token) = response.verified_token().filter(access) else {
                 return Ok(response);
             };

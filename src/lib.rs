@@ -62,7 +62,9 @@
 //!   extractors read it. Other middleware reads the result with
 //!   [`JwtRequestExt::verified_token`].
 //! - A token without a `type` claim counts as an access token, as in Flask, so
-//!   tokens from other issuers that share the key work on access routes.
+//!   tokens from other issuers that share the key work on access routes. Any
+//!   `type` but `"access"` and `"refresh"` is refused with 422 (explicit
+//!   typing, RFC 8725 section 3.11).
 //! - `OPTIONS` requests pass the guards untouched (CORS preflights), and a
 //!   rejection is an ordinary response that outer middleware still sees.
 //!

@@ -161,12 +161,20 @@ impl Verifier {
         };
         // Flask-JWT-Extended checks it before reporting an expired token.
         check_csrf(fields, csrf)?;
-        let kind = TokenKind::of(fields);
-        let token = DecodedToken::new(header, claims, identity, kind, algorithm);
-        if expired {
-            return Err(Rejection::with_token(JwtError::Expired, token));
+        // Explicit typing (RFC 8725 section 3.11): a `type` other than the
+        // two Flask writes (or none, an access token) is refused, after
+        // "expired" as Flask would report that first.
+        let token = TokenKind::of(fields)
+            .map(|kind| DecodedToken::new(header, claims, identity, kind, algorithm));
+        match (expired, token) {
+            (true, Some(token)) => Err(Rejection::with_token(JwtError::Expired, token)),
+            (true, None) => Err(JwtError::Expired.into()),
+            (false, Some(token)) => Ok(token),
+            (false, None) => Err(invalid_claim(
+                "Invalid token type: \"type\" must be \"access\" or \"refresh\"",
+            )
+            .into()),
         }
-        Ok(token)
     }
 
     /// PyJWT's `_validate_claims` with Flask-JWT-Extended's options. Returns

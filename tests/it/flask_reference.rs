@@ -59,7 +59,18 @@ const SEED_DEVIATIONS: &[(&str, u16, &str)] = &[
     // The reference server refuses header lines over 64 KiB with an HTML 431;
     // actix takes the request and the valid token passes.
     ("protected_long_token_70kb_claim", 200, ""),
+    // DESIGN invariant 2 (RFC 8725 section 3.11): a `type` other than
+    // "access" or "refresh" is refused; Flask lets every type but "refresh"
+    // through access routes.
+    ("protected_type_foo", 422, INVALID_TYPE),
+    ("protected_type_integer", 422, INVALID_TYPE),
+    ("protected_type_null", 422, INVALID_TYPE),
+    ("protected_type_refresh_capitalized", 422, INVALID_TYPE),
+    ("refresh_type_refresh_capitalized", 422, INVALID_TYPE),
+    ("refresh_type_integer", 422, INVALID_TYPE),
 ];
+
+const INVALID_TYPE: &str = "Invalid token type: \"type\" must be \"access\" or \"refresh\"";
 
 #[actix_web::test]
 async fn refresh_tokens_example_answers_like_the_flask_reference() {
@@ -118,7 +129,10 @@ async fn jwt_locations_example_answers_like_the_flask_reference() {
     let fixture = &crate::common::fixture("jwt_locations_cases.json");
     // Flask crashes (500) on a JSON body that is a list; we read it as a body
     // without the token key and go on to the query string, which holds one.
-    let deviations = &[("protected_post_json_list_query_valid", 200, "")];
+    let deviations = &[
+        ("protected_post_json_list_query_valid", 200, ""),
+        ("implicit_refresh_type_foo", 422, INVALID_TYPE),
+    ];
     let raw_paths = &["/protected", "/only_headers", "/refresh_with_cookies"];
     replay(&app, fixture, deviations, raw_paths).await;
 }

@@ -346,3 +346,72 @@ async fn a_stalled_body_is_answered_408_at_the_deadline() {
         "{waited:?}"
     );
 }
+
+/// Access routes take `"type": "access"` or no `type`, refresh routes only
+/// `"refresh"`; every other value is refused with 422, by `decode_token` too.
+#[actix_web::test]
+async fn token_types_are_explicit_on_every_route() {
+    let jwt = JwtManager::builder().secret(SECRET).build().unwrap();
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(jwt.clone()))
+            .route(
+                "/access",
+                web::get().to(HttpResponse::Ok).wrap(JwtRequired::new()),
+            )
+            .route(
+                "/refresh",
+                web::get()
+                    .to(HttpResponse::Ok)
+                    .wrap(actix_jwt_extended::RefreshRequired::new()),
+            )
+            .route(
+                "/any",
+                web::get()
+                    .to(HttpResponse::Ok)
+                    .wrap(JwtRequired::new().any_kind()),
+            ),
+    )
+    .await;
+    let with_type = |kind: Option<serde_json::Value>| {
+        let mut payload = flask_payload("access");
+        let fields = payload.as_object_mut().unwrap();
+        match kind {
+            Some(kind) => fields.insert("type".into(), kind),
+            None => fields.remove("type"),
+        };
+        hs256(&payload)
+    };
+    let invalid = msg(r#"Invalid token type: "type" must be "access" or "refresh""#);
+    for kind in [
+        json!("ACCESS"),
+        json!("Refresh"),
+        json!("id_token"),
+        json!(null),
+        json!(["refresh"]),
+        json!(1),
+        json!(""),
+    ] {
+        let token = with_type(Some(kind.clone()));
+        for path in ["/access", "/refresh", "/any"] {
+            assert_eq!(
+                call(&app, Method::GET, path, Some(&bearer(&token))).await,
+                (StatusCode::UNPROCESSABLE_ENTITY, invalid.clone()),
+                "{kind} on {path}"
+            );
+        }
+        assert!(matches!(
+            jwt.decode_token(&token),
+            Err(JwtError::InvalidClaim(_))
+        ));
+    }
+    let ok = |path, token: String| {
+        let app = &app;
+        async move { call(app, Method::GET, path, Some(&bearer(&token))).await.0 }
+    };
+    assert_eq!(ok("/access", with_type(None)).await, 200);
+    assert_eq!(ok("/access", with_type(Some(json!("access")))).await, 200);
+    assert_eq!(ok("/refresh", with_type(Some(json!("refresh")))).await, 200);
+    assert_eq!(ok("/refresh", with_type(None)).await, 422);
+    assert_eq!(ok("/any", with_type(Some(json!("refresh")))).await, 200);
+}
