@@ -6,7 +6,7 @@ use std::{
 };
 
 use actix_web::{
-    Error, HttpMessage,
+    Error, HttpMessage, HttpResponse,
     body::EitherBody,
     dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready},
     http::{Method, header},
@@ -31,10 +31,12 @@ use crate::{
 /// (401 or 422 with `{"msg": ...}` by default), so outer middleware such as CORS
 /// still decorates it.
 ///
-/// `OPTIONS` requests pass untouched (CORS preflights carry no credentials), as
-/// Flask answers them before its decorators run: never serve anything private on
-/// `OPTIONS` behind this guard alone. A handler that takes
-/// [`JwtIdentity`](crate::JwtIdentity) still verifies the token itself.
+/// `OPTIONS` requests without a valid token (CORS preflights carry no
+/// credentials) pass the guard without a rejection: the guard answers them
+/// itself with an empty 200, as Flask answers `OPTIONS` before its decorators
+/// run, and never hands them to the handler. With a valid token an `OPTIONS`
+/// request reaches the handler like any other. Wrap `actix-cors` outside the
+/// guards so that it answers preflights first.
 ///
 /// ```
 /// use actix_jwt_extended::JwtRequired;
@@ -199,11 +201,16 @@ where
         let service = Rc::clone(&self.service);
         let requirement = self.requirement;
         Box::pin(async move {
-            // CORS preflights carry no credentials.
-            if req.method() != Method::OPTIONS
-                && let Err(rejected) = guard(&mut req, requirement).await
-            {
-                return Ok(req.error_response(rejected).map_into_right_body());
+            if let Err(rejected) = guard(&mut req, requirement).await {
+                // CORS preflights carry no credentials: they pass, answered
+                // here as Flask answers `OPTIONS`, so that no handler's
+                // response reaches a request without a valid token.
+                let response = if req.method() == Method::OPTIONS {
+                    req.into_response(HttpResponse::Ok().finish())
+                } else {
+                    req.error_response(rejected)
+                };
+                return Ok(response.map_into_right_body());
             }
             Ok(service.call(req).await?.map_into_left_body())
         })

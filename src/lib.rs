@@ -65,8 +65,9 @@
 //!   tokens from other issuers that share the key work on access routes. Any
 //!   `type` but `"access"` and `"refresh"` is refused with 422 (explicit
 //!   typing, RFC 8725 section 3.11).
-//! - `OPTIONS` requests pass the guards untouched (CORS preflights), and a
-//!   rejection is an ordinary response that outer middleware still sees.
+//! - `OPTIONS` requests without a token (CORS preflights) pass the guards with
+//!   an empty 200 and never reach a handler; a rejection is an ordinary
+//!   response that outer middleware still sees.
 //!
 //! # Fresh tokens and optional routes
 //!

@@ -465,7 +465,7 @@ async fn typed_claims_carry_additional_claims_and_a_mismatch_is_a_422() {
 }
 
 #[actix_web::test]
-async fn options_requests_pass_the_guard_untouched() {
+async fn options_requests_pass_the_guard_but_reach_the_handler_only_with_a_token() {
     let app = test::init_service(
         App::new().app_data(web::Data::new(manager())).service(
             web::resource("/protected")
@@ -475,8 +475,16 @@ async fn options_requests_pass_the_guard_untouched() {
         ),
     )
     .await;
+    // No valid token: the guard answers the preflight itself.
+    for authorization in [None, Some("Bearer garbage")] {
+        assert_eq!(
+            call(&app, Method::OPTIONS, "/protected", authorization).await,
+            (StatusCode::OK, Value::Null)
+        );
+    }
+    let token = manager().create_access_token("test").unwrap();
     assert_eq!(
-        call(&app, Method::OPTIONS, "/protected", Some("Bearer garbage"))
+        call(&app, Method::OPTIONS, "/protected", Some(&bearer(&token)))
             .await
             .0,
         StatusCode::NO_CONTENT

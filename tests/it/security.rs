@@ -415,3 +415,46 @@ async fn token_types_are_explicit_on_every_route() {
     assert_eq!(ok("/refresh", with_type(None)).await, 422);
     assert_eq!(ok("/any", with_type(Some(json!("refresh")))).await, 200);
 }
+
+/// A handler registered for every method behind a guard never serves its
+/// private response to an `OPTIONS` request without a valid token.
+#[actix_web::test]
+async fn options_without_a_token_never_reaches_a_private_handler() {
+    let jwt = JwtManager::builder().secret(SECRET).build().unwrap();
+    let token = jwt.create_access_token("alice").unwrap();
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(jwt))
+            .service(
+                web::resource("/resource")
+                    .wrap(JwtRequired::new())
+                    .to(|| async { HttpResponse::Ok().body("private") }),
+            )
+            .route(
+                "/route",
+                web::route()
+                    .to(|| async { HttpResponse::Ok().body("private") })
+                    .wrap(JwtRequired::new()),
+            ),
+    )
+    .await;
+    for path in ["/resource", "/route"] {
+        for authorization in [None, Some("Bearer garbage".to_owned())] {
+            let mut req = test::TestRequest::default()
+                .method(Method::OPTIONS)
+                .uri(path);
+            if let Some(value) = &authorization {
+                req = req.insert_header((header::AUTHORIZATION, value.clone()));
+            }
+            let res = test::call_service(&app, req.to_request()).await;
+            assert_eq!(res.status(), StatusCode::OK, "{path}");
+            assert_eq!(test::read_body(res).await, "", "{path} {authorization:?}");
+        }
+        let req = test::TestRequest::default()
+            .method(Method::OPTIONS)
+            .uri(path)
+            .insert_header((header::AUTHORIZATION, bearer(&token)));
+        let res = test::call_service(&app, req.to_request()).await;
+        assert_eq!(test::read_body(res).await, "private", "{path}");
+    }
+}
