@@ -128,6 +128,18 @@ impl JwtManagerBuilder {
         self
     }
 
+    /// The longest lifetime any token may be minted with, per-token
+    /// [`expires`](crate::token::TokenBuilder::expires) included: "log out
+    /// everywhere" and family revocations last this long (plus the leeway),
+    /// so no token they cover outlives them. A token builder asked for a
+    /// longer lifetime fails. At least the access and refresh lifetimes;
+    /// [`Expiry::Never`] keeps those revocations for good. Defaults to the
+    /// longer of the two lifetimes.
+    pub fn max_token_lifetime(mut self, lifetime: impl Into<Expiry>) -> Self {
+        self.issue.max_lifetime = Some(lifetime.into());
+        self
+    }
+
     /// Clock skew allowed when checking `exp`, `nbf` and `iat` (Flask's
     /// `JWT_DECODE_LEEWAY`). Defaults to zero.
     pub fn leeway(mut self, leeway: Duration) -> Self {

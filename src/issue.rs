@@ -60,6 +60,8 @@ pub(crate) struct IssueOptions {
     pub(crate) audience: Vec<String>,
     pub(crate) issuer: Option<String>,
     pub(crate) nbf: bool,
+    /// `None`: the longer of the two lifetimes.
+    pub(crate) max_lifetime: Option<Expiry>,
     pub(crate) identity: Option<Hook<IdentityHook>>,
     pub(crate) claims: Option<Hook<ObjectHook>>,
     pub(crate) headers: Option<Hook<ObjectHook>>,
@@ -73,6 +75,7 @@ impl Default for IssueOptions {
             audience: Vec::new(),
             issuer: None,
             nbf: true,
+            max_lifetime: None,
             identity: None,
             claims: None,
             headers: None,
@@ -102,6 +105,8 @@ pub(crate) struct Issuer {
     header: Header,
     access_expires: Expiry,
     refresh_expires: Expiry,
+    /// The longest lifetime a token may be minted with.
+    max_lifetime: Expiry,
     audience: Option<Value>,
     issuer: Option<Value>,
     nbf: bool,
@@ -125,15 +130,31 @@ impl Issuer {
     ) -> Result<Self, ConfigError> {
         let mut header = Header::new(key.map_or(algorithm, Key::algorithm));
         header.kid = key.and_then(|key| key.kid().map(str::to_owned));
+        let access_expires = options
+            .access_expires
+            .validate("the access token lifetime")?;
+        let refresh_expires = options
+            .refresh_expires
+            .validate("the refresh token lifetime")?;
+        let longest = longer(access_expires, refresh_expires);
+        let max_lifetime = match options.max_lifetime {
+            None => longest,
+            Some(max) if longer(max, longest) == max => {
+                max.validate("the longest token lifetime")?
+            }
+            Some(_) => {
+                return Err(ConfigError::InvalidOption(
+                    "max_token_lifetime is shorter than the access or refresh token lifetime"
+                        .into(),
+                ));
+            }
+        };
         Ok(Self {
             key: key.filter(|key| key.can_sign()).cloned(),
             header,
-            access_expires: options
-                .access_expires
-                .validate("the access token lifetime")?,
-            refresh_expires: options
-                .refresh_expires
-                .validate("the refresh token lifetime")?,
+            access_expires,
+            refresh_expires,
+            max_lifetime,
             audience: match options.audience.as_slice() {
                 [] => None,
                 [one] => Some(Value::from(one.as_str())),
@@ -157,10 +178,11 @@ impl Issuer {
         }
     }
 
-    /// When a token of `kind` issued at `now` expires (a second late, to
-    /// round up); `None` when such tokens never expire.
-    pub(crate) fn expiry_of_new(&self, kind: TokenKind, now: i64) -> Option<i64> {
-        match self.lifetime(kind) {
+    /// When the longest-lived token issued at `now` expires (a second late,
+    /// to round up); `None` when tokens may never expire. A revocation that
+    /// covers every token issued up to `now` must last that long.
+    pub(crate) fn last_expiry_of_new(&self, now: i64) -> Option<i64> {
+        match self.max_lifetime {
             Expiry::After(lifetime) => Some(
                 now.saturating_add_unsigned(lifetime.as_secs())
                     .saturating_add(1),
@@ -208,8 +230,16 @@ impl Issuer {
             Cow::Owned(custom_header(&self.header, headers)?)
         };
 
+        let lifetime = draft.expires.unwrap_or(self.lifetime(draft.kind));
+        if longer(lifetime, self.max_lifetime) != self.max_lifetime {
+            return Err(JwtError::Creation(
+                "the token's lifetime is longer than the manager's longest; raise \
+                 JwtManagerBuilder::max_token_lifetime so that revocations last as long"
+                    .into(),
+            ));
+        }
         let issued = claims::now();
-        let expires = match draft.expires.unwrap_or(self.lifetime(draft.kind)) {
+        let expires = match lifetime {
             Expiry::After(lifetime) => Some(issued.saturating_add(lifetime).as_secs()),
             Expiry::Never => None,
         };
@@ -248,6 +278,14 @@ impl Issuer {
             ))?;
         jsonwebtoken::encode(&header, &payload, key)
             .map_err(|error| JwtError::Creation(format!("signing failed: {error}").into()))
+    }
+}
+
+/// The longer of two lifetimes; never expiring is the longest.
+fn longer(a: Expiry, b: Expiry) -> Expiry {
+    match (a, b) {
+        (Expiry::After(a), Expiry::After(b)) => Expiry::After(a.max(b)),
+        _ => Expiry::Never,
     }
 }
 

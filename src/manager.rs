@@ -138,19 +138,16 @@ impl JwtManager {
     /// too. Needs a [`TokenStore`](crate::store::TokenStore).
     pub async fn revoke_all_tokens(&self, identity: &str) -> Result<(), JwtError> {
         let now = claims::now_secs();
-        // Remembered as long as the longest-lived token issued now.
-        let keep = [TokenKind::Access, TokenKind::Refresh]
-            .map(|kind| self.accepted_until_new(kind, now))
-            .into_iter()
-            .try_fold(now, |latest, until| until.map(|until| latest.max(until)));
+        let keep = self.accepted_until_last_new(now);
         let revoked =
             async { store_call(self.writable_store()?.revoke_identity(identity, now, keep)).await };
         revoked.await.map_err(|error| self.hand_out(error))
     }
 
-    /// Until when a token of `kind` issued at `now` can be accepted.
-    fn accepted_until_new(&self, kind: TokenKind, now: i64) -> Option<i64> {
-        let exp = self.issuer().expiry_of_new(kind, now);
+    /// Until when the longest-lived token issued at `now` can be accepted:
+    /// how long a revocation of everything issued up to now must last.
+    fn accepted_until_last_new(&self, now: i64) -> Option<i64> {
+        let exp = self.issuer().last_expiry_of_new(now);
         self.verifier().accepted_until(exp)
     }
 
@@ -227,7 +224,8 @@ impl JwtManager {
         if let Some(error) = self.revocation_error(presented).await {
             return Err(reject(error));
         }
-        let keep_until = self.accepted_until_new(TokenKind::Refresh, claims::now_secs());
+        // The family covers every token minted into it, of either kind.
+        let keep_until = self.accepted_until_last_new(claims::now_secs());
         let outcome = store_call(store.rotate(family, jti, &next, keep_until))
             .await
             .map_err(reject)?;
@@ -420,6 +418,6 @@ mod tests {
         let decoded = jwt.decode_token(&token).unwrap();
         assert!(decoded.is_fresh());
         assert!(decoded.expires_at().unwrap() > claims::now_secs());
-        assert!(jwt.issuer().expiry_of_new(TokenKind::Refresh, i64::MAX) == Some(i64::MAX));
+        assert_eq!(jwt.issuer().last_expiry_of_new(i64::MAX), Some(i64::MAX));
     }
 }

@@ -458,3 +458,117 @@ async fn options_without_a_token_never_reaches_a_private_handler() {
         assert_eq!(test::read_body(res).await, "private", "{path}");
     }
 }
+
+/// Records how long the manager asks a store to keep what it revokes.
+#[derive(Default)]
+struct KeepRecorder {
+    keeps: std::sync::Mutex<Vec<Option<i64>>>,
+    memory: MemoryStore,
+}
+
+impl TokenStore for KeepRecorder {
+    async fn is_revoked(&self, token: TokenFacts<'_>) -> Result<bool, StoreError> {
+        self.memory.is_revoked(token).await
+    }
+
+    async fn revoke_identity(
+        &self,
+        identity: &str,
+        issued_before: i64,
+        keep_until: Option<i64>,
+    ) -> Result<(), StoreError> {
+        self.keeps.lock().unwrap().push(keep_until);
+        self.memory
+            .revoke_identity(identity, issued_before, keep_until)
+            .await
+    }
+
+    async fn rotate(
+        &self,
+        family: &str,
+        presented: &str,
+        next: &str,
+        keep_until: Option<i64>,
+    ) -> Result<Rotation, StoreError> {
+        self.keeps.lock().unwrap().push(keep_until);
+        self.memory
+            .rotate(family, presented, next, keep_until)
+            .await
+    }
+}
+
+/// "Log out everywhere" and family revocations last as long as the
+/// longest-lived token the manager can mint, plus the leeway; a token
+/// builder cannot mint past that.
+#[actix_web::test]
+async fn revocations_outlive_every_token_they_cover() {
+    const DAY: u64 = 24 * 3600;
+    let store = std::sync::Arc::new(KeepRecorder::default());
+    let jwt = JwtManager::builder()
+        .secret(SECRET)
+        .leeway(Duration::from_secs(30))
+        .max_token_lifetime(Duration::from_secs(90 * DAY))
+        .token_store(std::sync::Arc::clone(&store))
+        .build()
+        .unwrap();
+    let long = jwt
+        .access_token("alice")
+        .expires(Duration::from_secs(90 * DAY))
+        .encode()
+        .unwrap();
+    let long = jwt.decode_token(&long).unwrap();
+    jwt.revoke_all_tokens("alice").await.unwrap();
+    let pair = jwt.create_token_pair("bob").unwrap();
+    let root = jwt.decode_token(&pair.refresh_token).unwrap();
+    jwt.rotate_refresh_token(&root).await.unwrap();
+    let keeps = store.keeps.lock().unwrap().clone();
+    assert_eq!(keeps.len(), 2);
+    for keep in keeps {
+        assert!(
+            keep.unwrap() >= long.expires_at().unwrap() + 30,
+            "kept until {keep:?}, token accepted until {}",
+            long.expires_at().unwrap() + 30
+        );
+    }
+
+    // Past the longest lifetime: refused, not silently unrevocable.
+    assert!(matches!(
+        jwt.access_token("alice")
+            .expires(Duration::from_secs(91 * DAY))
+            .encode(),
+        Err(JwtError::Creation(_))
+    ));
+    let default = JwtManager::builder().secret(SECRET).build().unwrap();
+    assert!(
+        default
+            .access_token("alice")
+            .expires(Duration::from_secs(31 * DAY))
+            .encode()
+            .is_err()
+    );
+    assert!(
+        default
+            .access_token("alice")
+            .expires(actix_jwt_extended::config::Expiry::Never)
+            .encode()
+            .is_err()
+    );
+    // A manager that may mint tokens that never expire keeps them for good.
+    let store = std::sync::Arc::new(KeepRecorder::default());
+    let forever = JwtManager::builder()
+        .secret(SECRET)
+        .max_token_lifetime(actix_jwt_extended::config::Expiry::Never)
+        .token_store(std::sync::Arc::clone(&store))
+        .build()
+        .unwrap();
+    forever.revoke_all_tokens("alice").await.unwrap();
+    assert_eq!(store.keeps.lock().unwrap().clone(), [None]);
+    // Shorter than the configured lifetimes: a build error.
+    assert!(
+        JwtManager::builder()
+            .secret(SECRET)
+            .max_token_lifetime(Duration::from_secs(60))
+            .build()
+            .is_err()
+    );
+}
