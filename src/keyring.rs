@@ -25,6 +25,9 @@ pub struct Key {
     pub(crate) decoding: DecodingKey,
     /// The public JWK; `None` for HMAC secrets, which are never published.
     jwk: Option<Jwk>,
+    /// Whether the JWKS publishes it: not a key imported from another
+    /// issuer's JWK (Set), which is theirs to publish.
+    published: bool,
 }
 
 impl fmt::Debug for Key {
@@ -41,6 +44,9 @@ impl fmt::Debug for Key {
 fn invalid(message: impl fmt::Display) -> ConfigError {
     ConfigError::InvalidKey(message.to_string())
 }
+
+/// JWK members that only private keys have (RFC 7518 section 6).
+const PRIVATE_MEMBERS: [&str; 7] = ["d", "p", "q", "dp", "dq", "qi", "oth"];
 
 /// The curve an ECDSA algorithm needs.
 fn check_curve(algorithm: Algorithm, jwk: &Jwk) -> Result<(), ConfigError> {
@@ -92,6 +98,7 @@ impl Key {
             encoding: Some(EncodingKey::from_secret(secret.as_ref())),
             decoding: DecodingKey::from_secret(secret.as_ref()),
             jwk: None,
+            published: true,
         })
     }
 
@@ -121,6 +128,7 @@ impl Key {
             encoding: Some(encoding),
             decoding,
             jwk: Some(jwk),
+            published: true,
         })
     }
 
@@ -152,6 +160,7 @@ impl Key {
             encoding: None,
             decoding,
             jwk: Some(jwk),
+            published: true,
         })
     }
 
@@ -172,8 +181,20 @@ impl Key {
     }
 
     /// A verifying key from a JWK with its `alg` (and usually `kid`). Secret
-    /// (`oct`) keys are refused: they do not belong in a published set.
+    /// (`oct`) keys are refused: they do not belong in a published set; so
+    /// are encryption keys (`"use": "enc"`). The key is another issuer's:
+    /// [`JwtManager::jwks`](crate::JwtManager::jwks) does not publish it.
     pub fn from_jwk(jwk: &Jwk) -> Result<Self, ConfigError> {
+        if jwk
+            .common
+            .public_key_use
+            .as_ref()
+            .is_some_and(|usage| *usage != PublicKeyUse::Signature)
+        {
+            return Err(invalid(
+                "an encryption key (\"use\": \"enc\") never verifies signatures",
+            ));
+        }
         let algorithm = jwk
             .common
             .key_algorithm
@@ -205,14 +226,47 @@ impl Key {
             encoding: None,
             decoding,
             jwk: Some(jwk),
+            published: false,
         })
     }
 
-    /// Every key of a JWK Set document (a verify-only service's keys).
+    /// The signature keys of a JWK Set document (a verify-only service's
+    /// keys). Keys this crate cannot verify with (no `alg`, `oct`, RSA-OAEP,
+    /// `"use": "enc"`) are skipped with a warning that names them; a key that
+    /// carries private members (`d`, `p`, ...) is refused, as is a set with no
+    /// usable key.
     pub fn from_jwks(document: &str) -> Result<Vec<Self>, ConfigError> {
-        let set: JwkSet =
+        let set: Value =
             serde_json::from_str(document).map_err(|e| invalid(format!("not a JWK Set: {e}")))?;
-        set.keys.iter().map(Self::from_jwk).collect()
+        let entries = set
+            .get("keys")
+            .and_then(Value::as_array)
+            .ok_or_else(|| invalid("not a JWK Set: no \"keys\" list"))?;
+        let mut keys = Vec::new();
+        for (index, entry) in entries.iter().enumerate() {
+            let name = match entry.get("kid").and_then(Value::as_str) {
+                Some(kid) => format!("{kid:?}"),
+                None => format!("#{index}"),
+            };
+            if entry.get("kty").and_then(Value::as_str) != Some("oct")
+                && let Some(member) = PRIVATE_MEMBERS.iter().find(|m| entry.get(**m).is_some())
+            {
+                return Err(invalid(format!(
+                    "JWK {name} holds the private member {member:?}: a verification key must be public"
+                )));
+            }
+            let key = serde_json::from_value::<Jwk>(entry.clone())
+                .map_err(|e| invalid(format!("not a JWK: {e}")))
+                .and_then(|jwk| Self::from_jwk(&jwk));
+            match key {
+                Ok(key) => keys.push(key),
+                Err(why) => log::warn!("actix-jwt-extended: skipping JWK {name}: {why}"),
+            }
+        }
+        if keys.is_empty() {
+            return Err(invalid("the JWK Set holds no usable signature key"));
+        }
+        Ok(keys)
     }
 
     /// [`from_jwks`](Self::from_jwks) from a file.
@@ -255,8 +309,9 @@ impl Key {
         }
     }
 
+    /// The JWK to publish: ours, never a secret or another issuer's.
     pub(crate) fn public_jwk(&self) -> Option<&Jwk> {
-        self.jwk.as_ref()
+        self.jwk.as_ref().filter(|_| self.published)
     }
 }
 

@@ -572,3 +572,86 @@ async fn revocations_outlive_every_token_they_cover() {
             .is_err()
     );
 }
+
+/// A JWK Set with keys this crate cannot verify with still yields its usable
+/// signature keys; encryption keys never verify; private members are refused;
+/// imported keys are not republished as ours.
+#[actix_web::test]
+async fn jwk_sets_keep_only_public_signature_keys_and_are_not_republished() {
+    use actix_jwt_extended::keys::Key;
+    let pem = crate::common::pem;
+    capture_logs();
+    let ec = JwtManager::builder()
+        .signing_key(
+            Key::private_pem(Algorithm::ES256, pem("es256_private.pem"))
+                .unwrap()
+                .with_kid("ec"),
+        )
+        .build()
+        .unwrap();
+    let rsa = JwtManager::builder()
+        .signing_key(
+            Key::private_pem(Algorithm::RS256, pem("rs256_private.pem"))
+                .unwrap()
+                .with_kid("enc"),
+        )
+        .build()
+        .unwrap();
+    let ec_jwk = serde_json::to_value(ec.jwks()).unwrap()["keys"][0].clone();
+    let rsa_jwk = serde_json::to_value(rsa.jwks()).unwrap()["keys"][0].clone();
+    let with = |mut jwk: serde_json::Value, edits: serde_json::Value| {
+        for (name, value) in edits.as_object().unwrap() {
+            if value.is_null() {
+                jwk.as_object_mut().unwrap().remove(name);
+            } else {
+                jwk[name] = value.clone();
+            }
+        }
+        jwk
+    };
+    let document = json!({ "keys": [
+        ec_jwk.clone(),
+        { "kty": "oct", "k": "c2VjcmV0LXNlY3JldA", "alg": "HS256", "kid": "sym" },
+        with(ec_jwk.clone(), json!({ "alg": null, "kid": "noalg-7d1e" })),
+        with(rsa_jwk.clone(), json!({ "alg": "RSA-OAEP", "kid": "oaep-7d1e" })),
+        with(rsa_jwk.clone(), json!({ "use": "enc" })),
+    ]});
+    let keys = Key::from_jwks(&document.to_string()).unwrap();
+    let kids: Vec<_> = keys.iter().map(|key| key.kid().unwrap()).collect();
+    assert_eq!(kids, ["ec"]);
+    let lines = logs();
+    for skipped in ["sym", "noalg-7d1e", "oaep-7d1e", "\"enc\""] {
+        assert!(
+            lines
+                .iter()
+                .any(|line| line.contains("skipping JWK") && line.contains(skipped)),
+            "{skipped}: {lines:?}"
+        );
+    }
+    // The encryption key's signatures are refused.
+    let verifier = JwtManager::builder()
+        .jwks(&document.to_string())
+        .unwrap()
+        .build()
+        .unwrap();
+    let signed_by_enc = rsa.create_access_token("eve").unwrap();
+    assert!(verifier.decode_token(&signed_by_enc).is_err());
+    assert!(
+        verifier
+            .decode_token(&ec.create_access_token("alice").unwrap())
+            .is_ok()
+    );
+    // Imported keys are the other issuer's to publish.
+    assert_eq!(
+        serde_json::to_value(verifier.jwks()).unwrap(),
+        json!({ "keys": [] })
+    );
+
+    // A key with private members is refused, naming the member.
+    let leaked = json!({ "keys": [with(ec_jwk, json!({ "d": "c2VjcmV0" }))] });
+    let error = Key::from_jwks(&leaked.to_string()).unwrap_err().to_string();
+    assert!(error.contains("\"d\""), "{error}");
+    // A set with nothing usable is an error, not an empty key ring.
+    let useless = json!({ "keys": [with(rsa_jwk, json!({ "use": "enc" }))] });
+    assert!(Key::from_jwks(&useless.to_string()).is_err());
+}
