@@ -23,8 +23,8 @@ fn browser_app_works_in_headless_chromium() {
             !crate::common::in_ci(),
             "CI=true but Chromium ({chromium}) or tests/browser/node_modules is missing: .ci/run installs them"
         );
-        eprintln!(
-            "skipping: Chromium or tests/browser/node_modules missing (bash .ci/run installs them)"
+        crate::common::skipped(
+            "Chromium or tests/browser/node_modules missing (bash .ci/run installs them)",
         );
         return;
     }

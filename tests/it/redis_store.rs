@@ -195,7 +195,7 @@ impl OwnRedis {
                 !in_ci(),
                 "CI=true but redis-server cannot be started: .ci/run installs it"
             );
-            eprintln!("redis-server not found: skipping the outage test");
+            crate::common::skipped("redis-server not found");
             return None;
         };
         let deadline = Instant::now() + Duration::from_secs(10);
