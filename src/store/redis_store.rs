@@ -48,12 +48,15 @@ pub struct RedisStore {
     connection: ConnectionManager,
     prefix: String,
     rotate: Script,
+    /// The most any call waits for Redis, connecting and retrying included.
+    deadline: Duration,
 }
 
 impl std::fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisStore")
             .field("prefix", &self.prefix)
+            .field("response_timeout", &self.deadline)
             .finish_non_exhaustive()
     }
 }
@@ -104,8 +107,9 @@ impl RedisStoreBuilder {
         self
     }
 
-    /// How long one command may take before the request is denied. Defaults
-    /// to 500 ms.
+    /// The most a request waits for Redis, connecting and the connection
+    /// manager's retry included; then it is denied with 503. Defaults to
+    /// 500 ms.
     pub fn response_timeout(mut self, timeout: Duration) -> Self {
         self.response_timeout = timeout;
         self
@@ -133,6 +137,7 @@ impl RedisStoreBuilder {
             connection,
             prefix: self.prefix,
             rotate: Script::new(ROTATE),
+            deadline: self.response_timeout,
         })
     }
 }
@@ -141,11 +146,11 @@ fn unavailable(error: redis::RedisError) -> StoreError {
     StoreError::new(error.to_string())
 }
 
-/// Seconds left until `until`; `None` (never expires) is 0, meaning no TTL.
 /// 9999-12-31T23:59:59Z: later expiries are kept without one.
 const LAST_EXPIRY: i64 = 253_402_300_799;
 
-/// Seconds to keep an entry; 0 for good (see [`LAST_EXPIRY`]).
+/// Seconds left until `until`, for the rotation script; 0 (no TTL) for never
+/// and past [`LAST_EXPIRY`].
 fn ttl(until: Option<i64>) -> i64 {
     until
         .filter(|until| *until <= LAST_EXPIRY)
@@ -153,6 +158,21 @@ fn ttl(until: Option<i64>) -> i64 {
 }
 
 impl RedisStore {
+    /// Runs `command` within the documented bound: the connection manager's
+    /// own timeouts apply per attempt, and it retries once.
+    async fn within<T>(
+        &self,
+        command: impl std::future::Future<Output = redis::RedisResult<T>>,
+    ) -> Result<T, StoreError> {
+        match actix_web::rt::time::timeout(self.deadline, command).await {
+            Ok(answer) => answer.map_err(unavailable),
+            Err(_) => Err(StoreError::new(format!(
+                "Redis did not answer within {:?}",
+                self.deadline
+            ))),
+        }
+    }
+
     async fn set(&self, key: String, value: String, until: Option<i64>) -> Result<(), StoreError> {
         if until.is_some_and(|until| until <= now()) {
             return Ok(()); // Already expired: nothing to remember.
@@ -163,11 +183,9 @@ impl RedisStore {
         if let Some(until) = until.filter(|until| *until <= LAST_EXPIRY) {
             options = options.with_expiration(SetExpiry::EXAT(until as u64));
         }
-        self.connection
-            .clone()
-            .set_options::<_, _, ()>(self.key(key), value, options)
+        let mut connection = self.connection.clone();
+        self.within(connection.set_options::<_, _, ()>(self.key(key), value, options))
             .await
-            .map_err(unavailable)
     }
 }
 
@@ -178,12 +196,10 @@ impl TokenStore for RedisStore {
             self.key(key::family_revoked(token.family.unwrap_or_default())),
             self.key(key::identity_cutoff(token.identity)),
         ];
+        let mut connection = self.connection.clone();
         let [jti, family, cutoff]: [Option<String>; 3] = self
-            .connection
-            .clone()
-            .mget::<_, Vec<Option<String>>>(&keys)
-            .await
-            .map_err(unavailable)?
+            .within(connection.mget::<_, Vec<Option<String>>>(&keys))
+            .await?
             .try_into()
             .map_err(|_| StoreError::new("MGET answered with the wrong number of values"))?;
         let cutoff = cutoff.and_then(|cutoff| cutoff.parse::<i64>().ok());
@@ -217,17 +233,17 @@ impl TokenStore for RedisStore {
         next: &str,
         keep_until: Option<i64>,
     ) -> Result<Rotation, StoreError> {
-        let outcome: String = self
-            .rotate
-            .key(self.key(key::family(family)))
+        let mut connection = self.connection.clone();
+        let mut invocation = self.rotate.key(self.key(key::family(family)));
+        invocation
             .key(self.key(key::family_revoked(family)))
             .arg(presented)
             .arg(next)
             .arg(ttl(keep_until))
-            .arg(family)
-            .invoke_async(&mut self.connection.clone())
-            .await
-            .map_err(unavailable)?;
+            .arg(family);
+        let outcome: String = self
+            .within(invocation.invoke_async(&mut connection))
+            .await?;
         match outcome.as_str() {
             "rotated" => Ok(Rotation::Rotated),
             "reused" => Ok(Rotation::Reused),

@@ -326,3 +326,46 @@ async fn a_token_with_an_absurd_exp_can_still_be_revoked_through_redis() {
         JwtError::Revoked
     );
 }
+
+/// A Redis that accepts connections but never answers: a store call gives
+/// up within `response_timeout`, the documented bound, retries included.
+#[actix_web::test]
+async fn a_silent_redis_is_given_up_on_within_the_response_timeout() {
+    // A listener that accepts and never answers: no Redis server needed.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let accepted = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        silent.set_nonblocking(true).unwrap();
+        let until = Instant::now() + Duration::from_secs(8);
+        while Instant::now() < until {
+            if let Ok((stream, _)) = silent.accept() {
+                held.push(stream);
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    });
+    let timeout = Duration::from_millis(800);
+    let store = RedisStore::builder(format!("redis://127.0.0.1:{port}/"))
+        .response_timeout(timeout)
+        .connection_timeout(timeout)
+        .build()
+        .unwrap();
+    for _ in 0..2 {
+        let started = Instant::now();
+        let answer = store
+            .is_revoked(actix_jwt_extended::store::TokenFacts::new(
+                "j", "u", None, None,
+            ))
+            .await;
+        let waited = started.elapsed();
+        assert!(answer.is_err(), "{answer:?}");
+        // Generous for a busy machine, but below the two timeouts the hidden
+        // retry used to add up to.
+        assert!(
+            waited < timeout * 3 / 2,
+            "waited {waited:?} for a {timeout:?} timeout"
+        );
+    }
+    drop(accepted);
+}

@@ -202,7 +202,9 @@ pub fn service_var(variable: &str, what: &str) -> Option<String> {
                 !in_ci(),
                 "CI=true but {variable} is not set: .ci/run must start {what}"
             );
-            skipped(&format!("{variable} not set, no {what} (bash .ci/run starts it)"));
+            skipped(&format!(
+                "{variable} not set, no {what} (bash .ci/run starts it)"
+            ));
             None
         }
     }
