@@ -114,13 +114,27 @@ async fn revocation_keys_expire_with_the_token() {
         .unwrap();
     store.revoke("gone", Some(now - 5)).await.unwrap();
     store.revoke("live", Some(now + 60)).await.unwrap();
-    for (jti, exists) in [("gone", 0), ("live", 1)] {
+    store
+        .revoke_identity("gone-user", now, Some(now - 5))
+        .await
+        .unwrap();
+    store
+        .revoke_identity("live-user", now, Some(now + 60))
+        .await
+        .unwrap();
+    let keys = [
+        ("jti:gone", 0),
+        ("jti:live", 1),
+        ("sub-cutoff:gone-user", 0),
+        ("sub-cutoff:live-user", 1),
+    ];
+    for (key, exists) in keys {
         let found: i64 = redis::cmd("EXISTS")
-            .arg(format!("{prefix}jti:{jti}"))
+            .arg(format!("{prefix}{key}"))
             .query_async(&mut connection)
             .await
             .unwrap();
-        assert_eq!(found, exists, "{jti}");
+        assert_eq!(found, exists, "{key}");
     }
 }
 
@@ -166,6 +180,12 @@ async fn rotation_through_redis_detects_reuse_and_races() {
     assert_eq!(
         results.iter().filter(|r| r.is_ok()).count(),
         1,
+        "{results:?}"
+    );
+    assert!(
+        results
+            .iter()
+            .all(|result| matches!(result, Ok(_) | Err(JwtError::Revoked))),
         "{results:?}"
     );
 }
