@@ -264,33 +264,29 @@ fn record(req: &HttpRequest, outcome: Outcome) {
 }
 
 /// For guards: checks the request's token against `requirement` and records
-/// the outcome for the extractors, or answers with the manager's rejection.
-/// `body` is the buffered request body, when the guard read it.
+/// the outcome for the extractors, or says why not. `body` is the buffered
+/// request body, when the guard read it.
 pub(crate) async fn authenticate(
     req: &HttpRequest,
     manager: &JwtManager,
     requirement: Requirement,
     body: Option<&[u8]>,
-) -> Result<(), actix_web::Error> {
-    match finish(begin(req, manager, requirement, body)).await {
-        Ok(outcome) => {
-            record(req, outcome);
-            Ok(())
-        }
-        Err(rejection) => Err(manager.renderer().reject(rejection)),
-    }
+) -> Result<(), Rejection> {
+    let outcome = finish(begin(req, manager, requirement, body)).await?;
+    record(req, outcome);
+    Ok(())
 }
 
-/// An error not rendered yet: extractors render theirs only when polled, so
-/// that of several failing extractors only the one actix-web reports runs
-/// the `error_response` hook.
-enum Deferred {
+/// An error not rendered yet, so that only one that is answered runs the
+/// `error_response` hook: of several failing extractors, the one actix-web
+/// reports; of guard rejections, those not answered otherwise (`OPTIONS`).
+pub(crate) enum Deferred {
     Rejected(JwtManager, Rejection),
     Failed(actix_web::Error),
 }
 
 impl Deferred {
-    fn into_error(self) -> actix_web::Error {
+    pub(crate) fn into_error(self) -> actix_web::Error {
         match self {
             Self::Rejected(manager, rejection) => manager.renderer().reject(rejection),
             Self::Failed(error) => error,

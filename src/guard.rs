@@ -16,7 +16,7 @@ use futures_util::{StreamExt, future::LocalBoxFuture};
 
 use crate::{
     JwtError,
-    authn::{self, Accept, Requirement},
+    authn::{self, Accept, Deferred, Requirement},
     config::TokenLocation,
     locations::Locations,
     manager::JwtManager,
@@ -201,14 +201,14 @@ where
         let service = Rc::clone(&self.service);
         let requirement = self.requirement;
         Box::pin(async move {
-            if let Err(rejected) = guard(&mut req, requirement).await {
+            if let Err(refused) = guard(&mut req, requirement).await {
                 // CORS preflights carry no credentials: they pass, answered
                 // here as Flask answers `OPTIONS`, so that no handler's
                 // response reaches a request without a valid token.
                 let response = if req.method() == Method::OPTIONS {
                     req.into_response(HttpResponse::Ok().finish())
                 } else {
-                    req.error_response(rejected)
+                    req.error_response(refused.into_error())
                 };
                 return Ok(response.map_into_right_body());
             }
@@ -219,8 +219,10 @@ where
 
 /// Buffers the body when the token or a CSRF field may be in it, then runs
 /// the pipeline.
-async fn guard(req: &mut ServiceRequest, requirement: Requirement) -> Result<(), Error> {
-    let manager = JwtManager::from_app_data(req.request())?.clone();
+async fn guard(req: &mut ServiceRequest, requirement: Requirement) -> Result<(), Deferred> {
+    let manager = JwtManager::from_app_data(req.request())
+        .map_err(Deferred::Failed)?
+        .clone();
     let locations = requirement
         .locations
         .unwrap_or(manager.locations().locations);
@@ -233,11 +235,16 @@ async fn guard(req: &mut ServiceRequest, requirement: Requirement) -> Result<(),
             Ok(buffered) => buffered,
             Err(_elapsed) => Err(JwtError::BodyTimeout),
         };
-        Some(buffered.map_err(|error| manager.renderer().reject(error.into()))?)
+        match buffered {
+            Ok(body) => Some(body),
+            Err(error) => return Err(Deferred::Rejected(manager, error.into())),
+        }
     } else {
         None
     };
-    authn::authenticate(req.request(), &manager, requirement, body.as_deref()).await
+    authn::authenticate(req.request(), &manager, requirement, body.as_deref())
+        .await
+        .map_err(|rejection| Deferred::Rejected(manager, rejection))
 }
 
 /// Reads the body, up to `limit` bytes, and puts it back for the handler.
