@@ -31,6 +31,7 @@ use futures_util::{
 use crate::{
     JwtError,
     claims::TokenKind,
+    config::TokenLocation,
     locations::{self, Locations},
     manager::JwtManager,
     token::{DecodedToken, Rejection},
@@ -100,6 +101,8 @@ impl Requirement {
 pub struct Admitted {
     pub(crate) token: DecodedToken,
     pub(crate) user: Option<Rc<dyn Any>>,
+    /// Where the token was read from.
+    pub(crate) from: TokenLocation,
 }
 
 /// What the request carried, as the last guard or the first extractor decided.
@@ -123,7 +126,7 @@ enum Admission {
 struct Search {
     locations: Locations,
     kind: TokenKind,
-    verified: Result<DecodedToken, Rejection>,
+    verified: Result<(DecodedToken, TokenLocation), Rejection>,
     admission: Option<Admission>,
 }
 
@@ -184,10 +187,11 @@ fn begin(
         None => {
             let verified = locations::find_token(req, manager.locations(), locations, kind, body)
                 .map_err(Rejection::from)
-                .and_then(|found| {
-                    manager
+                .and_then(|(found, from)| {
+                    let token = manager
                         .verifier()
-                        .verify(&found.token, found.csrf.as_deref())
+                        .verify(&found.token, found.csrf.as_deref())?;
+                    Ok((token, from))
                 });
             with_state(req, |state| {
                 let mut searches = state.searches.borrow_mut();
@@ -201,8 +205,8 @@ fn begin(
             })
         }
     };
-    let token = match verified {
-        Ok(token) => token,
+    let (token, from) = match verified {
+        Ok(found) => found,
         Err(Rejection {
             error: missing @ JwtError::MissingToken(_),
             ..
@@ -215,7 +219,7 @@ fn begin(
     let admission = with_state(req, |state| {
         state.searches.borrow_mut()[index]
             .admission
-            .get_or_insert_with(|| admission(manager, token))
+            .get_or_insert_with(|| admission(manager, token, from))
             .clone()
     });
     match admission {
@@ -226,12 +230,16 @@ fn begin(
 
 /// Starts the stateful checks of `token`: at once when nothing is to be
 /// awaited (the claims hook alone is cheap), else as a future to share.
-fn admission(manager: &JwtManager, token: DecodedToken) -> Admission {
+fn admission(manager: &JwtManager, token: DecodedToken, from: TokenLocation) -> Admission {
     if manager.store().is_some() || manager.hooks().loads_users() {
-        return Admission::Pending(admit(manager.clone(), token).boxed_local().shared());
+        return Admission::Pending(admit(manager.clone(), token, from).boxed_local().shared());
     }
     Admission::Done(match manager.hooks().verify_claims(&token) {
-        Ok(()) => Ok(Admitted { token, user: None }),
+        Ok(()) => Ok(Admitted {
+            token,
+            user: None,
+            from,
+        }),
         Err(error) => Err(Rejection::with_token(error, token)),
     })
 }
@@ -245,7 +253,11 @@ async fn finish(step: Step) -> Result<Outcome, Rejection> {
 
 /// The stateful checks, in Flask's order: revocation, the claims
 /// verification hook, then the user loader.
-async fn admit(manager: JwtManager, token: DecodedToken) -> Result<Admitted, Rejection> {
+async fn admit(
+    manager: JwtManager,
+    token: DecodedToken,
+    from: TokenLocation,
+) -> Result<Admitted, Rejection> {
     if let Some(error) = manager.revocation_error(&token).await {
         return Err(Rejection::with_token(error, token));
     }
@@ -254,7 +266,7 @@ async fn admit(manager: JwtManager, token: DecodedToken) -> Result<Admitted, Rej
         return Err(Rejection::with_token(error, token));
     }
     match hooks.load_user(&token).await {
-        Ok(user) => Ok(Admitted { token, user }),
+        Ok(user) => Ok(Admitted { token, user, from }),
         Err(error) => Err(Rejection::with_token(error, token)),
     }
 }
@@ -400,10 +412,15 @@ pub trait JwtRequestExt {
 
 impl JwtRequestExt for HttpRequest {
     fn verified_token(&self) -> Option<DecodedToken> {
-        match decided(self)? {
-            Outcome::Admitted(admitted) => Some(admitted.token),
-            Outcome::Anonymous(_) => None,
-        }
+        admitted_token(self).map(|(token, _)| token)
+    }
+}
+
+/// The admitted token of a request and the location it was read from.
+pub(crate) fn admitted_token(req: &HttpRequest) -> Option<(DecodedToken, TokenLocation)> {
+    match decided(req)? {
+        Outcome::Admitted(admitted) => Some((admitted.token, admitted.from)),
+        Outcome::Anonymous(_) => None,
     }
 }
 

@@ -41,9 +41,9 @@ use futures_util::future::LocalBoxFuture;
 
 pub use crate::config::CookieConfig;
 use crate::{
-    JwtError,
-    authn::JwtRequestExt,
+    JwtError, authn,
     claims::{self, TokenKind},
+    config::TokenLocation,
     error::Handout,
     manager::JwtManager,
 };
@@ -241,6 +241,16 @@ impl<R: AddCookie> JwtCookies for R {
 /// `after_request` hook). Wrap the `App` (or a scope) outside the guards; it
 /// acts only on requests a guard or extractor verified.
 ///
+/// It stays inside the browser's session, unlike Flask's hook:
+/// - only a token read from the access cookie is refreshed: a token sent in a
+///   header, the query string or a JSON body never becomes a cookie (a
+///   `?jwt=` link cannot log a browser into somebody else's account);
+/// - the new token belongs to the same session as the old one
+///   ([`TokenBuilder::in_session_of`](crate::token::TokenBuilder::in_session_of)),
+///   so ending the session or reuse detection revokes it too;
+/// - a response whose handler set or cleared a token cookie (login, logout,
+///   a fresh login) is left as the handler made it.
+///
 /// ```
 /// use actix_jwt_extended::cookies::ImplicitRefresh;
 /// use actix_web::App;
@@ -302,28 +312,45 @@ where
         let window = self.window;
         Box::pin(async move {
             let mut response = response.await?;
-            // Flask's hook refreshes access tokens only (`type == "access"`).
-            let access = |token: &crate::token::DecodedToken| token.kind() == TokenKind::Access;
-            let Some(token) = response.verified_token().filter(access) else {
-                return Ok(response);
-            };
-            let now = claims::now();
-            let expiring = token
-                .expires_at()
-                .is_some_and(|exp| now.saturating_add(window).as_secs_f64() > exp as f64);
-            if !expiring {
-                return Ok(response);
-            }
-            let Ok(jwt) = JwtManager::from_app_data(response.request()).cloned() else {
-                return Ok(response);
-            };
-            let refreshed = jwt.create_access_token(token.identity()).and_then(|fresh| {
-                set_cookies(response.response_mut(), &jwt, TokenKind::Access, &fresh)
-            });
-            if let Err(error) = refreshed {
+            if let Err(error) = refresh_cookie(&mut response, window) {
                 log::error!("actix-jwt-extended: implicit refresh failed: {error:?}");
             }
             Ok(response)
         })
     }
+}
+
+/// Sets a new access cookie on `response` when the request's access cookie
+/// expires within `window` and the handler left the token cookies alone.
+fn refresh_cookie<B>(response: &mut ServiceResponse<B>, window: Duration) -> Result<(), JwtError> {
+    let Some((token, from)) = authn::admitted_token(response.request()) else {
+        return Ok(());
+    };
+    // Flask's hook refreshes access tokens only (`type == "access"`).
+    if from != TokenLocation::Cookies || token.kind() != TokenKind::Access {
+        return Ok(());
+    }
+    let expiring = token
+        .expires_at()
+        .is_some_and(|exp| claims::now().saturating_add(window).as_secs_f64() > exp as f64);
+    let Ok(jwt) = JwtManager::from_app_data(response.request()).cloned() else {
+        return Ok(());
+    };
+    if !expiring || sets_token_cookies(response.response(), &jwt.locations().cookies) {
+        return Ok(());
+    }
+    let fresh = jwt
+        .access_token(token.identity())
+        .in_session_of(&token)
+        .encode()?;
+    set_cookies(response.response_mut(), &jwt, TokenKind::Access, &fresh)
+}
+
+/// Whether the handler set or cleared a token or CSRF cookie.
+fn sets_token_cookies<B>(response: &HttpResponse<B>, config: &CookieConfig) -> bool {
+    let (access, access_csrf, ..) = config.write_names(TokenKind::Access);
+    let (refresh, refresh_csrf, ..) = config.write_names(TokenKind::Refresh);
+    response
+        .cookies()
+        .any(|cookie| [access, access_csrf, refresh, refresh_csrf].contains(&cookie.name()))
 }

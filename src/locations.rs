@@ -164,14 +164,15 @@ fn first_value(pairs: &str, name: &str) -> Option<String> {
 /// Looks for the token in each location in order, as Flask-JWT-Extended's
 /// `_decode_jwt_from_request` does: a location without a token adds its
 /// reason to the "missing" message; any other problem stops the search.
-/// `body` is the buffered request body, when a guard read it.
+/// `body` is the buffered request body, when a guard read it. A token found
+/// comes with the location it was found in.
 pub(crate) fn find_token<'r>(
     req: &'r HttpRequest,
     config: &LocationConfig,
     locations: Locations,
     kind: TokenKind,
     body: Option<&'r [u8]>,
-) -> Result<Found<'r>, JwtError> {
+) -> Result<(Found<'r>, TokenLocation), JwtError> {
     let mut missing = Vec::new();
     for location in locations.iter() {
         let found = match location {
@@ -188,7 +189,7 @@ pub(crate) fn find_token<'r>(
         };
         match found {
             Err(JwtError::MissingToken(reason)) => missing.push(reason),
-            other => return other,
+            other => return other.map(|found| (found, location)),
         }
     }
     Err(JwtError::MissingToken(if missing.len() > 1 {

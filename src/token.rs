@@ -108,6 +108,15 @@ impl DecodedToken {
         self.claims().get(claims::FAMILY).and_then(Value::as_str)
     }
 
+    /// The login session the token belongs to: its family (`fam` claim), or,
+    /// for a token minted outside one (Flask's `create_access_token`), the
+    /// token's own `jti`, a session of one token. Ending the session
+    /// ([`JwtManager::end_session`](crate::JwtManager::end_session)) revokes
+    /// every token whose session this is.
+    pub fn session(&self) -> Option<&str> {
+        self.family().or_else(|| self.jti())
+    }
+
     /// The `exp` claim in seconds since the epoch; `None` for tokens that never expire.
     pub fn expires_at(&self) -> Option<i64> {
         self.claims()
@@ -309,6 +318,19 @@ impl<'a> TokenBuilder<'a> {
                 self.headers.insert(name.into(), value);
             }
             Err(error) => self.fail(format!("header value does not serialize: {error}")),
+        }
+        self
+    }
+
+    /// Mints the token into the login session of `token` (its
+    /// [`session`](DecodedToken::session)), so that ending that session, or
+    /// reuse detection on its refresh tokens, revokes this token too. Use it
+    /// for every token minted from another one, such as the access token a
+    /// refresh route returns. Defaults to a session of its own.
+    pub fn in_session_of(mut self, token: &DecodedToken) -> Self {
+        match token.session() {
+            Some(session) => self.family = Some(session.to_owned()),
+            None => self.fail("the token has neither a session (fam) nor a jti"),
         }
         self
     }

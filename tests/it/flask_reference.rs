@@ -129,9 +129,20 @@ async fn jwt_locations_example_answers_like_the_flask_reference() {
     let fixture = &crate::common::fixture("jwt_locations_cases.json");
     // Flask crashes (500) on a JSON body that is a list; we read it as a body
     // without the token key and go on to the query string, which holds one.
+    // Flask's implicit refresh turns a token from a header, the query string
+    // or a JSON body into cookies; ours refreshes cookies only (same answer,
+    // no Set-Cookie: `implicit_refresh_never_turns_a_header_query_or_body_token_into_a_cookie`).
     let deviations = &[
         ("protected_post_json_list_query_valid", 200, ""),
         ("implicit_refresh_type_foo", 422, INVALID_TYPE),
+        ("implicit_refresh_header_near_expiry", 200, ""),
+        ("implicit_refresh_json_near_expiry", 200, ""),
+        ("implicit_refresh_query_near_expiry", 200, ""),
+        ("implicit_refresh_head_near_expiry", 200, ""),
+        ("implicit_refresh_25_minutes_left", 200, ""),
+        ("implicit_refresh_type_missing", 200, ""),
+        ("implicit_refresh_only_headers", 200, ""),
+        ("implicit_refresh_header_near_cookie_valid", 200, ""),
     ];
     let raw_paths = &["/protected", "/only_headers", "/refresh_with_cookies"];
     replay(&app, fixture, deviations, raw_paths).await;

@@ -503,67 +503,180 @@ async fn cookie_attributes_follow_the_configuration() {
     assert_eq!(names, ["r", "cr"]);
 }
 
+/// An app with implicit refresh: `/any` takes every location, `/logout`
+/// clears the cookies, `/fresh_login` sets a fresh access cookie.
+macro_rules! refreshing_app {
+    ($jwt:expr) => {
+        test::init_service(
+            App::new()
+                .app_data(web::Data::new($jwt.clone()))
+                .wrap(ImplicitRefresh::new(Duration::from_secs(30 * 60)))
+                .route("/any", web::route().to(whoami).wrap(JwtRequired::new()))
+                .route("/public", web::get().to(HttpResponse::Ok))
+                .route(
+                    "/logout",
+                    web::get()
+                        .to(|jwt: web::Data<JwtManager>, _: JwtIdentity| async move {
+                            HttpResponse::Ok().unset_jwt_cookies(&jwt).finish()
+                        })
+                        .wrap(JwtRequired::new()),
+                )
+                .route(
+                    "/fresh_login",
+                    web::get()
+                        .to(|jwt: web::Data<JwtManager>, id: JwtIdentity| async move {
+                            let fresh = jwt.access_token(id.as_str()).fresh(true).encode()?;
+                            Ok::<_, actix_web::Error>(
+                                HttpResponse::Ok()
+                                    .set_access_cookies(&jwt, &fresh)?
+                                    .finish(),
+                            )
+                        })
+                        .wrap(JwtRequired::new()),
+                ),
+        )
+        .await
+    };
+}
+
+fn expiring_in(jwt: &JwtManager, identity: &str, seconds: u64) -> String {
+    jwt.access_token(identity)
+        .expires(Duration::from_secs(seconds))
+        .encode()
+        .unwrap()
+}
+
+/// The access cookie a response set, decoded.
+fn new_access_cookie(
+    jwt: &JwtManager,
+    cookies: &[String],
+) -> Option<actix_jwt_extended::token::DecodedToken> {
+    cookies
+        .iter()
+        .find_map(|c| c.strip_prefix("access_token_cookie="))
+        .map(|c| jwt.decode_token(c.split(';').next().unwrap()).unwrap())
+}
+
 #[actix_web::test]
-async fn implicit_refresh_reissues_expiring_access_tokens_only() {
+async fn implicit_refresh_reissues_expiring_access_cookies_only() {
     let jwt = builder().build().unwrap();
-    let app = test::init_service(
-        App::new()
-            .app_data(web::Data::new(jwt.clone()))
-            .wrap(ImplicitRefresh::new(Duration::from_secs(30 * 60)))
-            .route("/any", web::get().to(whoami).wrap(JwtRequired::new()))
-            .route("/public", web::get().to(HttpResponse::Ok)),
-    )
-    .await;
-    let call = |token: String, path: &'static str| {
+    let app = refreshing_app!(jwt);
+    let with_cookie = |token: String, path: &'static str| {
         let app = &app;
         async move {
             let req = test::TestRequest::get()
                 .uri(path)
-                .insert_header((header::AUTHORIZATION, format!("Bearer {token}")));
+                .insert_header((header::COOKIE, format!("access_token_cookie={token}")));
             let res = test::call_service(app, req.to_request()).await;
-            res.headers()
-                .get_all(header::SET_COOKIE)
-                .map(|v| v.to_str().unwrap().to_owned())
-                .collect::<Vec<_>>()
+            assert!(res.status().is_success(), "{}", res.status());
+            set_cookies(res.response())
         }
     };
-    let expiring = jwt
-        .access_token("soon")
-        .expires(Duration::from_secs(10 * 60))
-        .encode()
-        .unwrap();
-    let cookies = call(expiring, "/any").await;
+    let cookies = with_cookie(expiring_in(&jwt, "soon", 10 * 60), "/any").await;
     assert_eq!(cookies.len(), 2, "{cookies:?}");
-    let new_token = cookies[0]
-        .split(';')
-        .next()
-        .unwrap()
-        .trim_start_matches("access_token_cookie=");
-    let renewed = jwt.decode_token(new_token).unwrap();
+    assert!(cookies[1].starts_with("csrf_access_token="));
+    let renewed = new_access_cookie(&jwt, &cookies).unwrap();
     assert_eq!(renewed.identity(), "soon");
+    assert!(!renewed.is_fresh());
     assert!(renewed.expires_at().unwrap() > crate::common::now() as i64 + 14 * 60);
 
     let default_lifetime = jwt.create_access_token("later").unwrap();
     assert_eq!(
-        call(default_lifetime, "/any").await.len(),
+        with_cookie(default_lifetime, "/any").await.len(),
         2,
         "15 minutes left is inside a 30-minute window"
     );
-    let long = jwt
-        .access_token("later")
-        .expires(Duration::from_secs(3600))
-        .encode()
-        .unwrap();
-    assert!(call(long, "/any").await.is_empty());
-    let unverified = jwt
-        .access_token("x")
-        .expires(Duration::from_secs(60))
-        .encode()
-        .unwrap();
     assert!(
-        call(unverified, "/public").await.is_empty(),
+        with_cookie(expiring_in(&jwt, "later", 3600), "/any")
+            .await
+            .is_empty()
+    );
+    assert!(
+        with_cookie(expiring_in(&jwt, "x", 60), "/public")
+            .await
+            .is_empty(),
         "nothing verified, nothing refreshed"
     );
+}
+
+#[actix_web::test]
+async fn implicit_refresh_never_turns_a_header_query_or_body_token_into_a_cookie() {
+    let jwt = builder().build().unwrap();
+    let app = refreshing_app!(jwt);
+    let token = expiring_in(&jwt, "attacker", 60);
+    let requests = [
+        test::TestRequest::get()
+            .uri("/any")
+            .insert_header((header::AUTHORIZATION, format!("Bearer {token}"))),
+        test::TestRequest::get().uri(&format!("/any?jwt={token}")),
+        test::TestRequest::post()
+            .uri("/any")
+            .set_json(json!({ "access_token": token })),
+    ];
+    for req in requests {
+        let res = test::call_service(&app, req.to_request()).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(set_cookies(res.response()), Vec::<String>::new());
+    }
+}
+
+#[actix_web::test]
+async fn implicit_refresh_mints_inside_the_session_of_the_old_token() {
+    let jwt = builder().build().unwrap();
+    let app = refreshing_app!(jwt);
+    let pair = jwt.create_token_pair("alice").unwrap();
+    let old = jwt.decode_token(&pair.access_token).unwrap();
+    // A pair's access token lives 15 minutes: inside the 30-minute window.
+    let req = test::TestRequest::get().uri("/any").insert_header((
+        header::COOKIE,
+        format!("access_token_cookie={}", pair.access_token),
+    ));
+    let res = test::call_service(&app, req.to_request()).await;
+    let renewed = new_access_cookie(&jwt, &set_cookies(res.response())).unwrap();
+    assert_eq!(renewed.session(), old.session());
+    assert_eq!(renewed.family(), old.family());
+
+    let legacy = jwt.decode_token(&expiring_in(&jwt, "bob", 60)).unwrap();
+    let req = test::TestRequest::get().uri("/any").insert_header((
+        header::COOKIE,
+        format!("access_token_cookie={}", expiring_in(&jwt, "bob", 60)),
+    ));
+    let res = test::call_service(&app, req.to_request()).await;
+    let renewed = new_access_cookie(&jwt, &set_cookies(res.response())).unwrap();
+    assert!(renewed.session().is_some() && legacy.family().is_none());
+}
+
+#[actix_web::test]
+async fn implicit_refresh_leaves_responses_that_set_or_clear_token_cookies_alone() {
+    let jwt = builder().build().unwrap();
+    let app = refreshing_app!(jwt);
+    let cookie = format!("access_token_cookie={}", expiring_in(&jwt, "carol", 60));
+    let res = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri("/logout")
+            .insert_header((header::COOKIE, cookie.clone()))
+            .to_request(),
+    )
+    .await;
+    let cookies = set_cookies(res.response());
+    assert_eq!(cookies.len(), 4, "{cookies:?}");
+    assert!(
+        cookies.iter().all(|c| c.contains("=;")),
+        "logout stays logged out: {cookies:?}"
+    );
+
+    let res = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri("/fresh_login")
+            .insert_header((header::COOKIE, cookie))
+            .to_request(),
+    )
+    .await;
+    let cookies = set_cookies(res.response());
+    assert_eq!(cookies.len(), 2, "{cookies:?}");
+    assert!(new_access_cookie(&jwt, &cookies).unwrap().is_fresh());
 }
 
 #[actix_web::test]
