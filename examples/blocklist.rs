@@ -3,6 +3,11 @@
 //! given. Revocations live in Redis when `REDIS_URL` is set (shared by every
 //! instance), else in this process's memory.
 //!
+//! Logging out should end the whole session, not one token: a login here
+//! starts a session (`create_token_pair`), `/refresh` mints into it, and
+//! `DELETE /logout_session` ends it, access and refresh tokens alike.
+//! `DELETE /logout_other_devices` ends every other session of the user.
+//!
 //! ```sh
 //! cargo run --example blocklist
 //! REDIS_URL=redis://127.0.0.1:6379/ cargo run --example blocklist --features redis
@@ -11,8 +16,7 @@
 use std::time::Duration;
 
 use actix_jwt_extended::{
-    Claims, JwtIdentity, JwtManager, JwtRequired, RefreshRequired, store::MemoryStore,
-    token::TokenKind,
+    Claims, JwtManager, JwtRequired, RefreshRequired, store::MemoryStore, token::TokenKind,
 };
 use actix_web::{
     App, HttpMessage, HttpRequest, HttpResponse, HttpServer, Resource,
@@ -43,21 +47,41 @@ async fn login(
     {
         return Ok(HttpResponse::Unauthorized().json(json!({ "msg": "Bad username or password" })));
     }
-    Ok(HttpResponse::Ok().json(json!({
-        "access_token": jwt.create_access_token("example_user")?,
-        "refresh_token": jwt.create_refresh_token("example_user")?,
-    })))
+    // Both tokens belong to one new session.
+    Ok(HttpResponse::Ok().json(jwt.create_token_pair("example_user")?))
 }
 
-async fn refresh(
+// The new access token joins the refresh token's session.
+async fn refresh(jwt: web::Data<JwtManager>, claims: Claims) -> actix_web::Result<HttpResponse> {
+    let token = claims.token();
+    let access_token = jwt
+        .access_token(token.identity())
+        .in_session_of(token)
+        .encode()?;
+    Ok(HttpResponse::Ok().json(json!({ "access_token": access_token })))
+}
+
+// Ends the session of the token it was called with, access or refresh: every
+// token of that login is revoked.
+async fn logout_session(
     jwt: web::Data<JwtManager>,
-    identity: JwtIdentity,
+    claims: Claims,
 ) -> actix_web::Result<HttpResponse> {
-    Ok(HttpResponse::Ok()
-        .json(json!({ "access_token": jwt.create_access_token(identity.as_str())? })))
+    jwt.end_session(claims.token()).await?;
+    Ok(HttpResponse::Ok().json(json!({ "msg": "Session ended" })))
 }
 
-// Revokes the token it was called with, access or refresh.
+// Ends every other session of the user; this one goes on.
+async fn logout_other_devices(
+    jwt: web::Data<JwtManager>,
+    claims: Claims,
+) -> actix_web::Result<HttpResponse> {
+    jwt.end_other_sessions(claims.token()).await?;
+    Ok(HttpResponse::Ok().json(json!({ "msg": "Other sessions ended" })))
+}
+
+// The chapter's logout: revokes the one token it was called with, access or
+// refresh (the other token of the login keeps working; prefer `logout_session`).
 async fn logout(jwt: web::Data<JwtManager>, claims: Claims) -> actix_web::Result<HttpResponse> {
     jwt.revoke_token(claims.token()).await?;
     let kind = match claims.token().kind() {
@@ -97,6 +121,20 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             resource("/logout", "DELETE, OPTIONS")
                 .route(web::delete().to(logout).wrap(JwtRequired::new().any_kind())),
+        )
+        .service(
+            resource("/logout_session", "DELETE, OPTIONS").route(
+                web::delete()
+                    .to(logout_session)
+                    .wrap(JwtRequired::new().any_kind()),
+            ),
+        )
+        .service(
+            resource("/logout_other_devices", "DELETE, OPTIONS").route(
+                web::delete()
+                    .to(logout_other_devices)
+                    .wrap(JwtRequired::new().any_kind()),
+            ),
         )
         .service(
             resource("/protected", "HEAD, GET, OPTIONS")

@@ -37,7 +37,12 @@ pub struct JwtManagerBuilder {
     pub(crate) hooks: Hooks,
     pub(crate) errors: ErrorOptions,
     pub(crate) store: Option<SharedStore>,
+    /// How long a rotated refresh token may be presented again.
+    pub(crate) reuse_interval: Duration,
 }
+
+/// The longest reuse interval a manager accepts.
+const MAX_REUSE_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// A built manager's configuration, frozen: what `JwtManager` shares.
 #[derive(Debug)]
@@ -48,6 +53,7 @@ pub(crate) struct Parts {
     pub(crate) hooks: Hooks,
     pub(crate) renderer: Renderer,
     pub(crate) store: Option<SharedStore>,
+    pub(crate) reuse_interval: Duration,
 }
 
 impl JwtManagerBuilder {
@@ -358,6 +364,20 @@ impl JwtManagerBuilder {
         self
     }
 
+    /// How long after a rotation the replaced refresh token may be presented
+    /// again to [`JwtManager::rotate_refresh_token`](crate::JwtManager::rotate_refresh_token)
+    /// without counting as reuse (the "reuse interval" of identity
+    /// providers): two tabs refreshing at once, or a client retrying after a
+    /// lost response, then get a copy of the family's current refresh token
+    /// instead of ending the session. The trade-off: within the interval, a
+    /// thief who replays a token just rotated is not detected either. Keep it
+    /// short (a few seconds); more than an hour fails at
+    /// [`build`](Self::build). Defaults to zero: any reuse ends the session.
+    pub fn refresh_reuse_interval(mut self, interval: Duration) -> Self {
+        self.reuse_interval = interval;
+        self
+    }
+
     /// Called when a retired refresh token is presented to
     /// [`JwtManager::rotate_refresh_token`](crate::JwtManager::rotate_refresh_token) (a likely theft), after its family
     /// was revoked: alert the user, log the event. Defaults to none.
@@ -401,6 +421,12 @@ impl JwtManagerBuilder {
 
     /// Validates every part; `build()` wraps the result in a `JwtManager`.
     pub(crate) fn freeze(self) -> Result<Parts, ConfigError> {
+        if self.reuse_interval > MAX_REUSE_INTERVAL {
+            return Err(ConfigError::OutOfRange(format!(
+                "the refresh reuse interval is {:?}; it must be at most an hour (a few seconds is enough)",
+                self.reuse_interval
+            )));
+        }
         let algorithm = self.keys.algorithm;
         let keys = KeyRing::new(self.keys)?;
         let locations = LocationConfig::new(self.locations)?;
@@ -418,6 +444,7 @@ impl JwtManagerBuilder {
             hooks: self.hooks,
             renderer: Renderer::new(self.errors)?,
             store: self.store,
+            reuse_interval: self.reuse_interval,
         })
     }
 }

@@ -77,6 +77,32 @@ pub(crate) fn now_secs() -> i64 {
     i64::try_from(now().as_secs()).unwrap_or(i64::MAX)
 }
 
+/// A new `jti`: a UUIDv7 carrying `issued` (time since the epoch) to the
+/// millisecond, which orders tokens issued within one `iat` second.
+pub(crate) fn new_jti(issued: Duration) -> uuid::Uuid {
+    let timestamp =
+        uuid::Timestamp::from_unix(uuid::NoContext, issued.as_secs(), issued.subsec_nanos());
+    uuid::Uuid::new_v7(timestamp)
+}
+
+/// When a token was issued, in milliseconds since the epoch: the time in its
+/// `jti` when that is a UUIDv7 of its `iat` second (tokens of this crate),
+/// else the last millisecond of that second (Flask's `jti` is a UUIDv4).
+pub(crate) fn issued_at_ms(iat: i64, jti: Option<&str>) -> i64 {
+    let last = iat.saturating_mul(1000).saturating_add(999);
+    let stamped = jti
+        .and_then(|jti| uuid::Uuid::try_parse(jti).ok())
+        .filter(|uuid| uuid.get_version_num() == 7)
+        .and_then(|uuid| uuid.get_timestamp())
+        .map(|timestamp| timestamp.to_unix());
+    match stamped {
+        Some((seconds, nanos)) if i64::try_from(seconds) == Ok(iat) => {
+            iat * 1000 + i64::from(nanos / 1_000_000)
+        }
+        _ => last,
+    }
+}
+
 /// A JSON number read as PyJWT's `int(value)` does: truncated toward zero.
 pub(crate) fn numeric_date(value: &Value) -> Option<f64> {
     match value {
@@ -95,6 +121,19 @@ mod tests {
         assert_eq!(numeric_date(&serde_json::json!(-1.9)), Some(-1.0));
         assert_eq!(numeric_date(&serde_json::json!("1")), None);
         assert_eq!(numeric_date(&serde_json::json!(true)), None);
+    }
+
+    #[test]
+    fn a_v7_jti_orders_tokens_within_their_second() {
+        let issued = Duration::from_millis(1_700_000_000_123);
+        let jti = new_jti(issued).to_string();
+        assert_eq!(issued_at_ms(1_700_000_000, Some(&jti)), 1_700_000_000_123);
+        // Another second than iat's, a UUIDv4, or no jti: the end of the iat second.
+        assert_eq!(issued_at_ms(1_700_000_001, Some(&jti)), 1_700_000_001_999);
+        let v4 = uuid::Uuid::new_v4().to_string();
+        assert_eq!(issued_at_ms(1_700_000_000, Some(&v4)), 1_700_000_000_999);
+        assert_eq!(issued_at_ms(1_700_000_000, Some("x")), 1_700_000_000_999);
+        assert_eq!(issued_at_ms(i64::MAX, None), i64::MAX);
     }
 
     #[test]

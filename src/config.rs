@@ -147,6 +147,25 @@ pub enum ConfigError {
     /// A `JWT_*` name Flask-JWT-Extended does not have (a typo?).
     #[display("unknown option {_0}")]
     UnknownOption(#[error(not(source))] String),
+
+    /// An HMAC secret shorter than the hash output of its algorithm (RFC 7518
+    /// section 3.2): 32 bytes for HS256, 48 for HS384, 64 for HS512.
+    #[display(
+        "the {algorithm:?} secret is {length} bytes; RFC 7518 section 3.2 asks for at least {minimum}: use a longer random secret, or accept this one with JwtManagerBuilder::allow_short_secret() (tests, examples, a migration)"
+    )]
+    ShortSecret {
+        /// The HMAC algorithm.
+        algorithm: Algorithm,
+        /// The secret's length in bytes.
+        length: usize,
+        /// The least the algorithm asks for.
+        minimum: usize,
+    },
+
+    /// A duration too long to mean anything: a token lifetime ending after
+    /// the year 9999, a reuse interval of more than an hour.
+    #[display("{_0}")]
+    OutOfRange(#[error(not(source))] String),
 }
 
 /// Flask-JWT-Extended's `JWT_*` options, under their Flask names and in

@@ -254,7 +254,7 @@ impl Issuer {
             iat: issued.as_secs(),
             jti: match draft.jti {
                 Some(jti) => jti,
-                None => Uuid::new_v4().hyphenated().encode_lower(&mut jti),
+                None => claims::new_jti(issued).hyphenated().encode_lower(&mut jti),
             },
             kind: draft.kind,
             identity_claim: &self.identity_claim,

@@ -18,7 +18,7 @@ use crate::{
     hooks::{Hooks, Renderer},
     issue::Issuer,
     locations::LocationConfig,
-    store::{DynStore, Rotation, SharedStore, StoreError, TokenFacts},
+    store::{Cutoff, DynStore, Rotation, RotationRequest, SharedStore, StoreError, TokenFacts},
     token::{DecodedToken, Rejection, TokenBuilder},
     verify::Verifier,
 };
@@ -133,15 +133,63 @@ impl JwtManager {
         revoked.await.map_err(|error| self.hand_out(error))
     }
 
-    /// Revokes every token of `identity` issued up to now, on every device
-    /// ("log out everywhere"): tokens issued in this same second are revoked
-    /// too. Needs a [`TokenStore`](crate::store::TokenStore).
+    /// Ends the login session `token` belongs to (logout): every access and
+    /// refresh token of its [`session`](DecodedToken::session), whichever kind
+    /// `token` is, including tokens minted later by rotation or implicit
+    /// refresh. A token minted outside a session is its own session of one.
+    /// Needs a [`TokenStore`](crate::store::TokenStore).
+    pub async fn end_session(&self, token: &DecodedToken) -> Result<(), JwtError> {
+        let ended = async {
+            let session = token.session().ok_or(JwtError::Creation(
+                "a token without jti cannot be revoked".into(),
+            ))?;
+            // The session may hold the longest-lived token minted up to now.
+            let keep = self.accepted_until_last_new(claims::now_secs());
+            store_call(self.writable_store()?.revoke_session(session, keep)).await
+        };
+        ended.await.map_err(|error| self.hand_out(error))
+    }
+
+    /// Revokes every token of `identity` issued before this call, on every
+    /// device ("log out everywhere"). Tokens issued after it returns are
+    /// accepted, in the same second too. Needs a
+    /// [`TokenStore`](crate::store::TokenStore).
     pub async fn revoke_all_tokens(&self, identity: &str) -> Result<(), JwtError> {
-        let now = claims::now_secs();
-        let keep = self.accepted_until_last_new(now);
-        let revoked =
-            async { store_call(self.writable_store()?.revoke_identity(identity, now, keep)).await };
-        revoked.await.map_err(|error| self.hand_out(error))
+        self.cut_off(identity, None).await
+    }
+
+    /// Ends every session of the token's identity except the token's own
+    /// ("log out my other devices"): every token of the identity issued
+    /// before this call is revoked, unless it belongs to the session of
+    /// `token`. Needs a [`TokenStore`](crate::store::TokenStore).
+    pub async fn end_other_sessions(&self, token: &DecodedToken) -> Result<(), JwtError> {
+        match token.session() {
+            Some(session) => self.cut_off(token.identity(), Some(session)).await,
+            None => Err(self.hand_out(JwtError::Creation(
+                "a token without jti has no session to keep".into(),
+            ))),
+        }
+    }
+
+    async fn cut_off(&self, identity: &str, except_session: Option<&str>) -> Result<(), JwtError> {
+        let issued_up_to_ms = now_ms();
+        let cutoff = Cutoff {
+            identity,
+            issued_up_to_ms,
+            except_session,
+            keep_until: self.accepted_until_last_new(claims::now_secs()),
+        };
+        let revoked = async { store_call(self.writable_store()?.revoke_identity(cutoff)).await };
+        revoked.await.map_err(|error| self.hand_out(error))?;
+        // Tokens carry their issue time to the millisecond: return once this
+        // millisecond is over, so that every token minted afterwards is newer.
+        // At most a millisecond of a rare call: a plain sleep, which needs no
+        // particular async runtime.
+        while now_ms() <= issued_up_to_ms {
+            let rest = 1000 - claims::now().subsec_micros() % 1000;
+            std::thread::sleep(std::time::Duration::from_micros(u64::from(rest)));
+        }
+        Ok(())
     }
 
     /// Until when the longest-lived token issued at `now` can be accepted:
@@ -159,7 +207,10 @@ impl JwtManager {
             jti: token.jti(),
             identity: token.identity(),
             issued_at: token.issued_at(),
-            family: token.family(),
+            issued_at_ms: token
+                .issued_at()
+                .map(|iat| claims::issued_at_ms(iat, token.jti())),
+            session: token.session(),
         };
         match AssertUnwindSafe(store.is_revoked(facts))
             .catch_unwind()
@@ -183,7 +234,7 @@ impl JwtManager {
                 format!("the identity does not serialize: {e}").into(),
             ))
         })?;
-        let family = uuid::Uuid::new_v4().to_string();
+        let family = claims::new_jti(claims::now()).to_string();
         self.pair(&identity, &family, family.clone())
     }
 
@@ -210,27 +261,31 @@ impl JwtManager {
                 expected: TokenKind::Refresh,
             }));
         }
-        let jti = presented.jti().ok_or_else(|| {
-            reject(JwtError::Creation(
+        let (Some(jti), Some(family)) = (presented.jti(), presented.session()) else {
+            return Err(reject(JwtError::Creation(
                 "a refresh token without jti cannot be rotated".into(),
-            ))
-        })?;
-        // A refresh token from before rotation starts its own family.
-        let family = presented.family().unwrap_or(jti);
-        let next = uuid::Uuid::new_v4().to_string();
-        let pair = self.pair(&Value::from(presented.identity()), family, next.clone())?;
+            )));
+        };
+        let identity = Value::from(presented.identity());
+        let next = claims::new_jti(claims::now()).to_string();
+        let pair = self.pair(&identity, family, next.clone())?;
         let store = self.writable_store().map_err(reject)?;
         // Outside a guard nothing else has asked the store yet.
         if let Some(error) = self.revocation_error(presented).await {
             return Err(reject(error));
         }
-        // The family covers every token minted into it, of either kind.
-        let keep_until = self.accepted_until_last_new(claims::now_secs());
-        let outcome = store_call(store.rotate(family, jti, &next, keep_until))
-            .await
-            .map_err(reject)?;
-        match outcome {
+        let rotation = RotationRequest {
+            family,
+            presented: jti,
+            next: &next,
+            // The family covers every token minted into it, of either kind.
+            keep_until: self.accepted_until_last_new(claims::now_secs()),
+            reuse_interval: self.parts.reuse_interval,
+        };
+        match store_call(store.rotate(rotation)).await.map_err(reject)? {
             Rotation::Rotated => Ok(pair),
+            // Within the reuse interval: a copy of the current refresh token.
+            Rotation::Repeated { current } => Ok(self.pair(&identity, family, current)?),
             Rotation::Reused => {
                 self.hooks().refresh_reused(presented);
                 Err(reject(JwtError::Revoked))
@@ -334,6 +389,10 @@ impl JwtManager {
                 JwtError::NotConfigured.into()
             })
     }
+}
+
+fn now_ms() -> i64 {
+    i64::try_from(claims::now().as_millis()).unwrap_or(i64::MAX)
 }
 
 fn store_unavailable(cause: StoreError) -> JwtError {

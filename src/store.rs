@@ -15,10 +15,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::{collections::HashMap, fmt, future::Future, sync::Arc, sync::Mutex};
+use std::{fmt, future::Future, sync::Arc, time::Duration};
 
 use derive_more::{Display, Error};
 use futures_util::future::LocalBoxFuture;
+
+use crate::claims;
 
 /// A store could not answer: the cause is logged, the client gets 503.
 #[derive(Debug, Display, Error, Clone, PartialEq, Eq)]
@@ -47,34 +49,211 @@ pub struct TokenFacts<'a> {
     pub identity: &'a str,
     /// The `iat` claim, in seconds since the epoch.
     pub issued_at: Option<i64>,
-    /// The rotation family (`fam` claim) of tokens minted by
-    /// [`JwtManager::create_token_pair`](crate::JwtManager::create_token_pair).
-    pub family: Option<&'a str>,
+    /// When the token was issued, in milliseconds since the epoch: read from
+    /// its `jti` (a UUIDv7 in tokens of this crate), else the last
+    /// millisecond of its `iat` second, so that a token of unknown order is
+    /// taken as issued as late in that second as it can have been.
+    pub issued_at_ms: Option<i64>,
+    /// The login session the token belongs to: its family (`fam` claim), or
+    /// its own `jti` for a token minted outside one
+    /// ([`DecodedToken::session`](crate::token::DecodedToken::session)).
+    pub session: Option<&'a str>,
 }
 
 impl<'a> TokenFacts<'a> {
-    /// Facts about a token, for calling a store directly (tests, tools).
+    /// Facts about a token, for calling a store directly (tests, tools);
+    /// `session` defaults to the `jti`.
     pub fn new(
         jti: &'a str,
         identity: &'a str,
         issued_at: Option<i64>,
-        family: Option<&'a str>,
+        session: Option<&'a str>,
     ) -> Self {
         Self {
             jti: Some(jti),
             identity,
             issued_at,
+            issued_at_ms: issued_at.map(|iat| claims::issued_at_ms(iat, Some(jti))),
+            session: session.or(Some(jti)),
+        }
+    }
+}
+
+/// A "log out everywhere" (or "everywhere else") request for one identity.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct Cutoff<'a> {
+    /// Whose tokens.
+    pub identity: &'a str,
+    /// Tokens issued at or before this time, in milliseconds since the
+    /// epoch, are revoked.
+    pub issued_up_to_ms: i64,
+    /// A session to spare ("log out my other devices"); `None`: every session.
+    pub except_session: Option<&'a str>,
+    /// Until when the cut-off must be kept, in seconds since the epoch
+    /// (`None`: for good): the last moment a covered token can be accepted.
+    pub keep_until: Option<i64>,
+}
+
+impl<'a> Cutoff<'a> {
+    /// A cut-off, for calling a store directly (tests, tools).
+    pub fn new(
+        identity: &'a str,
+        issued_up_to_ms: i64,
+        except_session: Option<&'a str>,
+        keep_until: Option<i64>,
+    ) -> Self {
+        Self {
+            identity,
+            issued_up_to_ms,
+            except_session,
+            keep_until,
+        }
+    }
+}
+
+/// The cut-offs of one identity, as a store keeps them: every token issued
+/// up to `all`, and every token issued up to `except.0` outside session
+/// `except.1`. [`apply`](Self::apply) merges a new [`Cutoff`] so that no
+/// token revoked before is let in again; [`revokes`](Self::revokes) answers
+/// for a token. A store over its own database can keep it as text
+/// ([`Display`](fmt::Display) and [`parse`](Self::parse)).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CutoffRecord {
+    all: Option<i64>,
+    except: Option<(i64, String)>,
+}
+
+impl CutoffRecord {
+    /// Merges `cutoff` into the record.
+    pub fn apply(&mut self, cutoff: &Cutoff<'_>) {
+        let at = cutoff.issued_up_to_ms;
+        match cutoff.except_session {
+            None => self.all = Some(self.all.map_or(at, |all| all.max(at))),
+            Some(session) => {
+                match self.except.take() {
+                    // The session spared before is not spared now: what the
+                    // earlier cut-off covered stays covered for everyone.
+                    Some((before, spared)) if spared != session => {
+                        self.all = Some(self.all.map_or(before, |all| all.max(before)));
+                        self.except = Some((at, session.to_owned()));
+                    }
+                    Some((before, spared)) => self.except = Some((before.max(at), spared)),
+                    None => self.except = Some((at, session.to_owned())),
+                }
+            }
+        }
+    }
+
+    /// Whether the record revokes `token`. A token without `iat` is revoked.
+    pub fn revokes(&self, token: &TokenFacts<'_>) -> bool {
+        let Some(issued) = token.issued_at_ms else {
+            return self.all.is_some() || self.except.is_some();
+        };
+        self.all.is_some_and(|all| issued <= all)
+            || self.except.as_ref().is_some_and(|(up_to, spared)| {
+                issued <= *up_to && token.session != Some(spared.as_str())
+            })
+    }
+
+    /// Reads a record written by [`Display`](fmt::Display): `<all> <up to>
+    /// <session>`, with `-` for what is absent. A bare number is a cut-off
+    /// in whole seconds, as version 0.1 wrote it.
+    pub fn parse(text: &str) -> Option<Self> {
+        let number = |part: &str| (part != "-").then(|| part.parse::<i64>()).transpose();
+        let mut parts = text.splitn(3, ' ');
+        let all = parts.next()?;
+        let Some(up_to) = parts.next() else {
+            let seconds: i64 = all.parse().ok()?;
+            return Some(Self {
+                all: Some(seconds.saturating_mul(1000).saturating_add(999)),
+                except: None,
+            });
+        };
+        let session = parts.next()?;
+        let except = match number(up_to).ok()? {
+            Some(up_to) if session != "-" => Some((up_to, session.to_owned())),
+            _ => None,
+        };
+        Some(Self {
+            all: number(all).ok()?,
+            except,
+        })
+    }
+}
+
+impl fmt::Display for CutoffRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.all {
+            Some(all) => write!(f, "{all} ")?,
+            None => f.write_str("- ")?,
+        }
+        match &self.except {
+            Some((up_to, session)) => write!(f, "{up_to} {session}"),
+            None => f.write_str("- -"),
+        }
+    }
+}
+
+/// A refresh token presented for rotation, and what to replace it with.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct RotationRequest<'a> {
+    /// The session (rotation family); its first refresh token's `jti` is the
+    /// family id.
+    pub family: &'a str,
+    /// The `jti` of the presented refresh token.
+    pub presented: &'a str,
+    /// The `jti` of the refresh token that replaces it.
+    pub next: &'a str,
+    /// Until when the family's state must be kept, in seconds since the
+    /// epoch (`None`: for good).
+    pub keep_until: Option<i64>,
+    /// How long after its rotation the replaced token may be presented again
+    /// without counting as reuse; zero: never.
+    pub reuse_interval: Duration,
+}
+
+impl<'a> RotationRequest<'a> {
+    /// A rotation without a reuse interval, for calling a store directly
+    /// (tests, tools).
+    pub fn new(
+        family: &'a str,
+        presented: &'a str,
+        next: &'a str,
+        keep_until: Option<i64>,
+    ) -> Self {
+        Self {
             family,
+            presented,
+            next,
+            keep_until,
+            reuse_interval: Duration::ZERO,
+        }
+    }
+
+    /// The same rotation with a reuse interval.
+    pub fn reuse_interval(self, reuse_interval: Duration) -> Self {
+        Self {
+            reuse_interval,
+            ..self
         }
     }
 }
 
 /// The outcome of presenting a refresh token for rotation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Rotation {
     /// The presented token was the family's current one; `next` replaced it.
     Rotated,
+    /// The presented token was replaced within the reuse interval (two tabs
+    /// refreshing at once, a retry): not counted as reuse. Nothing changed;
+    /// `current` is the `jti` of the family's current refresh token.
+    Repeated {
+        /// The `jti` of the family's current refresh token.
+        current: String,
+    },
     /// The presented token was already retired: someone replayed it. The
     /// store has revoked the whole family.
     Reused,
@@ -84,14 +263,14 @@ pub enum Rotation {
 
 /// Revocation state shared by the guards (Flask's `token_in_blocklist_loader`,
 /// built in). All methods are async and take expiry times in seconds since
-/// the epoch; `None` means the token never expires. Implement it over your own
-/// database, or use [`MemoryStore`] or `RedisStore` (feature `redis`).
+/// the epoch; `None` means for good. Implement it over your own database, or
+/// use [`MemoryStore`] or `RedisStore` (feature `redis`).
 ///
 /// Only [`is_revoked`](Self::is_revoked) is required: a store that cannot
 /// revoke or rotate answers those calls with a [`StoreError`].
 pub trait TokenStore: Send + Sync + 'static {
-    /// Whether the token, its identity (revoked "everywhere") or its rotation
-    /// family has been revoked.
+    /// Whether the token (its `jti`), its session, or its identity ("log out
+    /// everywhere", see [`CutoffRecord::revokes`]) has been revoked.
     fn is_revoked(&self, token: TokenFacts<'_>) -> impl Future<Output = Result<bool, StoreError>>;
 
     /// Revokes one token (by `jti`) until it would have expired anyway.
@@ -104,35 +283,38 @@ pub trait TokenStore: Send + Sync + 'static {
         async { Err(StoreError::new("this store cannot revoke tokens")) }
     }
 
-    /// Revokes every token of `identity` issued at or before `issued_before`
-    /// ("log out everywhere"), remembered until `keep_until`.
-    fn revoke_identity(
+    /// Revokes every token of a session (logout), access and refresh tokens
+    /// alike, and ends its rotation, remembered until `keep_until`.
+    fn revoke_session(
         &self,
-        identity: &str,
-        issued_before: i64,
+        session: &str,
         keep_until: Option<i64>,
     ) -> impl Future<Output = Result<(), StoreError>> {
-        let _ = (identity, issued_before, keep_until);
+        let _ = (session, keep_until);
+        async { Err(StoreError::new("this store cannot revoke sessions")) }
+    }
+
+    /// Records a "log out everywhere" cut-off, merged into the identity's
+    /// [`CutoffRecord`].
+    fn revoke_identity(&self, cutoff: Cutoff<'_>) -> impl Future<Output = Result<(), StoreError>> {
+        let _ = cutoff;
         async { Err(StoreError::new("this store cannot revoke identities")) }
     }
 
-    /// Atomically replaces the family's current refresh token `presented` with
-    /// `next`, or, when `presented` is not current, revokes the family. The
-    /// family's first token is the one whose `jti` is the family id.
+    /// Atomically replaces the family's current refresh token with the next
+    /// one; when the presented token is not current (and was not replaced
+    /// within the reuse interval), revokes the family.
     fn rotate(
         &self,
-        family: &str,
-        presented: &str,
-        next: &str,
-        keep_until: Option<i64>,
+        rotation: RotationRequest<'_>,
     ) -> impl Future<Output = Result<Rotation, StoreError>> {
-        let _ = (family, presented, next, keep_until);
+        let _ = rotation;
         async { Err(StoreError::new("this store cannot rotate refresh tokens")) }
     }
 }
 
 /// A shared store: several managers (or the app itself) can hold one `Arc`.
-impl<T: TokenStore> TokenStore for std::sync::Arc<T> {
+impl<T: TokenStore> TokenStore for Arc<T> {
     fn is_revoked(&self, token: TokenFacts<'_>) -> impl Future<Output = Result<bool, StoreError>> {
         T::is_revoked(self, token)
     }
@@ -145,82 +327,52 @@ impl<T: TokenStore> TokenStore for std::sync::Arc<T> {
         T::revoke(self, jti, expires_at)
     }
 
-    fn revoke_identity(
+    fn revoke_session(
         &self,
-        identity: &str,
-        issued_before: i64,
+        session: &str,
         keep_until: Option<i64>,
     ) -> impl Future<Output = Result<(), StoreError>> {
-        T::revoke_identity(self, identity, issued_before, keep_until)
+        T::revoke_session(self, session, keep_until)
+    }
+
+    fn revoke_identity(&self, cutoff: Cutoff<'_>) -> impl Future<Output = Result<(), StoreError>> {
+        T::revoke_identity(self, cutoff)
     }
 
     fn rotate(
         &self,
-        family: &str,
-        presented: &str,
-        next: &str,
-        keep_until: Option<i64>,
+        rotation: RotationRequest<'_>,
     ) -> impl Future<Output = Result<Rotation, StoreError>> {
-        T::rotate(self, family, presented, next, keep_until)
+        T::rotate(self, rotation)
     }
 }
+
+type Answer<'a, T> = LocalBoxFuture<'a, Result<T, StoreError>>;
 
 /// [`TokenStore`] with its futures boxed, so the manager can hold any one.
 pub(crate) trait DynStore: Send + Sync {
-    fn is_revoked<'a>(
-        &'a self,
-        token: TokenFacts<'a>,
-    ) -> LocalBoxFuture<'a, Result<bool, StoreError>>;
-    fn revoke<'a>(
-        &'a self,
-        jti: &'a str,
-        until: Option<i64>,
-    ) -> LocalBoxFuture<'a, Result<(), StoreError>>;
-    fn revoke_identity<'a>(
-        &'a self,
-        identity: &'a str,
-        before: i64,
-        until: Option<i64>,
-    ) -> LocalBoxFuture<'a, Result<(), StoreError>>;
-    fn rotate<'a>(
-        &'a self,
-        family: &'a str,
-        presented: &'a str,
-        next: &'a str,
-        until: Option<i64>,
-    ) -> LocalBoxFuture<'a, Result<Rotation, StoreError>>;
+    fn is_revoked<'a>(&'a self, token: TokenFacts<'a>) -> Answer<'a, bool>;
+    fn revoke<'a>(&'a self, jti: &'a str, until: Option<i64>) -> Answer<'a, ()>;
+    fn revoke_session<'a>(&'a self, session: &'a str, until: Option<i64>) -> Answer<'a, ()>;
+    fn revoke_identity<'a>(&'a self, cutoff: Cutoff<'a>) -> Answer<'a, ()>;
+    fn rotate<'a>(&'a self, rotation: RotationRequest<'a>) -> Answer<'a, Rotation>;
 }
 
 impl<T: TokenStore> DynStore for T {
-    fn is_revoked<'a>(
-        &'a self,
-        token: TokenFacts<'a>,
-    ) -> LocalBoxFuture<'a, Result<bool, StoreError>> {
+    fn is_revoked<'a>(&'a self, token: TokenFacts<'a>) -> Answer<'a, bool> {
         Box::pin(TokenStore::is_revoked(self, token))
     }
-    fn revoke<'a>(
-        &'a self,
-        jti: &'a str,
-        until: Option<i64>,
-    ) -> LocalBoxFuture<'a, Result<(), StoreError>> {
+    fn revoke<'a>(&'a self, jti: &'a str, until: Option<i64>) -> Answer<'a, ()> {
         Box::pin(TokenStore::revoke(self, jti, until))
     }
-    fn revoke_identity<'a>(
-        &'a self,
-        identity: &'a str,
-        before: i64,
-        until: Option<i64>,
-    ) -> LocalBoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(TokenStore::revoke_identity(self, identity, before, until))
+    fn revoke_session<'a>(&'a self, session: &'a str, until: Option<i64>) -> Answer<'a, ()> {
+        Box::pin(TokenStore::revoke_session(self, session, until))
     }
-    fn rotate<'a>(
-        &'a self,
-        family: &'a str,
-        presented: &'a str,
-        next: &'a str,
-        until: Option<i64>,
-    ) -> LocalBoxFuture<'a, Result<Rotation, StoreError>> {
-        Box::pin(TokenStore::rotate(self, family, presented, next, until))
+    fn revoke_identity<'a>(&'a self, cutoff: Cutoff<'a>) -> Answer<'a, ()> {
+        Box::pin(TokenStore::revoke_identity(self, cutoff))
+    }
+    fn rotate<'a>(&'a self, rotation: RotationRequest<'a>) -> Answer<'a, Rotation> {
+        Box::pin(TokenStore::rotate(self, rotation))
     }
 }
 
@@ -249,225 +401,11 @@ impl fmt::Debug for SharedStore {
 }
 
 fn now() -> i64 {
-    crate::claims::now_secs()
+    claims::now_secs()
 }
 
-/// Each entry carries the time after which it no longer matters (`None`:
-/// never), so it can be dropped then.
-#[derive(Default)]
-struct Entries {
-    /// Revoked jtis and revoked rotation families.
-    revoked: HashMap<String, Option<i64>>,
-    /// "Log out everywhere": identity -> (issued-at cutoff, keep until).
-    cutoffs: HashMap<String, (i64, Option<i64>)>,
-    /// Each rotation family's current refresh token.
-    current: HashMap<String, (String, Option<i64>)>,
-    /// Size after the last sweep: the next sweep comes when it has doubled.
-    swept_at: usize,
-}
-
-impl Entries {
-    fn len(&self) -> usize {
-        self.revoked.len() + self.cutoffs.len() + self.current.len()
-    }
-
-    /// Drops what has expired, amortized: memory stays proportional to the
-    /// tokens that are still valid.
-    fn sweep(&mut self) {
-        if self.len() < 64 || self.len() < 2 * self.swept_at {
-            return;
-        }
-        self.drop_expired();
-    }
-
-    fn drop_expired(&mut self) {
-        let now = now();
-        self.revoked.retain(|_, until| alive(*until, now));
-        self.cutoffs.retain(|_, (_, until)| alive(*until, now));
-        self.current.retain(|_, (_, until)| alive(*until, now));
-        self.swept_at = self.len();
-    }
-
-    /// Room for one more entry: expired entries go first; a live one is
-    /// never evicted, so a full store refuses (and the caller fails closed).
-    fn make_room(&mut self, capacity: usize) -> Result<(), StoreError> {
-        if self.len() >= capacity {
-            self.drop_expired();
-        }
-        if self.len() >= capacity {
-            return Err(StoreError::new(format!(
-                "the MemoryStore is full: {capacity} revocations are still live; \
-                 raise MemoryStore::with_capacity or use RedisStore"
-            )));
-        }
-        Ok(())
-    }
-}
-
-/// How many entries a [`MemoryStore`] holds unless told otherwise.
-const DEFAULT_CAPACITY: usize = 1_000_000;
-
-/// The in-memory store, the default for a single process: concurrent, with
-/// entries dropped once their token would have expired anyway. Revocations do
-/// not survive a restart and are not shared between processes: use
-/// `RedisStore` (feature `redis`) for several instances.
-///
-/// Memory is bounded: at most [`with_capacity`](Self::with_capacity) entries
-/// (1 000 000 by default). A live revocation is never evicted to make room:
-/// when the store is full of live entries a new revocation fails, and the
-/// request that asked for it gets 503 (fail closed).
-pub struct MemoryStore {
-    entries: Mutex<Entries>,
-    capacity: usize,
-}
-
-impl Default for MemoryStore {
-    fn default() -> Self {
-        Self::with_capacity(DEFAULT_CAPACITY)
-    }
-}
-
-impl std::fmt::Debug for MemoryStore {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MemoryStore")
-            .field("entries", &self.len())
-            .field("capacity", &self.capacity)
-            .finish()
-    }
-}
-
-impl MemoryStore {
-    /// An empty store of the default capacity (1 000 000 entries).
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// An empty store that holds at most `capacity` entries (revoked tokens,
-    /// revoked families, "log out everywhere" cut-offs and rotation state).
-    pub fn with_capacity(capacity: usize) -> Self {
-        Self {
-            entries: Mutex::default(),
-            capacity,
-        }
-    }
-
-    /// How many entries the store holds (for monitoring and tests).
-    pub fn len(&self) -> usize {
-        self.lock().len()
-    }
-
-    /// Whether the store holds nothing.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
-        // A panic while holding the lock cannot leave the maps half-updated
-        // (each update is one insert), so a poisoned lock is still usable.
-        self.entries
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-fn alive(until: Option<i64>, now: i64) -> bool {
-    until.is_none_or(|until| until > now)
-}
-
-impl TokenStore for MemoryStore {
-    async fn is_revoked(&self, token: TokenFacts<'_>) -> Result<bool, StoreError> {
-        let entries = self.lock();
-        let now = now();
-        let revoked = |key: String| {
-            entries
-                .revoked
-                .get(&key)
-                .is_some_and(|until| alive(*until, now))
-        };
-        let jti = token.jti.is_some_and(|jti| revoked(key::jti(jti)));
-        let family = token
-            .family
-            .is_some_and(|family| revoked(key::family_revoked(family)));
-        let identity = entries
-            .cutoffs
-            .get(token.identity)
-            .is_some_and(|(cutoff, until)| {
-                alive(*until, now) && token.issued_at.is_none_or(|iat| iat <= *cutoff)
-            });
-        Ok(jti || family || identity)
-    }
-
-    async fn revoke(&self, jti: &str, expires_at: Option<i64>) -> Result<(), StoreError> {
-        let mut entries = self.lock();
-        let key = key::jti(jti);
-        if !entries.revoked.contains_key(&key) {
-            entries.make_room(self.capacity)?;
-        }
-        entries.revoked.insert(key, expires_at);
-        entries.sweep();
-        Ok(())
-    }
-
-    async fn revoke_identity(
-        &self,
-        identity: &str,
-        issued_before: i64,
-        keep_until: Option<i64>,
-    ) -> Result<(), StoreError> {
-        let mut entries = self.lock();
-        if !entries.cutoffs.contains_key(identity) {
-            entries.make_room(self.capacity)?;
-        }
-        entries
-            .cutoffs
-            .insert(identity.to_owned(), (issued_before, keep_until));
-        entries.sweep();
-        Ok(())
-    }
-
-    async fn rotate(
-        &self,
-        family: &str,
-        presented: &str,
-        next: &str,
-        keep_until: Option<i64>,
-    ) -> Result<Rotation, StoreError> {
-        let mut entries = self.lock();
-        let now = now();
-        let revoked = key::family_revoked(family);
-        if entries
-            .revoked
-            .get(&revoked)
-            .is_some_and(|until| alive(*until, now))
-        {
-            return Ok(Rotation::Revoked);
-        }
-        let is_current = match entries.current.get(family) {
-            Some((jti, until)) if alive(*until, now) => jti.as_str() == presented,
-            _ => presented == family,
-        };
-        if is_current {
-            if !entries.current.contains_key(family) {
-                entries.make_room(self.capacity)?;
-            }
-            entries
-                .current
-                .insert(family.to_owned(), (next.to_owned(), keep_until));
-            entries.sweep();
-            Ok(Rotation::Rotated)
-        } else {
-            // The family's revocation takes the place of its current token;
-            // without one it needs room, and nothing changes if there is none.
-            if entries.current.remove(family).is_none()
-                && let Err(full) = entries.make_room(self.capacity)
-            {
-                return Err(full);
-            }
-            entries.revoked.insert(revoked, keep_until);
-            Ok(Rotation::Reused)
-        }
-    }
-}
+mod memory;
+pub use memory::MemoryStore;
 
 /// Key names, shared by the stores so a Redis dump reads like the memory maps.
 mod key {
@@ -485,6 +423,10 @@ mod key {
     pub(super) fn family_revoked(family: &str) -> String {
         format!("fam-revoked:{family}")
     }
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(super) fn family_previous(family: &str) -> String {
+        format!("fam-previous:{family}")
+    }
 }
 
 #[cfg(feature = "redis")]
@@ -492,100 +434,3 @@ mod redis_store;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis_store::{RedisStore, RedisStoreBuilder};
-
-#[cfg(test)]
-mod tests {
-    use super::{MemoryStore, Rotation, TokenFacts, TokenStore, now};
-
-    fn facts<'a>(
-        jti: &'a str,
-        identity: &'a str,
-        iat: i64,
-        family: Option<&'a str>,
-    ) -> TokenFacts<'a> {
-        TokenFacts {
-            jti: Some(jti),
-            identity,
-            issued_at: Some(iat),
-            family,
-        }
-    }
-
-    #[actix_web::test]
-    async fn revocations_by_jti_identity_and_family() {
-        let store = MemoryStore::new();
-        let now = now();
-        assert!(!store.is_revoked(facts("a", "u", now, None)).await.unwrap());
-        store.revoke("a", Some(now + 60)).await.unwrap();
-        assert!(store.is_revoked(facts("a", "u", now, None)).await.unwrap());
-        assert!(!store.is_revoked(facts("b", "u", now, None)).await.unwrap());
-
-        store
-            .revoke_identity("v", now, Some(now + 60))
-            .await
-            .unwrap();
-        assert!(
-            store
-                .is_revoked(facts("c", "v", now - 5, None))
-                .await
-                .unwrap()
-        );
-        assert!(store.is_revoked(facts("c", "v", now, None)).await.unwrap());
-        assert!(
-            !store
-                .is_revoked(facts("c", "v", now + 1, None))
-                .await
-                .unwrap()
-        );
-
-        assert_eq!(
-            store.rotate("f", "f", "g", Some(now + 60)).await.unwrap(),
-            Rotation::Rotated
-        );
-        assert_eq!(
-            store.rotate("f", "g", "h", Some(now + 60)).await.unwrap(),
-            Rotation::Rotated
-        );
-        assert_eq!(
-            store.rotate("f", "g", "i", Some(now + 60)).await.unwrap(),
-            Rotation::Reused
-        );
-        assert!(
-            store
-                .is_revoked(facts("h", "w", now, Some("f")))
-                .await
-                .unwrap()
-        );
-        assert_eq!(
-            store.rotate("f", "h", "j", Some(now + 60)).await.unwrap(),
-            Rotation::Revoked
-        );
-    }
-
-    #[actix_web::test]
-    async fn expired_entries_are_dropped_and_memory_stays_bounded() {
-        let store = MemoryStore::new();
-        let past = now() - 1;
-        for i in 0..10_000 {
-            store.revoke(&format!("old-{i}"), Some(past)).await.unwrap();
-        }
-        assert!(
-            store.len() < 200,
-            "{} entries kept for expired tokens",
-            store.len()
-        );
-        store.revoke("live", Some(now() + 60)).await.unwrap();
-        assert!(
-            store
-                .is_revoked(facts("live", "u", now(), None))
-                .await
-                .unwrap()
-        );
-        assert!(
-            !store
-                .is_revoked(facts("old-9999", "u", now(), None))
-                .await
-                .unwrap()
-        );
-    }
-}

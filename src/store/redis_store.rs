@@ -7,23 +7,70 @@ use redis::{
     aio::{ConnectionManager, ConnectionManagerConfig},
 };
 
-use super::{Rotation, StoreError, TokenFacts, TokenStore, key, now};
+use super::{
+    Cutoff, CutoffRecord, Rotation, RotationRequest, StoreError, TokenFacts, TokenStore, key, now,
+};
 
 /// Replaces the family's current refresh token if `presented` is it;
 /// otherwise revokes the family. One script, so two concurrent refreshes with
 /// the same token cannot both win.
+/// KEYS: the family's current token, its revocation, the token it replaced.
+/// ARGV: presented, next, keep (seconds, 0: for good), family id, reuse
+/// interval (milliseconds, 0: none).
 const ROTATE: &str = r#"
 if redis.call('EXISTS', KEYS[2]) == 1 then return 'revoked' end
 local current = redis.call('GET', KEYS[1])
 local is_current = (current == ARGV[1]) or (current == false and ARGV[1] == ARGV[4])
 local ttl = tonumber(ARGV[3])
+local interval = tonumber(ARGV[5])
 if is_current then
   if ttl > 0 then redis.call('SET', KEYS[1], ARGV[2], 'EX', ttl) else redis.call('SET', KEYS[1], ARGV[2]) end
+  if interval > 0 then redis.call('SET', KEYS[3], ARGV[1], 'PX', interval) else redis.call('DEL', KEYS[3]) end
   return 'rotated'
 end
+if current and interval > 0 and redis.call('GET', KEYS[3]) == ARGV[1] then
+  return 'repeated:' .. current
+end
 if ttl > 0 then redis.call('SET', KEYS[2], '1', 'EX', ttl) else redis.call('SET', KEYS[2], '1') end
-redis.call('DEL', KEYS[1])
+redis.call('DEL', KEYS[1], KEYS[3])
 return 'reused'
+"#;
+
+/// Merges a cut-off into an identity's record, as `CutoffRecord::apply` does.
+/// KEYS: the record. ARGV: issued up to (ms), the session spared ('' for
+/// none), keep (seconds, 0: for good).
+const CUTOFF: &str = r#"
+local all, up_to, spared = nil, nil, nil
+local record = redis.call('GET', KEYS[1])
+if record then
+  local a, u, s = string.match(record, '^(%S+) (%S+) (.+)$')
+  if a then
+    all = tonumber(a)
+    if s ~= '-' then up_to, spared = tonumber(u), s end
+  else
+    all = tonumber(record) * 1000 + 999
+  end
+end
+local at = tonumber(ARGV[1])
+if ARGV[2] == '' then
+  if all == nil or at > all then all = at end
+elseif spared ~= nil and spared ~= ARGV[2] then
+  if all == nil or up_to > all then all = up_to end
+  up_to, spared = at, ARGV[2]
+elseif spared ~= nil then
+  if at > up_to then up_to = at end
+else
+  up_to, spared = at, ARGV[2]
+end
+local text = (all and string.format('%d', all) or '-') .. ' ' ..
+  (spared and (string.format('%d', up_to) .. ' ' .. spared) or '- -')
+local ttl = tonumber(ARGV[3])
+if ttl > 0 then
+  local left = redis.call('TTL', KEYS[1])
+  if record and left == -1 then ttl = 0 elseif left > ttl then ttl = left end
+end
+if ttl > 0 then redis.call('SET', KEYS[1], text, 'EX', ttl) else redis.call('SET', KEYS[1], text) end
+return text
 "#;
 
 /// A [`TokenStore`] in Redis (the `redis` feature), for several instances
@@ -48,6 +95,7 @@ pub struct RedisStore {
     connection: ConnectionManager,
     prefix: String,
     rotate: Script,
+    cutoff: Script,
     /// The most any call waits for Redis, connecting and retrying included.
     deadline: Duration,
 }
@@ -137,6 +185,7 @@ impl RedisStoreBuilder {
             connection,
             prefix: self.prefix,
             rotate: Script::new(ROTATE),
+            cutoff: Script::new(CUTOFF),
             deadline: self.response_timeout,
         })
     }
@@ -193,54 +242,75 @@ impl TokenStore for RedisStore {
     async fn is_revoked(&self, token: TokenFacts<'_>) -> Result<bool, StoreError> {
         let keys = [
             self.key(key::jti(token.jti.unwrap_or_default())),
-            self.key(key::family_revoked(token.family.unwrap_or_default())),
+            self.key(key::family_revoked(token.session.unwrap_or_default())),
             self.key(key::identity_cutoff(token.identity)),
         ];
         let mut connection = self.connection.clone();
-        let [jti, family, cutoff]: [Option<String>; 3] = self
+        let [jti, session, cutoff]: [Option<String>; 3] = self
             .within(connection.mget::<_, Vec<Option<String>>>(&keys))
             .await?
             .try_into()
             .map_err(|_| StoreError::new("MGET answered with the wrong number of values"))?;
-        let cutoff = cutoff.and_then(|cutoff| cutoff.parse::<i64>().ok());
+        let cutoff =
+            match cutoff {
+                Some(text) => Some(CutoffRecord::parse(&text).ok_or_else(|| {
+                    StoreError::new(format!("unreadable cut-off record {text:?}"))
+                })?),
+                None => None,
+            };
         Ok((token.jti.is_some() && jti.is_some())
-            || (token.family.is_some() && family.is_some())
-            || cutoff.is_some_and(|cutoff| token.issued_at.is_none_or(|iat| iat <= cutoff)))
+            || (token.session.is_some() && session.is_some())
+            || cutoff.is_some_and(|record| record.revokes(&token)))
     }
 
     async fn revoke(&self, jti: &str, expires_at: Option<i64>) -> Result<(), StoreError> {
         self.set(key::jti(jti), "1".into(), expires_at).await
     }
 
-    async fn revoke_identity(
+    async fn revoke_session(
         &self,
-        identity: &str,
-        issued_before: i64,
+        session: &str,
         keep_until: Option<i64>,
     ) -> Result<(), StoreError> {
-        self.set(
-            key::identity_cutoff(identity),
-            issued_before.to_string(),
-            keep_until,
-        )
-        .await
+        self.set(key::family_revoked(session), "1".into(), keep_until)
+            .await?;
+        let mut connection = self.connection.clone();
+        let state = [
+            self.key(key::family(session)),
+            self.key(key::family_previous(session)),
+        ];
+        self.within(connection.del::<_, ()>(&state)).await
     }
 
-    async fn rotate(
-        &self,
-        family: &str,
-        presented: &str,
-        next: &str,
-        keep_until: Option<i64>,
-    ) -> Result<Rotation, StoreError> {
+    async fn revoke_identity(&self, cutoff: Cutoff<'_>) -> Result<(), StoreError> {
+        if cutoff.keep_until.is_some_and(|until| until <= now()) {
+            return Ok(()); // Every token it covers has expired: nothing to remember.
+        }
+        let mut connection = self.connection.clone();
+        let mut invocation = self
+            .cutoff
+            .key(self.key(key::identity_cutoff(cutoff.identity)));
+        invocation
+            .arg(cutoff.issued_up_to_ms)
+            .arg(cutoff.except_session.unwrap_or_default())
+            .arg(ttl(cutoff.keep_until));
+        self.within(invocation.invoke_async::<String>(&mut connection))
+            .await
+            .map(drop)
+    }
+
+    async fn rotate(&self, rotation: RotationRequest<'_>) -> Result<Rotation, StoreError> {
+        let family = rotation.family;
         let mut connection = self.connection.clone();
         let mut invocation = self.rotate.key(self.key(key::family(family)));
         invocation
             .key(self.key(key::family_revoked(family)))
-            .arg(presented)
-            .arg(next)
-            .arg(ttl(keep_until))
-            .arg(family);
+            .key(self.key(key::family_previous(family)))
+            .arg(rotation.presented)
+            .arg(rotation.next)
+            .arg(ttl(rotation.keep_until))
+            .arg(family)
+            .arg(u64::try_from(rotation.reuse_interval.as_millis()).unwrap_or(u64::MAX));
         let outcome: String = self
             .within(invocation.invoke_async(&mut connection))
             .await?;
@@ -248,9 +318,14 @@ impl TokenStore for RedisStore {
             "rotated" => Ok(Rotation::Rotated),
             "reused" => Ok(Rotation::Reused),
             "revoked" => Ok(Rotation::Revoked),
-            other => Err(StoreError::new(format!(
-                "unexpected rotation answer {other:?}"
-            ))),
+            other => match other.strip_prefix("repeated:") {
+                Some(current) => Ok(Rotation::Repeated {
+                    current: current.to_owned(),
+                }),
+                None => Err(StoreError::new(format!(
+                    "unexpected rotation answer {other:?}"
+                ))),
+            },
         }
     }
 }

@@ -647,7 +647,12 @@ async fn tokens_have_flasks_claim_layout_and_lifetimes() {
         refresh.expires_at().unwrap() - refresh.issued_at().unwrap(),
         30 * 24 * 3600
     );
-    assert!(uuid::Uuid::parse_str(access.jti().unwrap()).is_ok_and(|u| u.get_version_num() == 4));
+    // A UUID as in Flask, version 7: it carries the issue time to the
+    // millisecond, within the `iat` second.
+    let jti = uuid::Uuid::parse_str(access.jti().unwrap()).unwrap();
+    assert_eq!(jti.get_version_num(), 7);
+    let (seconds, _) = jti.get_timestamp().unwrap().to_unix();
+    assert_eq!(seconds as i64, access.issued_at().unwrap());
     assert_ne!(access.jti(), refresh.jti());
 }
 

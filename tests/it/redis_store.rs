@@ -14,7 +14,7 @@ use crate::common::{
 };
 use actix_jwt_extended::{
     JwtError, JwtManager,
-    store::{RedisStore, TokenStore},
+    store::{Cutoff, RedisStore, TokenStore},
 };
 use actix_web::http::Method;
 
@@ -115,11 +115,11 @@ async fn revocation_keys_expire_with_the_token() {
     store.revoke("gone", Some(now - 5)).await.unwrap();
     store.revoke("live", Some(now + 60)).await.unwrap();
     store
-        .revoke_identity("gone-user", now, Some(now - 5))
+        .revoke_identity(Cutoff::new("gone-user", now * 1000, None, Some(now - 5)))
         .await
         .unwrap();
     store
-        .revoke_identity("live-user", now, Some(now + 60))
+        .revoke_identity(Cutoff::new("live-user", now * 1000, None, Some(now + 60)))
         .await
         .unwrap();
     let keys = [
@@ -388,4 +388,67 @@ async fn a_silent_redis_is_given_up_on_within_the_response_timeout() {
         );
     }
     drop(accepted);
+}
+
+/// The session, "other devices", same-second and reuse-interval stories of
+/// the memory store, told through Redis.
+#[actix_web::test]
+async fn sessions_other_devices_same_second_and_reuse_interval_through_redis() {
+    use crate::revocation::{
+        a_refresh_within_the_reuse_interval_is_not_theft,
+        ending_a_session_covers_rotation_and_tokens_minted_outside_a_pair,
+        log_out_everywhere_orders_tokens_within_the_same_second,
+        other_devices_end_and_no_cutoff_undoes_another, with_reuse_interval,
+    };
+    let Some(url) = redis_url() else { return };
+    let jwt = manager(store(&url, "sessions"));
+    ending_a_session_covers_rotation_and_tokens_minted_outside_a_pair(&jwt).await;
+    other_devices_end_and_no_cutoff_undoes_another(&jwt).await;
+    log_out_everywhere_orders_tokens_within_the_same_second(&jwt).await;
+    let lenient = with_reuse_interval(store(&url, "reuse"));
+    a_refresh_within_the_reuse_interval_is_not_theft(&jwt, &lenient).await;
+}
+
+/// A cut-off written by version 0.1 (whole seconds) still revokes what it
+/// covered, and a new one merges with it.
+#[actix_web::test]
+async fn a_cutoff_in_seconds_from_an_earlier_version_still_counts() {
+    let Some(url) = redis_url() else { return };
+    let prefix = format!("test:legacy:{}:", uuid::Uuid::new_v4());
+    let jwt = manager(
+        RedisStore::builder(&url)
+            .key_prefix(&prefix)
+            .build()
+            .unwrap(),
+    );
+    let before = jwt.create_access_token("ivan").unwrap();
+    let iat = jwt.decode_token(&before).unwrap().issued_at().unwrap();
+    let client = redis::Client::open(url.as_str()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    redis::AsyncCommands::set::<_, _, ()>(
+        &mut connection,
+        format!("{prefix}sub-cutoff:ivan"),
+        iat.to_string(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        crate::common::revocation_of(&jwt, &before).await,
+        Some(JwtError::Revoked)
+    );
+    while (crate::common::now() as i64) <= iat {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let other = jwt.create_token_pair("ivan").unwrap();
+    jwt.end_other_sessions(&jwt.decode_token(&other.access_token).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        crate::common::revocation_of(&jwt, &before).await,
+        Some(JwtError::Revoked)
+    );
+    assert_eq!(
+        crate::common::revocation_of(&jwt, &other.access_token).await,
+        None
+    );
 }

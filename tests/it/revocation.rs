@@ -8,10 +8,10 @@ use std::sync::{
     atomic::{AtomicUsize, Ordering},
 };
 
-use crate::common::{SECRET, bearer, call, guarded, manager_with, msg};
+use crate::common::{SECRET, bearer, call, guarded, manager_with, msg, revocation_of};
 use actix_jwt_extended::{
     JwtError, JwtManager,
-    store::{MemoryStore, StoreError, TokenFacts, TokenStore},
+    store::{Cutoff, MemoryStore, StoreError, TokenFacts, TokenStore},
 };
 use actix_web::{App, http::Method, test, web};
 use serde_json::json;
@@ -103,7 +103,12 @@ async fn log_out_everywhere_revokes_every_earlier_token_of_one_identity() {
     );
     // Tokens issued after the cutoff pass (a cutoff in the past stands in for "later").
     store
-        .revoke_identity("carol", crate::common::now() as i64 - 10, None)
+        .revoke_identity(Cutoff::new(
+            "carol",
+            (crate::common::now() as i64 - 10) * 1000,
+            None,
+            None,
+        ))
         .await
         .unwrap();
     let carol = jwt.create_access_token("carol").unwrap();
@@ -302,4 +307,274 @@ async fn revoking_without_a_store_is_a_logged_configuration_error() {
         jwt.revoke_token(&token).await.unwrap_err(),
         JwtError::NotConfigured
     );
+}
+
+/// Logs in through the blocklist example: its access and refresh tokens.
+async fn example_login<S, B>(app: &S) -> (String, String)
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let login = test::TestRequest::post()
+        .uri("/login")
+        .set_json(json!({ "username": "test", "password": "test" }))
+        .to_request();
+    let tokens: serde_json::Value = test::call_and_read_body_json(app, login).await;
+    (
+        bearer(tokens["access_token"].as_str().unwrap()),
+        bearer(tokens["refresh_token"].as_str().unwrap()),
+    )
+}
+
+#[actix_web::test]
+async fn logging_out_the_session_ends_its_access_and_refresh_tokens_from_either_one() {
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(
+                blocklist::manager(SECRET, MemoryStore::new()).unwrap(),
+            ))
+            .configure(blocklist::routes),
+    )
+    .await;
+    let revoked = (
+        actix_web::http::StatusCode::UNAUTHORIZED,
+        msg("Token has been revoked"),
+    );
+    for logout_with_refresh in [false, true] {
+        let (access, refresh) = example_login(&app).await;
+        // An access token minted by /refresh joins the session.
+        let (status, body) = call(&app, Method::POST, "/refresh", Some(&refresh)).await;
+        assert_eq!(status, 200);
+        let refreshed = bearer(body["access_token"].as_str().unwrap());
+        let other_login = example_login(&app).await;
+
+        let with = if logout_with_refresh {
+            &refresh
+        } else {
+            &access
+        };
+        assert_eq!(
+            call(&app, Method::DELETE, "/logout_session", Some(with)).await,
+            (actix_web::http::StatusCode::OK, msg("Session ended"))
+        );
+        assert_eq!(
+            call(&app, Method::GET, "/protected", Some(&access)).await,
+            revoked
+        );
+        assert_eq!(
+            call(&app, Method::GET, "/protected", Some(&refreshed)).await,
+            revoked
+        );
+        assert_eq!(
+            call(&app, Method::POST, "/refresh", Some(&refresh)).await,
+            revoked
+        );
+        // Another login of the same user is another session.
+        assert_eq!(
+            call(&app, Method::GET, "/protected", Some(&other_login.0))
+                .await
+                .0,
+            200
+        );
+    }
+}
+
+#[actix_web::test]
+async fn logging_out_other_devices_keeps_only_the_callers_session() {
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(
+                blocklist::manager(SECRET, MemoryStore::new()).unwrap(),
+            ))
+            .configure(blocklist::routes),
+    )
+    .await;
+    let (phone, phone_refresh) = example_login(&app).await;
+    let (laptop, laptop_refresh) = example_login(&app).await;
+    assert_eq!(
+        call(&app, Method::DELETE, "/logout_other_devices", Some(&laptop)).await,
+        (actix_web::http::StatusCode::OK, msg("Other sessions ended"))
+    );
+    for token in [&phone, &phone_refresh] {
+        let path = if token == &phone {
+            "/protected"
+        } else {
+            "/refresh"
+        };
+        let method = if token == &phone {
+            Method::GET
+        } else {
+            Method::POST
+        };
+        assert_eq!(call(&app, method, path, Some(token)).await.0, 401, "{path}");
+    }
+    assert_eq!(
+        call(&app, Method::GET, "/protected", Some(&laptop)).await.0,
+        200
+    );
+    let (status, body) = call(&app, Method::POST, "/refresh", Some(&laptop_refresh)).await;
+    assert_eq!(status, 200);
+    let refreshed = bearer(body["access_token"].as_str().unwrap());
+    assert_eq!(
+        call(&app, Method::GET, "/protected", Some(&refreshed))
+            .await
+            .0,
+        200
+    );
+    // A new login afterwards is not affected.
+    let (tablet, _) = example_login(&app).await;
+    assert_eq!(
+        call(&app, Method::GET, "/protected", Some(&tablet)).await.0,
+        200
+    );
+}
+
+/// Ending a session revokes what rotation put in it, and a Flask-style
+/// refresh token is a session of its own that access tokens can join.
+pub async fn ending_a_session_covers_rotation_and_tokens_minted_outside_a_pair(jwt: &JwtManager) {
+    let pair = jwt.create_token_pair("dave").unwrap();
+    let decoded = |token: &str| jwt.decode_token(token).unwrap();
+    let rotated = jwt
+        .rotate_refresh_token(&decoded(&pair.refresh_token))
+        .await
+        .unwrap();
+    jwt.end_session(&decoded(&pair.access_token)).await.unwrap();
+    for token in [&rotated.access_token, &rotated.refresh_token] {
+        assert_eq!(revocation_of(jwt, token).await, Some(JwtError::Revoked));
+    }
+    assert_eq!(
+        jwt.rotate_refresh_token(&decoded(&rotated.refresh_token))
+            .await
+            .unwrap_err(),
+        JwtError::Revoked
+    );
+
+    let refresh = decoded(&jwt.create_refresh_token("erin").unwrap());
+    let minted = jwt
+        .access_token("erin")
+        .in_session_of(&refresh)
+        .encode()
+        .unwrap();
+    let unrelated = jwt.create_access_token("erin").unwrap();
+    jwt.end_session(&refresh).await.unwrap();
+    assert_eq!(revocation_of(jwt, &minted).await, Some(JwtError::Revoked));
+    assert_eq!(revocation_of(jwt, &unrelated).await, None);
+}
+
+/// "Log out my other devices", twice from two devices, then everywhere: no
+/// call lets a token revoked by an earlier one back in.
+async fn verdicts(jwt: &JwtManager, tokens: [&String; 4]) -> Vec<bool> {
+    let mut revoked = Vec::new();
+    for token in tokens {
+        revoked.push(revocation_of(jwt, token).await.is_some());
+    }
+    revoked
+}
+
+pub async fn other_devices_end_and_no_cutoff_undoes_another(jwt: &JwtManager) {
+    let login = |_| jwt.create_token_pair("hank").unwrap();
+    let (a, b, c) = (login(1), login(2), login(3));
+    let decoded = |token: &str| jwt.decode_token(token).unwrap();
+    jwt.end_other_sessions(&decoded(&a.access_token))
+        .await
+        .unwrap();
+    let d = login(4);
+    let tokens = [
+        &a.access_token,
+        &b.access_token,
+        &c.refresh_token,
+        &d.refresh_token,
+    ];
+    assert_eq!(verdicts(jwt, tokens).await, [false, true, true, false]);
+    jwt.end_other_sessions(&decoded(&d.access_token))
+        .await
+        .unwrap();
+    assert_eq!(verdicts(jwt, tokens).await, [true, true, true, false]);
+    jwt.revoke_all_tokens("hank").await.unwrap();
+    assert_eq!(verdicts(jwt, tokens).await, [true, true, true, true]);
+    assert_eq!(revocation_of(jwt, &login(5).access_token).await, None);
+}
+
+/// "Log out everywhere" splits one second: tokens minted before the call
+/// are refused, tokens minted after it accepted.
+pub async fn log_out_everywhere_orders_tokens_within_the_same_second(jwt: &JwtManager) {
+    let mut same_second = 0;
+    for _ in 0..20 {
+        let before = jwt.create_access_token("frank").unwrap();
+        jwt.revoke_all_tokens("frank").await.unwrap();
+        let after = jwt.create_access_token("frank").unwrap();
+        let iat = |token: &str| jwt.decode_token(token).unwrap().issued_at();
+        assert_eq!(revocation_of(jwt, &before).await, Some(JwtError::Revoked));
+        assert_eq!(revocation_of(jwt, &after).await, None);
+        same_second += usize::from(iat(&before) == iat(&after));
+    }
+    assert!(same_second > 0, "no round stayed within one second");
+}
+
+/// Presenting a just-rotated refresh token again: reuse with `strict`, a
+/// copy of the current token within the reuse interval of `lenient`.
+pub async fn a_refresh_within_the_reuse_interval_is_not_theft(
+    strict: &JwtManager,
+    lenient: &JwtManager,
+) {
+    for jwt in [strict, lenient] {
+        let decoded = |token: &str| jwt.decode_token(token).unwrap();
+        let login = jwt.create_token_pair("gina").unwrap();
+        let presented = decoded(&login.refresh_token);
+        let first_tab = jwt.rotate_refresh_token(&presented).await.unwrap();
+        let second_tab = jwt.rotate_refresh_token(&presented).await;
+        if std::ptr::eq(jwt, strict) {
+            assert_eq!(second_tab.unwrap_err(), JwtError::Revoked);
+            assert_eq!(
+                revocation_of(jwt, &first_tab.access_token).await,
+                Some(JwtError::Revoked)
+            );
+            continue;
+        }
+        // Both tabs hold the family's current refresh token, and either
+        // one rotates on.
+        let second_tab = second_tab.unwrap();
+        let jti = |token: &str| decoded(token).jti().unwrap().to_owned();
+        assert_eq!(
+            jti(&second_tab.refresh_token),
+            jti(&first_tab.refresh_token)
+        );
+        assert_eq!(revocation_of(jwt, &second_tab.access_token).await, None);
+        let next = jwt
+            .rotate_refresh_token(&decoded(&second_tab.refresh_token))
+            .await
+            .unwrap();
+        // The first token is now two rotations old: reuse.
+        assert_eq!(
+            jwt.rotate_refresh_token(&presented).await.unwrap_err(),
+            JwtError::Revoked
+        );
+        assert_eq!(
+            revocation_of(jwt, &next.access_token).await,
+            Some(JwtError::Revoked)
+        );
+    }
+}
+
+pub fn with_reuse_interval(store: impl TokenStore) -> JwtManager {
+    JwtManager::builder()
+        .secret(SECRET)
+        .token_store(store)
+        .refresh_reuse_interval(std::time::Duration::from_secs(5))
+        .build()
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn sessions_other_devices_same_second_and_reuse_interval_in_memory() {
+    let jwt = manager_with(MemoryStore::new());
+    ending_a_session_covers_rotation_and_tokens_minted_outside_a_pair(&jwt).await;
+    other_devices_end_and_no_cutoff_undoes_another(&jwt).await;
+    log_out_everywhere_orders_tokens_within_the_same_second(&jwt).await;
+    let lenient = with_reuse_interval(MemoryStore::new());
+    a_refresh_within_the_reuse_interval_is_not_theft(&jwt, &lenient).await;
 }

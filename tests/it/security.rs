@@ -7,7 +7,7 @@ use actix_jwt_extended::{
     config::ErrorFormat,
     cookies::JwtCookies,
     manager::UserLoader,
-    store::{MemoryStore, Rotation, StoreError, TokenFacts, TokenStore},
+    store::{Cutoff, MemoryStore, Rotation, RotationRequest, StoreError, TokenFacts, TokenStore},
     token::DecodedToken,
 };
 use actix_web::{
@@ -67,17 +67,11 @@ impl TokenStore for PanickingStore {
         panic!("store-revoke-panic-51c2")
     }
 
-    async fn revoke_identity(&self, _: &str, _: i64, _: Option<i64>) -> Result<(), StoreError> {
+    async fn revoke_identity(&self, _: Cutoff<'_>) -> Result<(), StoreError> {
         panic!("store-revoke-identity-panic")
     }
 
-    async fn rotate(
-        &self,
-        _: &str,
-        _: &str,
-        _: &str,
-        _: Option<i64>,
-    ) -> Result<Rotation, StoreError> {
+    async fn rotate(&self, _: RotationRequest<'_>) -> Result<Rotation, StoreError> {
         panic!("store-rotate-panic")
     }
 }
@@ -471,29 +465,19 @@ impl TokenStore for KeepRecorder {
         self.memory.is_revoked(token).await
     }
 
-    async fn revoke_identity(
-        &self,
-        identity: &str,
-        issued_before: i64,
-        keep_until: Option<i64>,
-    ) -> Result<(), StoreError> {
-        self.keeps.lock().unwrap().push(keep_until);
-        self.memory
-            .revoke_identity(identity, issued_before, keep_until)
-            .await
+    async fn revoke_identity(&self, cutoff: Cutoff<'_>) -> Result<(), StoreError> {
+        self.keeps.lock().unwrap().push(cutoff.keep_until);
+        self.memory.revoke_identity(cutoff).await
     }
 
-    async fn rotate(
-        &self,
-        family: &str,
-        presented: &str,
-        next: &str,
-        keep_until: Option<i64>,
-    ) -> Result<Rotation, StoreError> {
-        self.keeps.lock().unwrap().push(keep_until);
-        self.memory
-            .rotate(family, presented, next, keep_until)
-            .await
+    async fn revoke_session(&self, session: &str, keep: Option<i64>) -> Result<(), StoreError> {
+        self.keeps.lock().unwrap().push(keep);
+        self.memory.revoke_session(session, keep).await
+    }
+
+    async fn rotate(&self, rotation: RotationRequest<'_>) -> Result<Rotation, StoreError> {
+        self.keeps.lock().unwrap().push(rotation.keep_until);
+        self.memory.rotate(rotation).await
     }
 }
 

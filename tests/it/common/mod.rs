@@ -360,6 +360,29 @@ pub async fn call<B: MessageBody>(
     send(app, req).await
 }
 
+/// What `jwt`'s guards say of `token` (of either kind) after verifying it:
+/// `None` when it passes, `Some(JwtError::Revoked)` when it was revoked.
+pub async fn revocation_of(jwt: &JwtManager, token: &str) -> Option<actix_jwt_extended::JwtError> {
+    let app = test::init_service(
+        actix_web::App::new()
+            .app_data(actix_web::web::Data::new(jwt.clone()))
+            .route(
+                "/",
+                actix_web::web::get()
+                    .to(actix_web::HttpResponse::Ok)
+                    .wrap(actix_jwt_extended::JwtRequired::new().any_kind()),
+            ),
+    )
+    .await;
+    match call(&app, Method::GET, "/", Some(&bearer(token))).await {
+        (StatusCode::OK, _) => None,
+        (StatusCode::UNAUTHORIZED, body) if body == msg("Token has been revoked") => {
+            Some(actix_jwt_extended::JwtError::Revoked)
+        }
+        other => panic!("neither accepted nor revoked: {other:?}"),
+    }
+}
+
 pub fn msg(text: &str) -> Value {
     json!({ "msg": text })
 }

@@ -1,0 +1,493 @@
+//! [`MemoryStore`]: revocations for one process.
+
+use std::{collections::HashMap, sync::Mutex};
+
+use super::{
+    Cutoff, CutoffRecord, Rotation, RotationRequest, StoreError, TokenFacts, TokenStore, key, now,
+};
+use crate::claims;
+
+/// One rotation family: its current refresh token and the one it replaced,
+/// while that may still be presented again (the reuse interval).
+struct Family {
+    current: String,
+    previous: Option<(String, i64)>,
+}
+
+/// Each entry carries the time after which it no longer matters (`None`:
+/// never), so it can be dropped then.
+#[derive(Default)]
+struct Entries {
+    /// Revoked jtis and revoked sessions.
+    revoked: HashMap<String, Option<i64>>,
+    /// "Log out everywhere": identity -> cut-offs.
+    cutoffs: HashMap<String, (CutoffRecord, Option<i64>)>,
+    /// Each rotation family's current refresh token.
+    families: HashMap<String, (Family, Option<i64>)>,
+    /// Size after the last sweep: the next sweep comes when it has doubled.
+    swept_at: usize,
+}
+
+impl Entries {
+    fn len(&self) -> usize {
+        self.revoked.len() + self.cutoffs.len() + self.families.len()
+    }
+
+    /// Drops what has expired, amortized: memory stays proportional to the
+    /// tokens that are still valid.
+    fn sweep(&mut self) {
+        if self.len() < 64 || self.len() < 2 * self.swept_at {
+            return;
+        }
+        self.drop_expired();
+    }
+
+    fn drop_expired(&mut self) {
+        let now = now();
+        self.revoked.retain(|_, until| alive(*until, now));
+        self.cutoffs.retain(|_, (_, until)| alive(*until, now));
+        self.families.retain(|_, (_, until)| alive(*until, now));
+        self.swept_at = self.len();
+    }
+
+    /// Room for one more entry: expired entries go first; a live one is
+    /// never evicted, so a full store refuses (and the caller fails closed).
+    fn make_room(&mut self, capacity: usize) -> Result<(), StoreError> {
+        if self.len() >= capacity {
+            self.drop_expired();
+        }
+        if self.len() >= capacity {
+            return Err(StoreError::new(format!(
+                "the MemoryStore is full: {capacity} revocations are still live; \
+                 raise MemoryStore::with_capacity or use RedisStore"
+            )));
+        }
+        Ok(())
+    }
+
+    fn is_live(&self, key: &str) -> bool {
+        self.revoked
+            .get(key)
+            .is_some_and(|until| alive(*until, now()))
+    }
+
+    /// Revokes `key` until `until`, in the place of `replaced` entries.
+    fn revoke(
+        &mut self,
+        key: String,
+        until: Option<i64>,
+        capacity: usize,
+        replaced: bool,
+    ) -> Result<(), StoreError> {
+        if !replaced && !self.revoked.contains_key(&key) {
+            self.make_room(capacity)?;
+        }
+        // Never shorten a revocation already kept longer.
+        let until = match self.revoked.get(&key) {
+            Some(None) => None,
+            Some(Some(kept)) => until.map(|until| until.max(*kept)),
+            None => until,
+        };
+        self.revoked.insert(key, until);
+        self.sweep();
+        Ok(())
+    }
+}
+
+/// How many entries a [`MemoryStore`] holds unless told otherwise.
+const DEFAULT_CAPACITY: usize = 1_000_000;
+
+/// The in-memory store, the default for a single process: concurrent, with
+/// entries dropped once their token would have expired anyway. Revocations do
+/// not survive a restart and are not shared between processes: use
+/// `RedisStore` (feature `redis`) for several instances.
+///
+/// Memory is bounded: at most [`with_capacity`](Self::with_capacity) entries
+/// (1 000 000 by default). A live revocation is never evicted to make room:
+/// when the store is full of live entries a new revocation fails, and the
+/// request that asked for it gets 503 (fail closed).
+pub struct MemoryStore {
+    entries: Mutex<Entries>,
+    capacity: usize,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::with_capacity(DEFAULT_CAPACITY)
+    }
+}
+
+impl std::fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryStore")
+            .field("entries", &self.len())
+            .field("capacity", &self.capacity)
+            .finish()
+    }
+}
+
+impl MemoryStore {
+    /// An empty store of the default capacity (1 000 000 entries).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An empty store that holds at most `capacity` entries (revoked tokens,
+    /// ended sessions, "log out everywhere" cut-offs and rotation state).
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            entries: Mutex::default(),
+            capacity,
+        }
+    }
+
+    /// How many entries the store holds (for monitoring and tests).
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether the store holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
+        // A panic while holding the lock cannot leave the maps half-updated
+        // (each update is one insert), so a poisoned lock is still usable.
+        self.entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn alive(until: Option<i64>, now: i64) -> bool {
+    until.is_none_or(|until| until > now)
+}
+
+fn now_ms() -> i64 {
+    i64::try_from(claims::now().as_millis()).unwrap_or(i64::MAX)
+}
+
+impl TokenStore for MemoryStore {
+    async fn is_revoked(&self, token: TokenFacts<'_>) -> Result<bool, StoreError> {
+        let entries = self.lock();
+        let now = now();
+        let jti = token.jti.is_some_and(|jti| entries.is_live(&key::jti(jti)));
+        let session = token
+            .session
+            .is_some_and(|session| entries.is_live(&key::family_revoked(session)));
+        let identity = entries
+            .cutoffs
+            .get(token.identity)
+            .is_some_and(|(record, until)| alive(*until, now) && record.revokes(&token));
+        Ok(jti || session || identity)
+    }
+
+    async fn revoke(&self, jti: &str, expires_at: Option<i64>) -> Result<(), StoreError> {
+        self.lock()
+            .revoke(key::jti(jti), expires_at, self.capacity, false)
+    }
+
+    async fn revoke_session(
+        &self,
+        session: &str,
+        keep_until: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let mut entries = self.lock();
+        let replaced = entries.families.remove(session).is_some();
+        entries.revoke(
+            key::family_revoked(session),
+            keep_until,
+            self.capacity,
+            replaced,
+        )
+    }
+
+    async fn revoke_identity(&self, cutoff: Cutoff<'_>) -> Result<(), StoreError> {
+        let mut entries = self.lock();
+        if !entries.cutoffs.contains_key(cutoff.identity) {
+            entries.make_room(self.capacity)?;
+        }
+        let (record, until) = entries
+            .cutoffs
+            .entry(cutoff.identity.to_owned())
+            .or_insert((CutoffRecord::default(), cutoff.keep_until));
+        record.apply(&cutoff);
+        *until = match (*until, cutoff.keep_until) {
+            (Some(kept), Some(keep)) => Some(kept.max(keep)),
+            _ => None,
+        };
+        entries.sweep();
+        Ok(())
+    }
+
+    async fn rotate(&self, rotation: RotationRequest<'_>) -> Result<Rotation, StoreError> {
+        let RotationRequest {
+            family,
+            presented,
+            next,
+            keep_until,
+            reuse_interval,
+        } = rotation;
+        let mut entries = self.lock();
+        let (now, now_ms) = (now(), now_ms());
+        if entries.is_live(&key::family_revoked(family)) {
+            return Ok(Rotation::Revoked);
+        }
+        let state = entries
+            .families
+            .get(family)
+            .filter(|(_, until)| alive(*until, now))
+            .map(|(state, _)| state);
+        let is_current = state.map_or(presented == family, |state| state.current == presented);
+        if is_current {
+            if !entries.families.contains_key(family) {
+                entries.make_room(self.capacity)?;
+            }
+            let interval = i64::try_from(reuse_interval.as_millis()).unwrap_or(i64::MAX);
+            let previous =
+                (interval > 0).then(|| (presented.to_owned(), now_ms.saturating_add(interval)));
+            let state = Family {
+                current: next.to_owned(),
+                previous,
+            };
+            entries
+                .families
+                .insert(family.to_owned(), (state, keep_until));
+            entries.sweep();
+            return Ok(Rotation::Rotated);
+        }
+        let repeated = state.and_then(|state| {
+            let (previous, until) = state.previous.as_ref()?;
+            (previous == presented && now_ms <= *until).then(|| state.current.clone())
+        });
+        if let Some(current) = repeated {
+            return Ok(Rotation::Repeated { current });
+        }
+        // The family's revocation takes the place of its rotation state.
+        let replaced = entries.families.remove(family).is_some();
+        entries.revoke(
+            key::family_revoked(family),
+            keep_until,
+            self.capacity,
+            replaced,
+        )?;
+        Ok(Rotation::Reused)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{MemoryStore, now};
+    use crate::store::{Cutoff, Rotation, RotationRequest, TokenFacts, TokenStore};
+
+    fn facts<'a>(
+        jti: &'a str,
+        identity: &'a str,
+        iat: i64,
+        session: Option<&'a str>,
+    ) -> TokenFacts<'a> {
+        TokenFacts::new(jti, identity, Some(iat), session)
+    }
+
+    fn cutoff(
+        identity: &'static str,
+        seconds: i64,
+        except_session: Option<&'static str>,
+    ) -> Cutoff<'static> {
+        Cutoff {
+            identity,
+            issued_up_to_ms: seconds * 1000 + 999,
+            except_session,
+            keep_until: Some(now() + 60),
+        }
+    }
+
+    fn rotation<'a>(presented: &'a str, next: &'a str, interval: u64) -> RotationRequest<'a> {
+        RotationRequest {
+            family: "f",
+            presented,
+            next,
+            keep_until: Some(now() + 60),
+            reuse_interval: Duration::from_secs(interval),
+        }
+    }
+
+    #[actix_web::test]
+    async fn revocations_by_jti_session_and_identity() {
+        let store = MemoryStore::new();
+        let now = now();
+        assert!(!store.is_revoked(facts("a", "u", now, None)).await.unwrap());
+        store.revoke("a", Some(now + 60)).await.unwrap();
+        assert!(store.is_revoked(facts("a", "u", now, None)).await.unwrap());
+        assert!(!store.is_revoked(facts("b", "u", now, None)).await.unwrap());
+
+        store.revoke_identity(cutoff("v", now, None)).await.unwrap();
+        assert!(
+            store
+                .is_revoked(facts("c", "v", now - 5, None))
+                .await
+                .unwrap()
+        );
+        assert!(store.is_revoked(facts("c", "v", now, None)).await.unwrap());
+        assert!(
+            !store
+                .is_revoked(facts("c", "v", now + 1, None))
+                .await
+                .unwrap()
+        );
+
+        store.revoke_session("s", Some(now + 60)).await.unwrap();
+        assert!(
+            store
+                .is_revoked(facts("d", "w", now, Some("s")))
+                .await
+                .unwrap()
+        );
+        assert!(store.is_revoked(facts("s", "w", now, None)).await.unwrap());
+        assert!(
+            !store
+                .is_revoked(facts("e", "w", now, Some("t")))
+                .await
+                .unwrap()
+        );
+    }
+
+    #[actix_web::test]
+    async fn other_sessions_end_and_no_cutoff_lets_a_revoked_token_back_in() {
+        let store = MemoryStore::new();
+        let now = now();
+        store
+            .revoke_identity(cutoff("u", now, Some("a")))
+            .await
+            .unwrap();
+        assert!(
+            !store
+                .is_revoked(facts("1", "u", now, Some("a")))
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .is_revoked(facts("2", "u", now, Some("b")))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .is_revoked(facts("3", "u", now + 1, Some("b")))
+                .await
+                .unwrap()
+        );
+        // Then device b logs out the others: a's old tokens go, b's stay, and
+        // b's tokens from before the first cut-off stay revoked.
+        store
+            .revoke_identity(cutoff("u", now + 1, Some("b")))
+            .await
+            .unwrap();
+        assert!(
+            store
+                .is_revoked(facts("1", "u", now, Some("a")))
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .is_revoked(facts("2", "u", now, Some("b")))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .is_revoked(facts("3", "u", now + 1, Some("b")))
+                .await
+                .unwrap()
+        );
+        // Log out everywhere covers b too.
+        store
+            .revoke_identity(cutoff("u", now + 1, None))
+            .await
+            .unwrap();
+        assert!(
+            store
+                .is_revoked(facts("3", "u", now + 1, Some("b")))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .is_revoked(facts("4", "u", now + 2, Some("b")))
+                .await
+                .unwrap()
+        );
+    }
+
+    #[actix_web::test]
+    async fn rotation_detects_reuse_outside_the_reuse_interval() {
+        let store = MemoryStore::new();
+        let now = now();
+        assert_eq!(
+            store.rotate(rotation("f", "g", 0)).await.unwrap(),
+            Rotation::Rotated
+        );
+        assert_eq!(
+            store.rotate(rotation("g", "h", 5)).await.unwrap(),
+            Rotation::Rotated
+        );
+        // g was replaced a moment ago, within 5 s: not theft, nothing changes.
+        assert_eq!(
+            store.rotate(rotation("g", "x", 5)).await.unwrap(),
+            Rotation::Repeated {
+                current: "h".into()
+            }
+        );
+        assert_eq!(
+            store.rotate(rotation("h", "i", 0)).await.unwrap(),
+            Rotation::Rotated
+        );
+        // Without an interval on the last rotation, h again is reuse.
+        assert_eq!(
+            store.rotate(rotation("h", "j", 5)).await.unwrap(),
+            Rotation::Reused
+        );
+        assert!(
+            store
+                .is_revoked(facts("i", "w", now, Some("f")))
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            store.rotate(rotation("i", "k", 0)).await.unwrap(),
+            Rotation::Revoked
+        );
+    }
+
+    #[actix_web::test]
+    async fn expired_entries_are_dropped_and_memory_stays_bounded() {
+        let store = MemoryStore::new();
+        let past = now() - 1;
+        for i in 0..10_000 {
+            store.revoke(&format!("old-{i}"), Some(past)).await.unwrap();
+        }
+        assert!(
+            store.len() < 200,
+            "{} entries kept for expired tokens",
+            store.len()
+        );
+        store.revoke("live", Some(now() + 60)).await.unwrap();
+        assert!(
+            store
+                .is_revoked(facts("live", "u", now(), None))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .is_revoked(facts("old-9999", "u", now(), None))
+                .await
+                .unwrap()
+        );
+    }
+}
