@@ -58,9 +58,23 @@ pub(crate) struct Parts {
 
 impl JwtManagerBuilder {
     /// The HMAC secret that signs and verifies tokens (Flask's `JWT_SECRET_KEY`).
-    /// Use at least 32 random bytes. Required: there is no default.
+    /// It must be at least as long as the hash output (RFC 7518 section 3.2):
+    /// 32 bytes for HS256, 48 for HS384, 64 for HS512; a shorter one fails
+    /// at [`build`](Self::build) unless
+    /// [`allow_short_secret`](Self::allow_short_secret). Required: there is no
+    /// default.
     pub fn secret(mut self, secret: impl AsRef<[u8]>) -> Self {
         self.keys.secret = Secret(secret.as_ref().to_vec());
+        self
+    }
+
+    /// Accepts HMAC secrets shorter than RFC 7518 asks for (such as the
+    /// Flask guide's `"super-secret"`), with a warning logged at build: for
+    /// tests, examples, and a migration that must keep verifying tokens
+    /// signed with an old short secret. Never for a new deployment: a short
+    /// secret can be brute-forced from one token. Defaults to refusing them.
+    pub fn allow_short_secret(mut self) -> Self {
+        self.keys.allow_short_secret = true;
         self
     }
 
@@ -401,7 +415,7 @@ impl JwtManagerBuilder {
     /// use serde_json::json;
     ///
     /// let jwt = JwtManager::builder()
-    ///     .secret(b"change-me")
+    ///     .secret(b"change-me-to-a-long-random-secret")
     ///     .error_response(|error, _token| match error {
     ///         JwtError::Expired => Some(HttpResponse::Unauthorized().json(json!({
     ///             "code": "dave", "err": "I can't let you do that",
@@ -473,7 +487,11 @@ mod tests {
 
     #[test]
     fn asymmetric_algorithms_need_keys_not_secrets() {
-        let base = || JwtManagerBuilder::default().secret("s");
+        let base = || {
+            JwtManagerBuilder::default()
+                .secret("s")
+                .allow_short_secret()
+        };
         assert_eq!(
             build(base().algorithm(Algorithm::RS256)).unwrap_err(),
             ConfigError::UnsupportedAlgorithm(Algorithm::RS256)
@@ -490,7 +508,11 @@ mod tests {
 
     #[test]
     fn bad_options_fail_at_build() {
-        let base = || JwtManagerBuilder::default().secret("s");
+        let base = || {
+            JwtManagerBuilder::default()
+                .secret("s")
+                .allow_short_secret()
+        };
         assert!(matches!(
             build(base().header_name("bad name")),
             Err(ConfigError::InvalidHeaderName(_))
@@ -521,6 +543,7 @@ mod tests {
     fn debug_never_prints_the_secret() {
         let builder = JwtManagerBuilder::default()
             .secret("hunter2-hunter2")
+            .allow_short_secret()
             .verify_claims(|_| true);
         assert!(!format!("{builder:?}").contains("hunter2"));
         let parts = build(builder).unwrap();

@@ -177,8 +177,9 @@ pub enum ConfigError {
 /// ```
 /// use actix_jwt_extended::config::FlaskConfig;
 ///
+/// // HS512 among the decode algorithms: the secret needs 64 bytes.
 /// let config: FlaskConfig = serde_json::from_value(serde_json::json!({
-///     "JWT_SECRET_KEY": "super-secret",
+///     "JWT_SECRET_KEY": "change-me-to-a-long-random-secret-of-64-bytes-for-hs512-tokens!!",
 ///     "JWT_ACCESS_TOKEN_EXPIRES": 3600,
 ///     "JWT_REFRESH_TOKEN_EXPIRES": false,
 ///     "JWT_DECODE_ALGORITHMS": ["HS256", "HS512"],

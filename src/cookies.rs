@@ -14,7 +14,7 @@
 //! }
 //!
 //! let jwt = JwtManager::builder()
-//!     .secret(b"change-me")
+//!     .secret(b"change-me-to-a-long-random-secret")
 //!     .token_location([TokenLocation::Headers, TokenLocation::Cookies])
 //!     .build()?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())

@@ -450,7 +450,14 @@ mod tests {
         assert_eq!(config.options["JWT_SECRET_KEY"], "123");
         assert_eq!(config.options["JWT_ACCESS_TOKEN_EXPIRES"], 3600);
         assert_eq!(config.options["JWT_REFRESH_TOKEN_EXPIRES"], false);
-        assert!(config.into_builder().unwrap().freeze().is_ok());
+        assert!(
+            config
+                .into_builder()
+                .unwrap()
+                .allow_short_secret()
+                .freeze()
+                .is_ok()
+        );
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub struct Key {
     /// Whether the JWKS publishes it: not a key imported from another
     /// issuer's JWK (Set), which is theirs to publish.
     published: bool,
+    /// An HMAC secret's length in bytes; 0 for other keys.
+    secret_len: usize,
 }
 
 impl fmt::Debug for Key {
@@ -99,6 +101,7 @@ impl Key {
             decoding: DecodingKey::from_secret(secret.as_ref()),
             jwk: None,
             published: true,
+            secret_len: secret.as_ref().len(),
         })
     }
 
@@ -129,6 +132,7 @@ impl Key {
             decoding,
             jwk: Some(jwk),
             published: true,
+            secret_len: 0,
         })
     }
 
@@ -161,6 +165,7 @@ impl Key {
             decoding,
             jwk: Some(jwk),
             published: true,
+            secret_len: 0,
         })
     }
 
@@ -227,6 +232,7 @@ impl Key {
             decoding,
             jwk: Some(jwk),
             published: false,
+            secret_len: 0,
         })
     }
 
@@ -329,6 +335,8 @@ pub(crate) struct KeySource {
     pub(crate) signing_key: Option<Key>,
     pub(crate) verification_keys: Vec<Key>,
     pub(crate) decode_algorithms: Option<Vec<Algorithm>>,
+    /// Accept HMAC secrets shorter than RFC 7518 asks for.
+    pub(crate) allow_short_secret: bool,
 }
 
 impl Default for KeySource {
@@ -341,8 +349,45 @@ impl Default for KeySource {
             signing_key: None,
             verification_keys: Vec::new(),
             decode_algorithms: None,
+            allow_short_secret: false,
         }
     }
+}
+
+/// RFC 7518 section 3.2: an HMAC key at least as long as the hash output of
+/// every algorithm it signs or verifies. A shorter one is refused, or, with
+/// the opt-in, accepted with a warning.
+fn check_secret_length(
+    key: &Key,
+    algorithms: &[Algorithm],
+    allow_short_secret: bool,
+) -> Result<(), ConfigError> {
+    let (minimum, algorithm) = std::iter::once(key.algorithm)
+        .chain(algorithms.iter().copied())
+        .filter_map(|alg| match alg {
+            Algorithm::HS256 => Some((32, alg)),
+            Algorithm::HS384 => Some((48, alg)),
+            Algorithm::HS512 => Some((64, alg)),
+            _ => None,
+        })
+        .max_by_key(|(minimum, _)| *minimum)
+        .unwrap_or((32, key.algorithm));
+    let length = key.secret_len;
+    if length >= minimum {
+        return Ok(());
+    }
+    if !allow_short_secret {
+        return Err(ConfigError::ShortSecret {
+            algorithm,
+            length,
+            minimum,
+        });
+    }
+    log::warn!(
+        "actix-jwt-extended: the {algorithm:?} secret is {length} bytes, shorter than the {minimum} \
+         RFC 7518 asks for; accepted because of allow_short_secret(). Use a long random secret in production"
+    );
+    Ok(())
 }
 
 /// A secret verifies every HMAC algorithm, as in Flask; any other key only
@@ -374,18 +419,12 @@ impl KeyRing {
             signing_key,
             verification_keys,
             decode_algorithms,
+            allow_short_secret,
         } = source;
         let signing = match (signing_key, algorithm.family()) {
             (Some(key), _) => Some(key),
             (None, AlgorithmFamily::Hmac) if secret.0.is_empty() => None,
-            (None, AlgorithmFamily::Hmac) => {
-                if secret.0.len() < 32 {
-                    log::warn!(
-                        "actix-jwt-extended: the JWT secret is shorter than 32 bytes; use a long random secret in production"
-                    );
-                }
-                Some(Key::secret(algorithm, &secret.0)?)
-            }
+            (None, AlgorithmFamily::Hmac) => Some(Key::secret(algorithm, &secret.0)?),
             (None, _) => match &private_key {
                 Some(pem) => Some(Key::private_pem(algorithm, &pem.0)?),
                 None if public_key.is_none() && !secret.0.is_empty() => {
@@ -430,6 +469,9 @@ impl KeyRing {
             .find(|alg| !keys.iter().any(|key| verifies(key.algorithm, **alg)))
         {
             return Err(invalid(format!("no configured key verifies {alg:?}")));
+        }
+        for key in keys.iter().filter(|key| key.secret_len > 0) {
+            check_secret_length(key, &algorithms, allow_short_secret)?;
         }
         Ok(Self {
             signing,

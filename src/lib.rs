@@ -8,7 +8,7 @@
 //! The "Refresh Tokens" chapter of the Flask-JWT-Extended guide, on actix-web:
 //!
 //! ```
-//! use actix_jwt_extended::{JwtIdentity, JwtManager, JwtRequired, RefreshRequired};
+//! use actix_jwt_extended::{Claims, JwtIdentity, JwtManager, JwtRequired, RefreshRequired};
 //! use actix_web::{web, App, HttpResponse, Responder};
 //! use serde_json::json;
 //!
@@ -16,14 +16,15 @@
 //!     if body["username"] != "test" || body["password"] != "test" {
 //!         return Ok(HttpResponse::Unauthorized().json(json!({ "msg": "Bad username or password" })));
 //!     }
-//!     Ok(HttpResponse::Ok().json(json!({
-//!         "access_token": jwt.create_access_token("test")?,
-//!         "refresh_token": jwt.create_refresh_token("test")?,
-//!     })))
+//!     // {"access_token": ..., "refresh_token": ...}, one login session.
+//!     Ok(HttpResponse::Ok().json(jwt.create_token_pair("test")?))
 //! }
 //!
-//! async fn refresh(jwt: web::Data<JwtManager>, identity: JwtIdentity) -> actix_web::Result<impl Responder> {
-//!     Ok(web::Json(json!({ "access_token": jwt.create_access_token(identity.as_str())? })))
+//! // The new access token joins the refresh token's session.
+//! async fn refresh(jwt: web::Data<JwtManager>, claims: Claims) -> actix_web::Result<impl Responder> {
+//!     let token = claims.token();
+//!     let access_token = jwt.access_token(token.identity()).in_session_of(token).encode()?;
+//!     Ok(web::Json(json!({ "access_token": access_token })))
 //! }
 //!
 //! async fn protected(identity: JwtIdentity) -> impl Responder {
@@ -32,7 +33,8 @@
 //!
 //! # #[actix_web::main]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let jwt = JwtManager::builder().secret(b"super-secret").build()?; // Change this!
+//! // At least 32 random bytes for HS256, from your configuration. Change this!
+//! let jwt = JwtManager::builder().secret(b"change-me-to-a-long-random-secret").build()?;
 //! let app = App::new()
 //!     .app_data(web::Data::new(jwt.clone()))
 //!     .route("/login", web::post().to(login))
@@ -81,7 +83,7 @@
 //! use actix_web::{web, App, HttpResponse};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let jwt = JwtManager::builder().secret(b"change-me").build()?;
+//! let jwt = JwtManager::builder().secret(b"change-me-to-a-long-random-secret").build()?;
 //! let fresh = jwt.access_token("alice").fresh(true).encode()?;
 //! # let _ = fresh;
 //! let app = App::new()
@@ -122,7 +124,7 @@
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let jwt = JwtManager::builder()
-//!     .secret(b"change-me")
+//!     .secret(b"change-me-to-a-long-random-secret")
 //!     .token_location([TokenLocation::Headers, TokenLocation::Cookies])
 //!     .build()?;
 //! let app = App::new()
@@ -147,27 +149,38 @@
 //! `Token has been revoked`, and a store that cannot answer denies the request
 //! with 503 (fail closed).
 //!
-//! - [`JwtManager::revoke_token`] revokes one token (logout) until it would
-//!   have expired anyway; [`JwtManager::revoke_all_tokens`] logs an identity
-//!   out everywhere.
-//! - [`JwtManager::create_token_pair`] starts a rotation family at login;
-//!   [`JwtManager::rotate_refresh_token`] trades a refresh token for a new pair
+//! - A login is a session: [`JwtManager::create_token_pair`] starts one, and
+//!   every token minted from one of its tokens joins it
+//!   ([`in_session_of`](token::TokenBuilder::in_session_of), rotation,
+//!   [`ImplicitRefresh`](cookies::ImplicitRefresh)).
+//! - [`JwtManager::end_session`] logs out: it revokes every access and
+//!   refresh token of the session, from either kind of token, until the last
+//!   of them would have expired anyway.
+//!   [`JwtManager::end_other_sessions`] logs out the user's other devices;
+//!   [`JwtManager::revoke_all_tokens`] logs an identity out everywhere
+//!   (tokens minted after the call pass, in the same second too);
+//!   [`JwtManager::revoke_token`] revokes one token (Flask's blocklist chapter).
+//! - [`JwtManager::rotate_refresh_token`] trades a refresh token for a new pair
 //!   and retires the old one. Presenting a retired refresh token revokes the
 //!   whole family (RFC 9700, section 4.14) and calls the
 //!   [`on_refresh_reuse`](manager::JwtManagerBuilder::on_refresh_reuse) hook;
-//!   of two concurrent refreshes with one token exactly one succeeds.
+//!   of two concurrent refreshes with one token exactly one succeeds. An
+//!   opt-in [reuse interval](manager::JwtManagerBuilder::refresh_reuse_interval)
+//!   forgives a token presented again within seconds of its rotation (two
+//!   tabs, a retry).
 //!
 //! ```
 //! use actix_jwt_extended::{Claims, JwtManager, JwtRequired, store::MemoryStore};
 //! use actix_web::{web, App, HttpResponse};
 //!
+//! // Logs out: every token of this login, access and refresh alike.
 //! async fn logout(jwt: web::Data<JwtManager>, claims: Claims) -> actix_web::Result<HttpResponse> {
-//!     jwt.revoke_token(claims.token()).await?;
-//!     Ok(HttpResponse::Ok().json(serde_json::json!({ "msg": "Access token successfully revoked" })))
+//!     jwt.end_session(claims.token()).await?;
+//!     Ok(HttpResponse::Ok().json(serde_json::json!({ "msg": "Session ended" })))
 //! }
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let jwt = JwtManager::builder().secret(b"change-me").token_store(MemoryStore::new()).build()?;
+//! let jwt = JwtManager::builder().secret(b"change-me-to-a-long-random-secret").token_store(MemoryStore::new()).build()?;
 //! let app = App::new()
 //!     .app_data(web::Data::new(jwt))
 //!     .route("/logout", web::delete().to(logout).wrap(JwtRequired::new().any_kind()));

@@ -11,7 +11,7 @@
 //! ```
 //! use actix_jwt_extended::{JwtManager, store::MemoryStore};
 //!
-//! let jwt = JwtManager::builder().secret(b"change-me").token_store(MemoryStore::new()).build()?;
+//! let jwt = JwtManager::builder().secret(b"change-me-to-a-long-random-secret").token_store(MemoryStore::new()).build()?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 

@@ -197,7 +197,7 @@ impl Rejection {
 /// ```
 /// # use actix_jwt_extended::JwtManager;
 /// # use std::time::Duration;
-/// let jwt = JwtManager::builder().secret(b"change-me").build()?;
+/// let jwt = JwtManager::builder().secret(b"change-me-to-a-long-random-secret").build()?;
 /// let token = jwt
 ///     .access_token("alice")
 ///     .fresh(true)

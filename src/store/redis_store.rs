@@ -87,7 +87,7 @@ return text
 ///
 /// # #[actix_web::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let store = RedisStore::builder("redis://127.0.0.1:6379/").key_prefix("myapp:jwt:").build()?;
-/// let jwt = JwtManager::builder().secret(b"change-me").token_store(store).build()?;
+/// let jwt = JwtManager::builder().secret(b"change-me-to-a-long-random-secret").token_store(store).build()?;
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]

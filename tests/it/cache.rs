@@ -39,7 +39,11 @@ macro_rules! app {
 
 #[actix_web::test]
 async fn a_cached_token_stops_being_served_when_it_expires() {
-    let jwt = JwtManager::builder().secret(SECRET).build().unwrap();
+    let jwt = JwtManager::builder()
+        .secret(SECRET)
+        .allow_short_secret()
+        .build()
+        .unwrap();
     let app = app!(jwt.clone());
     let token = bearer(
         &jwt.access_token("x")
@@ -62,7 +66,11 @@ async fn a_cached_token_stops_being_served_when_it_expires() {
 
 #[actix_web::test]
 async fn tokens_that_fail_are_never_cached_and_tampering_misses() {
-    let jwt = JwtManager::builder().secret(SECRET).build().unwrap();
+    let jwt = JwtManager::builder()
+        .secret(SECRET)
+        .allow_short_secret()
+        .build()
+        .unwrap();
     let app = app!(jwt.clone());
     let mut early = flask_payload("access");
     early["nbf"] = json!(now() + 60);
@@ -106,6 +114,7 @@ async fn tokens_that_fail_are_never_cached_and_tampering_misses() {
 async fn type_freshness_revocation_and_csrf_still_run_on_a_hit() {
     let jwt = JwtManager::builder()
         .secret(SECRET)
+        .allow_short_secret()
         .token_store(MemoryStore::new())
         .token_location([TokenLocation::Headers, TokenLocation::Cookies])
         .build()
@@ -169,6 +178,7 @@ async fn type_freshness_revocation_and_csrf_still_run_on_a_hit() {
 async fn the_cache_stays_within_its_size_and_can_be_turned_off() {
     let jwt = JwtManager::builder()
         .secret(SECRET)
+        .allow_short_secret()
         .token_cache(64)
         .build()
         .unwrap();
@@ -187,6 +197,7 @@ async fn the_cache_stays_within_its_size_and_can_be_turned_off() {
     }
     let off = JwtManager::builder()
         .secret(SECRET)
+        .allow_short_secret()
         .token_cache(0)
         .build()
         .unwrap();

@@ -570,6 +570,7 @@ async fn a_plain_manager_in_app_data_is_found_too() {
 async fn header_name_header_type_identity_claim_and_message_key_are_configurable() {
     let jwt = JwtManager::builder()
         .secret(SECRET)
+        .allow_short_secret()
         .header_name("X-Token")
         .header_type("")
         .identity_claim("identity")
@@ -660,6 +661,7 @@ async fn tokens_have_flasks_claim_layout_and_lifetimes() {
 async fn token_builder_options_fresh_expiry_claims_headers_and_never_expiring() {
     let jwt = JwtManager::builder()
         .secret(SECRET)
+        .allow_short_secret()
         .access_token_expires(Expiry::Never)
         .build()
         .unwrap();

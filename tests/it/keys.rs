@@ -2,7 +2,7 @@
 //! algorithm confusion, through real requests; interop with tokens
 //! Flask-JWT-Extended minted with the same keys.
 
-use crate::common::{bearer, call, guarded, json_fixture, msg, pem};
+use crate::common::{SECRET, bearer, call, guarded, json_fixture, msg, pem};
 use actix_jwt_extended::{
     JwtError, JwtManager,
     config::{Algorithm, ConfigError},
@@ -283,7 +283,11 @@ async fn the_jwks_endpoint_publishes_usable_public_keys_only() {
         );
     }
     // A secret is never published: an HMAC manager's set is empty.
-    let hmac = JwtManager::builder().secret("s").build().unwrap();
+    let hmac = JwtManager::builder()
+        .secret(SECRET)
+        .allow_short_secret()
+        .build()
+        .unwrap();
     assert_eq!(
         serde_json::to_value(hmac.jwks()).unwrap(),
         json!({ "keys": [] })

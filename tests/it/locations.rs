@@ -22,6 +22,7 @@ use TokenLocation::{Cookies, Headers, Json, QueryString};
 fn builder() -> JwtManagerBuilder {
     JwtManager::builder()
         .secret(SECRET)
+        .allow_short_secret()
         .token_location([Headers, Cookies, Json, QueryString])
 }
 
@@ -198,6 +199,7 @@ async fn csrf_double_submit_guards_state_changing_cookie_requests() {
     // A cookie token without a csrf claim is refused once a CSRF value is sent.
     let plain = JwtManager::builder()
         .secret(SECRET)
+        .allow_short_secret()
         .cookies(CookieConfig::new().csrf_protect(false))
         .build()
         .unwrap();
@@ -383,7 +385,11 @@ async fn the_query_string_prefix_is_enforced() {
 
 #[actix_web::test]
 async fn cookie_helpers_set_flask_cookies_secure_by_default() {
-    let jwt = JwtManager::builder().secret(SECRET).build().unwrap();
+    let jwt = JwtManager::builder()
+        .secret(SECRET)
+        .allow_short_secret()
+        .build()
+        .unwrap();
     let access = jwt.create_access_token("u").unwrap();
     let refresh = jwt.create_refresh_token("u").unwrap();
     let mut response = HttpResponse::Ok().finish();
@@ -439,6 +445,7 @@ async fn cookie_helpers_set_flask_cookies_secure_by_default() {
 async fn cookie_attributes_follow_the_configuration() {
     let jwt = JwtManager::builder()
         .secret(SECRET)
+        .allow_short_secret()
         .access_token_expires(Duration::from_secs(600))
         .cookies(
             CookieConfig::new()
@@ -695,7 +702,7 @@ async fn flask_config_takes_the_location_and_cookie_options() {
         "JWT_COOKIE_DOMAIN": null,
     }))
     .unwrap();
-    let jwt = config.into_builder().unwrap().build().unwrap();
+    let jwt = config.into_builder().unwrap().allow_short_secret().build().unwrap();
     let token = jwt.create_access_token("cfg").unwrap();
     let csrf = csrf_of(&jwt, &token);
     let cookies = set_cookies(

@@ -77,6 +77,7 @@ fn counted() -> (JwtManager, Arc<Counts>) {
     let seen = Arc::clone(&counts);
     let jwt = JwtManager::builder()
         .secret(SECRET)
+        .allow_short_secret()
         .token_cache(0)
         .verify_claims(move |_| {
             seen.verify_claims.fetch_add(1, SeqCst);
@@ -136,7 +137,11 @@ async fn three_extractors_without_a_guard_verify_load_and_look_up_once() {
     }
     // A refused token stops at verification: no hook, no store.
     let refresh = {
-        let jwt = JwtManager::builder().secret(SECRET).build().unwrap();
+        let jwt = JwtManager::builder()
+            .secret(SECRET)
+            .allow_short_secret()
+            .build()
+            .unwrap();
         jwt.create_refresh_token("alice").unwrap()
     };
     let (status, body) = call(&app, Method::GET, "/p", Some(&bearer(&refresh))).await;
@@ -188,6 +193,7 @@ async fn without_a_store_or_loader_the_claims_hook_runs_once_per_request() {
     let seen = Arc::clone(&calls);
     let jwt = JwtManager::builder()
         .secret(SECRET)
+        .allow_short_secret()
         .verify_claims(move |_| {
             seen.fetch_add(1, SeqCst);
             true
@@ -222,6 +228,7 @@ async fn the_error_response_hook_runs_once_for_several_failing_extractors() {
     let seen = Arc::clone(&calls);
     let jwt = JwtManager::builder()
         .secret(SECRET)
+        .allow_short_secret()
         .error_response(move |_, _| {
             seen.fetch_add(1, SeqCst);
             None
@@ -243,7 +250,11 @@ async fn the_error_response_hook_runs_once_for_several_failing_extractors() {
 
 #[actix_web::test]
 async fn other_middleware_reads_the_verified_token_through_the_extension_trait() {
-    let jwt = JwtManager::builder().secret(SECRET).build().unwrap();
+    let jwt = JwtManager::builder()
+        .secret(SECRET)
+        .allow_short_secret()
+        .build()
+        .unwrap();
     let token = jwt.create_access_token("alice").unwrap();
     let app = test::init_service(
         App::new()
@@ -339,7 +350,7 @@ async fn guard_and_handler_answers(builder: JwtManagerBuilder) -> [(u16, String,
 
 #[actix_web::test]
 async fn an_error_returned_with_question_mark_answers_like_the_guard() {
-    let base = || JwtManager::builder().secret(SECRET);
+    let base = || JwtManager::builder().secret(SECRET).allow_short_secret();
 
     let [guard, handler] = guard_and_handler_answers(base().error_response(|error, token| {
         let identity = token.map_or("none", |token| token.identity());
@@ -374,6 +385,7 @@ async fn api_errors_in_handlers_use_the_message_key_and_the_hook() {
     let seen = Arc::clone(&reused);
     let jwt = JwtManager::builder()
         .secret(SECRET)
+        .allow_short_secret()
         .error_message_key("error")
         .token_store(MemoryStore::new())
         .on_refresh_reuse(move |_| {
@@ -383,6 +395,7 @@ async fn api_errors_in_handlers_use_the_message_key_and_the_hook() {
         .unwrap();
     let no_store = JwtManager::builder()
         .secret(SECRET)
+        .allow_short_secret()
         .error_message_key("error")
         .build()
         .unwrap();
@@ -426,6 +439,7 @@ async fn api_errors_in_handlers_use_the_message_key_and_the_hook() {
     .await;
     let token = JwtManager::builder()
         .secret(SECRET)
+        .allow_short_secret()
         .build()
         .unwrap()
         .create_access_token("alice")
@@ -455,6 +469,7 @@ async fn a_store_outage_is_logged_even_when_the_error_hook_answers() {
     crate::common::capture_logs();
     let jwt = JwtManager::builder()
         .secret(SECRET)
+        .allow_short_secret()
         .token_store(DownStore)
         .error_response(|error, _| {
             let status = actix_web::ResponseError::status_code(error);

@@ -124,6 +124,7 @@ async fn rotation_chains_and_a_reused_refresh_token_revokes_the_family() {
     let seen = Arc::clone(&reuses);
     let jwt = JwtManager::builder()
         .secret(SECRET)
+        .allow_short_secret()
         .token_store(MemoryStore::new())
         .on_refresh_reuse(move |token| {
             assert_eq!(token.identity(), "alice");
@@ -299,7 +300,11 @@ async fn an_app_supplied_check_works_like_flasks_blocklist_loader() {
 
 #[actix_web::test]
 async fn revoking_without_a_store_is_a_logged_configuration_error() {
-    let jwt = JwtManager::builder().secret(SECRET).build().unwrap();
+    let jwt = JwtManager::builder()
+        .secret(SECRET)
+        .allow_short_secret()
+        .build()
+        .unwrap();
     let token = jwt
         .decode_token(&jwt.create_access_token("x").unwrap())
         .unwrap();
@@ -563,6 +568,7 @@ pub async fn a_refresh_within_the_reuse_interval_is_not_theft(
 pub fn with_reuse_interval(store: impl TokenStore) -> JwtManager {
     JwtManager::builder()
         .secret(SECRET)
+        .allow_short_secret()
         .token_store(store)
         .refresh_reuse_interval(std::time::Duration::from_secs(5))
         .build()

@@ -29,6 +29,7 @@ use crate::common::{
 async fn a_revocation_lasts_until_exp_plus_leeway() {
     let jwt = JwtManager::builder()
         .secret(SECRET)
+        .allow_short_secret()
         .leeway(Duration::from_secs(60))
         .token_store(MemoryStore::new())
         .build()
@@ -136,7 +137,11 @@ async fn rotating_a_revoked_refresh_token_is_refused() {
 /// `Set-Cookie` header: `x; Domain=evil.example` would add an attribute.
 #[actix_web::test]
 async fn a_csrf_claim_that_we_did_not_mint_is_never_written_into_a_cookie() {
-    let jwt = JwtManager::builder().secret(SECRET).build().unwrap();
+    let jwt = JwtManager::builder()
+        .secret(SECRET)
+        .allow_short_secret()
+        .build()
+        .unwrap();
     for csrf in [
         "x; Domain=evil.example",
         "66666666-7777-4888-9999-000000000000\r\nX: y",
@@ -184,6 +189,7 @@ impl UserLoader for Nobody {
 async fn control_characters_never_break_the_www_authenticate_header() {
     let jwt = JwtManager::builder()
         .secret(SECRET)
+        .allow_short_secret()
         .error_format(ErrorFormat::Rfc6750)
         .user_loader(Nobody)
         .build()
@@ -227,7 +233,11 @@ async fn control_characters_never_break_the_www_authenticate_header() {
 /// `Debug` of `Claims` and of `FlaskConfig` never shows the CSRF value or a key.
 #[actix_web::test]
 async fn debug_output_never_shows_csrf_values_or_keys() {
-    let jwt = JwtManager::builder().secret(SECRET).build().unwrap();
+    let jwt = JwtManager::builder()
+        .secret(SECRET)
+        .allow_short_secret()
+        .build()
+        .unwrap();
     let token = jwt.create_access_token("alice").unwrap();
     let csrf = crate::common::csrf_of(&jwt, &token);
     let app = test::init_service(
@@ -311,6 +321,7 @@ async fn a_stalled_body_is_answered_408_at_the_deadline() {
 
     let jwt = JwtManager::builder()
         .secret(SECRET)
+        .allow_short_secret()
         .token_location([actix_jwt_extended::config::TokenLocation::Json])
         .body_timeout(Duration::from_millis(300))
         .build()
@@ -345,7 +356,11 @@ async fn a_stalled_body_is_answered_408_at_the_deadline() {
 /// `"refresh"`; every other value is refused with 422, by `decode_token` too.
 #[actix_web::test]
 async fn token_types_are_explicit_on_every_route() {
-    let jwt = JwtManager::builder().secret(SECRET).build().unwrap();
+    let jwt = JwtManager::builder()
+        .secret(SECRET)
+        .allow_short_secret()
+        .build()
+        .unwrap();
     let app = test::init_service(
         App::new()
             .app_data(web::Data::new(jwt.clone()))
@@ -414,7 +429,11 @@ async fn token_types_are_explicit_on_every_route() {
 /// private response to an `OPTIONS` request without a valid token.
 #[actix_web::test]
 async fn options_without_a_token_never_reaches_a_private_handler() {
-    let jwt = JwtManager::builder().secret(SECRET).build().unwrap();
+    let jwt = JwtManager::builder()
+        .secret(SECRET)
+        .allow_short_secret()
+        .build()
+        .unwrap();
     let token = jwt.create_access_token("alice").unwrap();
     let app = test::init_service(
         App::new()
@@ -490,6 +509,7 @@ async fn revocations_outlive_every_token_they_cover() {
     let store = std::sync::Arc::new(KeepRecorder::default());
     let jwt = JwtManager::builder()
         .secret(SECRET)
+        .allow_short_secret()
         .leeway(Duration::from_secs(30))
         .max_token_lifetime(Duration::from_secs(90 * DAY))
         .token_store(std::sync::Arc::clone(&store))
@@ -522,7 +542,11 @@ async fn revocations_outlive_every_token_they_cover() {
             .encode(),
         Err(JwtError::Creation(_))
     ));
-    let default = JwtManager::builder().secret(SECRET).build().unwrap();
+    let default = JwtManager::builder()
+        .secret(SECRET)
+        .allow_short_secret()
+        .build()
+        .unwrap();
     assert!(
         default
             .access_token("alice")
@@ -541,6 +565,7 @@ async fn revocations_outlive_every_token_they_cover() {
     let store = std::sync::Arc::new(KeepRecorder::default());
     let forever = JwtManager::builder()
         .secret(SECRET)
+        .allow_short_secret()
         .max_token_lifetime(actix_jwt_extended::config::Expiry::Never)
         .token_store(std::sync::Arc::clone(&store))
         .build()
@@ -551,6 +576,7 @@ async fn revocations_outlive_every_token_they_cover() {
     assert!(
         JwtManager::builder()
             .secret(SECRET)
+            .allow_short_secret()
             .max_token_lifetime(Duration::from_secs(60))
             .build()
             .is_err()
@@ -638,4 +664,72 @@ async fn jwk_sets_keep_only_public_signature_keys_and_are_not_republished() {
     // A set with nothing usable is an error, not an empty key ring.
     let useless = json!({ "keys": [with(rsa_jwk, json!({ "use": "enc" }))] });
     assert!(Key::from_jwks(&useless.to_string()).is_err());
+}
+
+/// RFC 7518 section 3.2: an HMAC key at least as long as the hash output,
+/// for every algorithm it signs or verifies, through `secret` and key rings
+/// alike; shorter only through the named opt-in, with a warning.
+#[actix_web::test]
+async fn short_hmac_secrets_are_refused_at_build_unless_the_app_opts_in() {
+    use actix_jwt_extended::{config::ConfigError, keys::Key};
+    let short = |error: Result<JwtManager, ConfigError>| match error {
+        Err(error @ ConfigError::ShortSecret { .. }) => error.to_string(),
+        other => panic!("expected ShortSecret, got {other:?}"),
+    };
+    let message = short(JwtManager::builder().secret("super-secret").build());
+    assert!(message.contains("allow_short_secret()"), "{message}");
+    assert!(
+        message.contains("12 bytes") && message.contains("32"),
+        "{message}"
+    );
+
+    let bytes = |n: usize| vec![b'k'; n];
+    assert!(JwtManager::builder().secret(bytes(32)).build().is_ok());
+    short(JwtManager::builder().secret(bytes(31)).build());
+    short(
+        JwtManager::builder()
+            .secret(bytes(47))
+            .algorithm(Algorithm::HS384)
+            .build(),
+    );
+    assert!(
+        JwtManager::builder()
+            .secret(bytes(64))
+            .algorithm(Algorithm::HS512)
+            .build()
+            .is_ok()
+    );
+    // A secret that also verifies HS512 tokens must be long enough for HS512.
+    short(
+        JwtManager::builder()
+            .secret(bytes(32))
+            .decode_algorithms([Algorithm::HS256, Algorithm::HS512])
+            .build(),
+    );
+    // A one-byte key in a key ring.
+    short(
+        JwtManager::builder()
+            .signing_key(Key::secret(Algorithm::HS256, b"k").unwrap().with_kid("one"))
+            .build(),
+    );
+
+    capture_logs();
+    let jwt = JwtManager::builder()
+        .secret("super-secret-opt-in")
+        .allow_short_secret()
+        .build()
+        .unwrap();
+    assert!(jwt.create_access_token("a").is_ok());
+    assert!(
+        logs()
+            .iter()
+            .any(|line| line.contains("19 bytes") && line.contains("allow_short_secret()")),
+        "{:?}",
+        logs()
+    );
+    assert!(
+        !logs()
+            .iter()
+            .any(|line| line.contains("super-secret-opt-in"))
+    );
 }

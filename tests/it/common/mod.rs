@@ -16,7 +16,11 @@ pub const SECRET: &str = "super-secret";
 pub mod replay;
 
 pub fn manager() -> JwtManager {
-    JwtManager::builder().secret(SECRET).build().unwrap()
+    JwtManager::builder()
+        .secret(SECRET)
+        .allow_short_secret()
+        .build()
+        .unwrap()
 }
 
 pub fn b64(bytes: &[u8]) -> String {
@@ -272,6 +276,7 @@ pub fn pem(name: &str) -> Vec<u8> {
 pub fn manager_with(store: impl TokenStore) -> JwtManager {
     JwtManager::builder()
         .secret(SECRET)
+        .allow_short_secret()
         .token_store(store)
         .build()
         .unwrap()
