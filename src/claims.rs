@@ -72,6 +72,18 @@ pub(crate) fn now() -> Duration {
         .unwrap_or(Duration::ZERO)
 }
 
+/// The last second of the year 9999 (UTC): the latest `exp`, fresh-until or
+/// revocation date this crate writes. Past it, dates stop being dates (Redis
+/// refuses them, `Duration` arithmetic overflows).
+pub(crate) const LAST_DATE: i64 = 253_402_300_799;
+
+/// The date `duration` after `from` (both since the epoch); `None` past
+/// [`LAST_DATE`].
+pub(crate) fn date_after(from: Duration, duration: Duration) -> Option<Duration> {
+    from.checked_add(duration)
+        .filter(|date| date.as_secs() <= LAST_DATE as u64)
+}
+
 /// [`now`] in whole seconds, as stores and `exp` claims count.
 pub(crate) fn now_secs() -> i64 {
     i64::try_from(now().as_secs()).unwrap_or(i64::MAX)

@@ -10,7 +10,7 @@ use actix_web::{
 };
 use derive_more::{Display, Error};
 
-use crate::claims::TokenKind;
+use crate::claims::{self, TokenKind};
 
 pub use jsonwebtoken::Algorithm;
 
@@ -43,6 +43,11 @@ impl Expiry {
             // Flask treats a zero timedelta as "never expires" because it is falsy;
             // that surprise is not worth copying, and an already expired token is useless.
             Self::After(duration) if duration.is_zero() => Err(ConfigError::ZeroLifetime(option)),
+            Self::After(duration) if claims::date_after(claims::now(), duration).is_none() => {
+                Err(ConfigError::OutOfRange(format!(
+                    "{option} of {duration:?} ends after the year 9999; use Expiry::Never for tokens that never expire"
+                )))
+            }
             other => Ok(other),
         }
     }

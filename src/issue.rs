@@ -239,14 +239,23 @@ impl Issuer {
             ));
         }
         let issued = claims::now();
+        let date_after = |duration: Duration, what: &str| {
+            claims::date_after(issued, duration).ok_or_else(|| {
+                    JwtError::Creation(
+                        format!("the token's {what} ends after the year 9999: use Expiry::Never or fresh(true)").into(),
+                    )
+                })
+        };
         let expires = match lifetime {
-            Expiry::After(lifetime) => Some(issued.saturating_add(lifetime).as_secs()),
+            Expiry::After(lifetime) => Some(date_after(lifetime, "lifetime")?.as_secs()),
             Expiry::Never => None,
         };
         let fresh = match draft.fresh {
             Freshness::NotFresh => Value::Bool(false),
             Freshness::Fresh => Value::Bool(true),
-            Freshness::FreshFor(duration) => issued.saturating_add(duration).as_secs_f64().into(),
+            Freshness::FreshFor(duration) => {
+                date_after(duration, "freshness")?.as_secs_f64().into()
+            }
         };
         let (mut jti, mut csrf) = (Uuid::encode_buffer(), Uuid::encode_buffer());
         let payload = Payload {

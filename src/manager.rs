@@ -471,22 +471,39 @@ mod tests {
     }
 
     #[test]
-    fn durations_at_the_limit_of_their_type_do_not_panic() {
-        let jwt = JwtManager::builder()
-            .secret("s")
-            .allow_short_secret()
-            .refresh_token_expires(std::time::Duration::MAX)
+    fn absurd_durations_are_errors_at_build_or_encode_never_panics() {
+        use std::time::Duration;
+        let base = || JwtManager::builder().secret("s").allow_short_secret();
+        for builder in [
+            base().refresh_token_expires(Duration::MAX),
+            base().access_token_expires(Duration::from_secs(1 << 63)),
+            base().max_token_lifetime(Duration::from_secs(9000 * 366 * 24 * 3600)),
+            base().leeway(Duration::MAX),
+        ] {
+            assert!(
+                matches!(builder.build(), Err(ConfigError::OutOfRange(_))),
+                "an absurd duration was accepted"
+            );
+        }
+        // A manager that may mint tokens that never expire: a token builder
+        // asking for a date past the year 9999 fails at encode.
+        let jwt = base()
+            .refresh_token_expires(crate::config::Expiry::Never)
             .build()
             .unwrap();
-        let token = jwt
-            .access_token("alice")
-            .fresh(std::time::Duration::MAX)
-            .expires(std::time::Duration::MAX)
+        for token in [
+            jwt.access_token("a").expires(Duration::MAX),
+            jwt.access_token("a").fresh(Duration::MAX),
+            jwt.access_token("a").expires(Duration::from_secs(1 << 63)),
+        ] {
+            assert!(matches!(token.encode(), Err(JwtError::Creation(_))));
+        }
+        let long = jwt
+            .access_token("a")
+            .expires(Duration::from_secs(7000 * 365 * 24 * 3600))
             .encode()
             .unwrap();
-        let decoded = jwt.decode_token(&token).unwrap();
-        assert!(decoded.is_fresh());
-        assert!(decoded.expires_at().unwrap() > claims::now_secs());
-        assert_eq!(jwt.issuer().last_expiry_of_new(i64::MAX), Some(i64::MAX));
+        assert!(jwt.decode_token(&long).unwrap().expires_at().unwrap() <= claims::LAST_DATE);
+        assert_eq!(jwt.issuer().last_expiry_of_new(claims::now_secs()), None);
     }
 }

@@ -66,6 +66,12 @@ impl Verifier {
         if options.identity_claim.is_empty() {
             return Err(ConfigError::EmptyName("the identity claim"));
         }
+        if claims::date_after(claims::now(), options.leeway).is_none() {
+            return Err(ConfigError::OutOfRange(format!(
+                "a leeway of {:?} reaches past the year 9999",
+                options.leeway
+            )));
+        }
         Ok(Self {
             keys,
             identity_claim: options.identity_claim,

@@ -196,7 +196,7 @@ fn unavailable(error: redis::RedisError) -> StoreError {
 }
 
 /// 9999-12-31T23:59:59Z: later expiries are kept without one.
-const LAST_EXPIRY: i64 = 253_402_300_799;
+const LAST_EXPIRY: i64 = crate::claims::LAST_DATE;
 
 /// Seconds left until `until`, for the rotation script; 0 (no TTL) for never
 /// and past [`LAST_EXPIRY`].

@@ -731,7 +731,12 @@ async fn flask_config_builds_a_working_manager_from_jwt_option_names() {
         "JWT_COOKIE_CSRF_PROTECT": true,
     }))
     .unwrap();
-    let jwt = config.into_builder().unwrap().allow_short_secret().build().unwrap();
+    let jwt = config
+        .into_builder()
+        .unwrap()
+        .allow_short_secret()
+        .build()
+        .unwrap();
     let access = jwt
         .decode_token(&jwt.create_access_token("cfg").unwrap())
         .unwrap();
@@ -991,7 +996,12 @@ async fn every_supported_flask_option_takes_effect_by_its_jwt_name() {
         "JWT_HEADER_NAME": "X-Auth",
     }))
     .unwrap();
-    let jwt = config.into_builder().unwrap().allow_short_secret().build().unwrap();
+    let jwt = config
+        .into_builder()
+        .unwrap()
+        .allow_short_secret()
+        .build()
+        .unwrap();
     let token = jwt.create_access_token("x").unwrap();
     let decoded = jwt.decode_token(&token).unwrap();
     assert_eq!(decoded.header()["alg"], "HS512");
@@ -1039,7 +1049,12 @@ async fn every_supported_flask_option_takes_effect_by_its_jwt_name() {
         "JWT_REFRESH_JSON_KEY": "rt",
     }))
     .unwrap();
-    let jwt = config.into_builder().unwrap().allow_short_secret().build().unwrap();
+    let jwt = config
+        .into_builder()
+        .unwrap()
+        .allow_short_secret()
+        .build()
+        .unwrap();
     let access = jwt.create_access_token("cfg").unwrap();
     let refresh = jwt.create_refresh_token("cfg").unwrap();
     let (access_csrf, refresh_csrf) = (csrf_of(&jwt, &access), csrf_of(&jwt, &refresh));

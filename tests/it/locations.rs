@@ -702,7 +702,12 @@ async fn flask_config_takes_the_location_and_cookie_options() {
         "JWT_COOKIE_DOMAIN": null,
     }))
     .unwrap();
-    let jwt = config.into_builder().unwrap().allow_short_secret().build().unwrap();
+    let jwt = config
+        .into_builder()
+        .unwrap()
+        .allow_short_secret()
+        .build()
+        .unwrap();
     let token = jwt.create_access_token("cfg").unwrap();
     let csrf = csrf_of(&jwt, &token);
     let cookies = set_cookies(
