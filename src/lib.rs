@@ -115,7 +115,8 @@
 //! send the CSRF double submit value (`X-CSRF-TOKEN`, read by page script from
 //! the `csrf_access_token` cookie); it is compared in constant time.
 //! [`ImplicitRefresh`](cookies::ImplicitRefresh) re-issues access cookies
-//! close to expiry. Cookies are `Secure` and `SameSite=Lax` by default, unlike
+//! close to expiry, into the same session, and only cookies: a token from a
+//! header, the query string or a body never becomes a cookie. Cookies are `Secure` and `SameSite=Lax` by default, unlike
 //! Flask's; [`CookieConfig`](cookies::CookieConfig) has the opt-outs.
 //!
 //! ```
