@@ -283,185 +283,89 @@ mod tests {
     use super::{MemoryStore, now};
     use crate::store::{Cutoff, Rotation, RotationRequest, TokenFacts, TokenStore};
 
-    fn facts<'a>(
-        jti: &'a str,
-        identity: &'a str,
-        iat: i64,
-        session: Option<&'a str>,
-    ) -> TokenFacts<'a> {
-        TokenFacts::new(jti, identity, Some(iat), session)
+    /// Whether `store` revokes the token `jti` of `identity`, issued at `iat`,
+    /// in `session` (its own `jti` when `None`).
+    async fn revoked(store: &MemoryStore, token: (&str, &str, i64, Option<&str>)) -> bool {
+        let (jti, identity, iat, session) = token;
+        store
+            .is_revoked(TokenFacts::new(jti, identity, Some(iat), session))
+            .await
+            .unwrap()
     }
 
-    fn cutoff(
-        identity: &'static str,
-        seconds: i64,
-        except_session: Option<&'static str>,
-    ) -> Cutoff<'static> {
-        Cutoff {
-            identity,
-            issued_up_to_ms: seconds * 1000 + 999,
-            except_session,
-            keep_until: Some(now() + 60),
-        }
+    async fn cut_off(store: &MemoryStore, identity: &str, seconds: i64, except: Option<&str>) {
+        let keep = Some(now() + 60);
+        let cutoff = Cutoff::new(identity, seconds * 1000 + 999, except, keep);
+        store.revoke_identity(cutoff).await.unwrap();
     }
 
-    fn rotation<'a>(presented: &'a str, next: &'a str, interval: u64) -> RotationRequest<'a> {
-        RotationRequest {
-            family: "f",
-            presented,
-            next,
-            keep_until: Some(now() + 60),
-            reuse_interval: Duration::from_secs(interval),
-        }
+    async fn rotate(store: &MemoryStore, presented: &str, next: &str, interval: u64) -> Rotation {
+        let rotation = RotationRequest::new("f", presented, next, Some(now() + 60))
+            .reuse_interval(Duration::from_secs(interval));
+        store.rotate(rotation).await.unwrap()
     }
 
     #[actix_web::test]
     async fn revocations_by_jti_session_and_identity() {
         let store = MemoryStore::new();
         let now = now();
-        assert!(!store.is_revoked(facts("a", "u", now, None)).await.unwrap());
+        assert!(!revoked(&store, ("a", "u", now, None)).await);
         store.revoke("a", Some(now + 60)).await.unwrap();
-        assert!(store.is_revoked(facts("a", "u", now, None)).await.unwrap());
-        assert!(!store.is_revoked(facts("b", "u", now, None)).await.unwrap());
+        assert!(revoked(&store, ("a", "u", now, None)).await);
+        assert!(!revoked(&store, ("b", "u", now, None)).await);
 
-        store.revoke_identity(cutoff("v", now, None)).await.unwrap();
-        assert!(
-            store
-                .is_revoked(facts("c", "v", now - 5, None))
-                .await
-                .unwrap()
-        );
-        assert!(store.is_revoked(facts("c", "v", now, None)).await.unwrap());
-        assert!(
-            !store
-                .is_revoked(facts("c", "v", now + 1, None))
-                .await
-                .unwrap()
-        );
+        cut_off(&store, "v", now, None).await;
+        assert!(revoked(&store, ("c", "v", now - 5, None)).await);
+        assert!(revoked(&store, ("c", "v", now, None)).await);
+        assert!(!revoked(&store, ("c", "v", now + 1, None)).await);
 
         store.revoke_session("s", Some(now + 60)).await.unwrap();
-        assert!(
-            store
-                .is_revoked(facts("d", "w", now, Some("s")))
-                .await
-                .unwrap()
-        );
-        assert!(store.is_revoked(facts("s", "w", now, None)).await.unwrap());
-        assert!(
-            !store
-                .is_revoked(facts("e", "w", now, Some("t")))
-                .await
-                .unwrap()
-        );
+        assert!(revoked(&store, ("d", "w", now, Some("s"))).await);
+        assert!(revoked(&store, ("s", "w", now, None)).await);
+        assert!(!revoked(&store, ("e", "w", now, Some("t"))).await);
     }
 
     #[actix_web::test]
     async fn other_sessions_end_and_no_cutoff_lets_a_revoked_token_back_in() {
         let store = MemoryStore::new();
         let now = now();
-        store
-            .revoke_identity(cutoff("u", now, Some("a")))
-            .await
-            .unwrap();
-        assert!(
-            !store
-                .is_revoked(facts("1", "u", now, Some("a")))
-                .await
-                .unwrap()
+        let (a, b_old, b_new) = (
+            ("1", "u", now, Some("a")),
+            ("2", "u", now, Some("b")),
+            ("3", "u", now + 1, Some("b")),
         );
-        assert!(
-            store
-                .is_revoked(facts("2", "u", now, Some("b")))
-                .await
-                .unwrap()
-        );
-        assert!(
-            !store
-                .is_revoked(facts("3", "u", now + 1, Some("b")))
-                .await
-                .unwrap()
-        );
-        // Then device b logs out the others: a's old tokens go, b's stay, and
-        // b's tokens from before the first cut-off stay revoked.
-        store
-            .revoke_identity(cutoff("u", now + 1, Some("b")))
-            .await
-            .unwrap();
-        assert!(
-            store
-                .is_revoked(facts("1", "u", now, Some("a")))
-                .await
-                .unwrap()
-        );
-        assert!(
-            store
-                .is_revoked(facts("2", "u", now, Some("b")))
-                .await
-                .unwrap()
-        );
-        assert!(
-            !store
-                .is_revoked(facts("3", "u", now + 1, Some("b")))
-                .await
-                .unwrap()
-        );
+        cut_off(&store, "u", now, Some("a")).await;
+        assert!(!revoked(&store, a).await);
+        assert!(revoked(&store, b_old).await);
+        assert!(!revoked(&store, b_new).await);
+        // Then device b logs out the others: a's old tokens go, b's newer
+        // ones stay, and b's tokens from before the first cut-off stay revoked.
+        cut_off(&store, "u", now + 1, Some("b")).await;
+        assert!(revoked(&store, a).await);
+        assert!(revoked(&store, b_old).await);
+        assert!(!revoked(&store, b_new).await);
         // Log out everywhere covers b too.
-        store
-            .revoke_identity(cutoff("u", now + 1, None))
-            .await
-            .unwrap();
-        assert!(
-            store
-                .is_revoked(facts("3", "u", now + 1, Some("b")))
-                .await
-                .unwrap()
-        );
-        assert!(
-            !store
-                .is_revoked(facts("4", "u", now + 2, Some("b")))
-                .await
-                .unwrap()
-        );
+        cut_off(&store, "u", now + 1, None).await;
+        assert!(revoked(&store, b_new).await);
+        assert!(!revoked(&store, ("4", "u", now + 2, Some("b"))).await);
     }
 
     #[actix_web::test]
     async fn rotation_detects_reuse_outside_the_reuse_interval() {
         let store = MemoryStore::new();
-        let now = now();
-        assert_eq!(
-            store.rotate(rotation("f", "g", 0)).await.unwrap(),
-            Rotation::Rotated
-        );
-        assert_eq!(
-            store.rotate(rotation("g", "h", 5)).await.unwrap(),
-            Rotation::Rotated
-        );
+        assert_eq!(rotate(&store, "f", "g", 0).await, Rotation::Rotated);
+        assert_eq!(rotate(&store, "g", "h", 5).await, Rotation::Rotated);
         // g was replaced a moment ago, within 5 s: not theft, nothing changes.
+        let current = "h".to_owned();
         assert_eq!(
-            store.rotate(rotation("g", "x", 5)).await.unwrap(),
-            Rotation::Repeated {
-                current: "h".into()
-            }
+            rotate(&store, "g", "x", 5).await,
+            Rotation::Repeated { current }
         );
-        assert_eq!(
-            store.rotate(rotation("h", "i", 0)).await.unwrap(),
-            Rotation::Rotated
-        );
+        assert_eq!(rotate(&store, "h", "i", 0).await, Rotation::Rotated);
         // Without an interval on the last rotation, h again is reuse.
-        assert_eq!(
-            store.rotate(rotation("h", "j", 5)).await.unwrap(),
-            Rotation::Reused
-        );
-        assert!(
-            store
-                .is_revoked(facts("i", "w", now, Some("f")))
-                .await
-                .unwrap()
-        );
-        assert_eq!(
-            store.rotate(rotation("i", "k", 0)).await.unwrap(),
-            Rotation::Revoked
-        );
+        assert_eq!(rotate(&store, "h", "j", 5).await, Rotation::Reused);
+        assert!(revoked(&store, ("i", "w", now(), Some("f"))).await);
+        assert_eq!(rotate(&store, "i", "k", 0).await, Rotation::Revoked);
     }
 
     #[actix_web::test]
@@ -477,17 +381,7 @@ mod tests {
             store.len()
         );
         store.revoke("live", Some(now() + 60)).await.unwrap();
-        assert!(
-            store
-                .is_revoked(facts("live", "u", now(), None))
-                .await
-                .unwrap()
-        );
-        assert!(
-            !store
-                .is_revoked(facts("old-9999", "u", now(), None))
-                .await
-                .unwrap()
-        );
+        assert!(revoked(&store, ("live", "u", now(), None)).await);
+        assert!(!revoked(&store, ("old-9999", "u", now(), None)).await);
     }
 }

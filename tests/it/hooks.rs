@@ -12,7 +12,8 @@ use std::{
 };
 
 use crate::common::{
-    SECRET, attributes, bearer, call, csrf_of, flask_payload, hs256, msg, now, set_cookies,
+    SECRET, attributes, bearer, call, csrf_of, flask_manager, flask_payload, hs256, msg, now,
+    set_cookies,
 };
 use actix_jwt_extended::{
     Claims, CurrentUser, JwtError, JwtIdentity, JwtManager, JwtRequired, RefreshRequired,
@@ -716,7 +717,7 @@ async fn rfc6750_errors_carry_www_authenticate() {
 
 #[actix_web::test]
 async fn flask_config_builds_a_working_manager_from_jwt_option_names() {
-    let config: FlaskConfig = serde_json::from_value(json!({
+    let jwt = flask_manager(json!({
         "JWT_SECRET_KEY": SECRET,
         "JWT_ACCESS_TOKEN_EXPIRES": 60,
         "JWT_REFRESH_TOKEN_EXPIRES": false,
@@ -729,14 +730,7 @@ async fn flask_config_builds_a_working_manager_from_jwt_option_names() {
         "JWT_ENCODE_NBF": false,
         "JWT_TOKEN_LOCATION": ["headers"],
         "JWT_COOKIE_CSRF_PROTECT": true,
-    }))
-    .unwrap();
-    let jwt = config
-        .into_builder()
-        .unwrap()
-        .allow_short_secret()
-        .build()
-        .unwrap();
+    }));
     let access = jwt
         .decode_token(&jwt.create_access_token("cfg").unwrap())
         .unwrap();
@@ -986,7 +980,7 @@ async fn the_flask_option_list_is_every_option_the_crate_takes() {
 
 #[actix_web::test]
 async fn every_supported_flask_option_takes_effect_by_its_jwt_name() {
-    let config: FlaskConfig = serde_json::from_value(json!({
+    let jwt = flask_manager(json!({
         "JWT_SECRET_KEY": SECRET,
         "JWT_ALGORITHM": "HS512",
         "JWT_DECODE_ALGORITHMS": "HS512",
@@ -994,14 +988,7 @@ async fn every_supported_flask_option_takes_effect_by_its_jwt_name() {
         "JWT_DECODE_ISSUER": "me",
         "JWT_VERIFY_SUB": false,
         "JWT_HEADER_NAME": "X-Auth",
-    }))
-    .unwrap();
-    let jwt = config
-        .into_builder()
-        .unwrap()
-        .allow_short_secret()
-        .build()
-        .unwrap();
+    }));
     let token = jwt.create_access_token("x").unwrap();
     let decoded = jwt.decode_token(&token).unwrap();
     assert_eq!(decoded.header()["alg"], "HS512");
@@ -1029,7 +1016,7 @@ async fn every_supported_flask_option_takes_effect_by_its_jwt_name() {
     );
 
     // The cookie, CSRF, query string and JSON options.
-    let config: FlaskConfig = serde_json::from_value(json!({
+    let jwt = flask_manager(json!({
         "JWT_SECRET_KEY": SECRET,
         "JWT_TOKEN_LOCATION": ["cookies", "query_string", "json"],
         "JWT_COOKIE_CSRF_PROTECT": true,
@@ -1047,14 +1034,7 @@ async fn every_supported_flask_option_takes_effect_by_its_jwt_name() {
         "JWT_QUERY_STRING_NAME": "token",
         "JWT_QUERY_STRING_VALUE_PREFIX": "Bearer ",
         "JWT_REFRESH_JSON_KEY": "rt",
-    }))
-    .unwrap();
-    let jwt = config
-        .into_builder()
-        .unwrap()
-        .allow_short_secret()
-        .build()
-        .unwrap();
+    }));
     let access = jwt.create_access_token("cfg").unwrap();
     let refresh = jwt.create_refresh_token("cfg").unwrap();
     let (access_csrf, refresh_csrf) = (csrf_of(&jwt, &access), csrf_of(&jwt, &refresh));
@@ -1159,13 +1139,7 @@ async fn every_supported_flask_option_takes_effect_by_its_jwt_name() {
 
     // Without the CSRF cookies, and without CSRF protection at all.
     let cookie_names = |options: Value| {
-        let jwt = serde_json::from_value::<FlaskConfig>(options)
-            .unwrap()
-            .into_builder()
-            .unwrap()
-            .allow_short_secret()
-            .build()
-            .unwrap();
+        let jwt = flask_manager(options);
         let token = jwt.create_access_token("cfg").unwrap();
         let response = HttpResponse::Ok()
             .set_access_cookies(&jwt, &token)

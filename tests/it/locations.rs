@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::common::{SECRET, attributes, csrf_of, send, set_cookies};
+use crate::common::{SECRET, attributes, csrf_of, flask_manager, send, set_cookies};
 use actix_jwt_extended::{
     JwtIdentity, JwtManager, JwtRequired, RefreshRequired,
     config::TokenLocation,
@@ -688,7 +688,7 @@ async fn implicit_refresh_leaves_responses_that_set_or_clear_token_cookies_alone
 
 #[actix_web::test]
 async fn flask_config_takes_the_location_and_cookie_options() {
-    let config: actix_jwt_extended::config::FlaskConfig = serde_json::from_value(json!({
+    let jwt = flask_manager(json!({
         "JWT_SECRET_KEY": SECRET,
         "JWT_TOKEN_LOCATION": ["cookies", "json"],
         "JWT_ACCESS_COOKIE_NAME": "acc",
@@ -700,14 +700,7 @@ async fn flask_config_takes_the_location_and_cookie_options() {
         "JWT_ACCESS_CSRF_HEADER_NAME": "X-XSRF",
         "JWT_JSON_KEY": "tok",
         "JWT_COOKIE_DOMAIN": null,
-    }))
-    .unwrap();
-    let jwt = config
-        .into_builder()
-        .unwrap()
-        .allow_short_secret()
-        .build()
-        .unwrap();
+    }));
     let token = jwt.create_access_token("cfg").unwrap();
     let csrf = csrf_of(&jwt, &token);
     let cookies = set_cookies(

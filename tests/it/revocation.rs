@@ -16,23 +16,24 @@ use actix_jwt_extended::{
 use actix_web::{App, http::Method, test, web};
 use serde_json::json;
 
+/// The blocklist example with a memory store.
+macro_rules! blocklist_app {
+    () => {
+        test::init_service(
+            App::new()
+                .app_data(web::Data::new(
+                    blocklist::manager(SECRET, MemoryStore::new()).unwrap(),
+                ))
+                .configure(blocklist::routes),
+        )
+        .await
+    };
+}
+
 #[actix_web::test]
 async fn the_blocklist_example_revokes_access_and_refresh_tokens() {
-    let app = test::init_service(
-        App::new()
-            .app_data(web::Data::new(
-                blocklist::manager(SECRET, MemoryStore::new()).unwrap(),
-            ))
-            .configure(blocklist::routes),
-    )
-    .await;
-    let login = test::TestRequest::post()
-        .uri("/login")
-        .set_json(json!({ "username": "test", "password": "test" }))
-        .to_request();
-    let tokens: serde_json::Value = test::call_and_read_body_json(&app, login).await;
-    let access = bearer(tokens["access_token"].as_str().unwrap());
-    let refresh = bearer(tokens["refresh_token"].as_str().unwrap());
+    let app = blocklist_app!();
+    let (access, refresh) = example_login(&app).await;
 
     assert_eq!(
         call(&app, Method::GET, "/protected", Some(&access)).await.0,
@@ -337,14 +338,7 @@ where
 
 #[actix_web::test]
 async fn logging_out_the_session_ends_its_access_and_refresh_tokens_from_either_one() {
-    let app = test::init_service(
-        App::new()
-            .app_data(web::Data::new(
-                blocklist::manager(SECRET, MemoryStore::new()).unwrap(),
-            ))
-            .configure(blocklist::routes),
-    )
-    .await;
+    let app = blocklist_app!();
     let revoked = (
         actix_web::http::StatusCode::UNAUTHORIZED,
         msg("Token has been revoked"),
@@ -390,14 +384,7 @@ async fn logging_out_the_session_ends_its_access_and_refresh_tokens_from_either_
 
 #[actix_web::test]
 async fn logging_out_other_devices_keeps_only_the_callers_session() {
-    let app = test::init_service(
-        App::new()
-            .app_data(web::Data::new(
-                blocklist::manager(SECRET, MemoryStore::new()).unwrap(),
-            ))
-            .configure(blocklist::routes),
-    )
-    .await;
+    let app = blocklist_app!();
     let (phone, phone_refresh) = example_login(&app).await;
     let (laptop, laptop_refresh) = example_login(&app).await;
     assert_eq!(

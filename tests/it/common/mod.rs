@@ -388,6 +388,18 @@ pub async fn revocation_of(jwt: &JwtManager, token: &str) -> Option<actix_jwt_ex
     }
 }
 
+/// A manager from Flask's `JWT_*` options, with the guide's short secret
+/// allowed.
+pub fn flask_manager(options: Value) -> JwtManager {
+    serde_json::from_value::<actix_jwt_extended::config::FlaskConfig>(options)
+        .unwrap()
+        .into_builder()
+        .unwrap()
+        .allow_short_secret()
+        .build()
+        .unwrap()
+}
+
 pub fn msg(text: &str) -> Value {
     json!({ "msg": text })
 }
