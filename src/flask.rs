@@ -263,14 +263,23 @@ impl FlaskConfig {
     /// parse as JSON (`900`, `false`, `["HS256"]`), Python's `True`/`False`, or
     /// plain strings; the secret and other string options are taken verbatim.
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_vars(std::env::vars_os().filter_map(|(name, value)| {
+        Self::read(std::env::vars_os().filter_map(|(name, value)| {
             let name = name.into_string().ok()?;
             name.starts_with("JWT_")
                 .then(|| (name, value.into_string()))
         }))
     }
 
-    pub(crate) fn from_vars(
+    /// Reads `JWT_*` options from name and value pairs in the environment's
+    /// text forms, as [`from_env`](Self::from_env) does: for another source
+    /// of such pairs (a `.env` file, a secrets manager).
+    pub fn from_vars(
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        Self::read(vars.into_iter().map(|(name, value)| (name, Ok(value))))
+    }
+
+    fn read(
         vars: impl IntoIterator<Item = (String, Result<String, OsString>)>,
     ) -> Result<Self, ConfigError> {
         let mut options = BTreeMap::new();
@@ -433,7 +442,7 @@ mod tests {
     use super::*;
 
     fn env(vars: &[(&str, &str)]) -> Result<FlaskConfig, ConfigError> {
-        FlaskConfig::from_vars(vars.iter().map(|(n, v)| (n.to_string(), Ok(v.to_string()))))
+        FlaskConfig::from_vars(vars.iter().map(|(n, v)| (n.to_string(), v.to_string())))
     }
 
     #[test]

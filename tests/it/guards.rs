@@ -847,3 +847,20 @@ async fn a_guard_on_a_scope_covers_its_routes_only() {
         (StatusCode::OK, json!({ "logged_in_as": "erin" }))
     );
 }
+
+/// Found by the property tests: serde_json's fast float parsing read
+/// 6.294142881196541e155 back as ...542e155, so a float claim changed
+/// between signing and the handler.
+#[actix_web::test]
+async fn a_float_claim_decodes_to_the_number_that_was_signed() {
+    let jwt = crate::common::manager();
+    for number in [6.294142881196541e155, 0.1 + 0.2, 1e-300, f64::MAX] {
+        let token = jwt
+            .access_token("alice")
+            .claim("f", number)
+            .encode()
+            .unwrap();
+        let decoded = jwt.decode_token(&token).unwrap();
+        assert_eq!(decoded.claims()["f"].as_f64(), Some(number));
+    }
+}

@@ -13,6 +13,7 @@ mod interop;
 mod keys;
 mod locations;
 mod pipeline;
+mod properties;
 mod real_server;
 mod redis_store;
 mod revocation;
