@@ -101,7 +101,10 @@ fuzz_target!(|input: Input| {
         response.set_access_cookies(jwt, &token).map(drop)
     };
     set.unwrap_or_else(|error| panic!("a minted token has no cookie: {error:?}"));
-    for value in response.headers().get_all(actix_web::http::header::SET_COOKIE) {
+    for value in response
+        .headers()
+        .get_all(actix_web::http::header::SET_COOKIE)
+    {
         let value = value.to_str().unwrap();
         let cookie = actix_web::cookie::Cookie::parse(value).unwrap();
         assert!(value.starts_with(&format!("{}=", cookie.name())));

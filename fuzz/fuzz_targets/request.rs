@@ -10,7 +10,13 @@ use actix_web::{App, HttpResponse, http::Method, test, web};
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 
-const METHODS: [Method; 5] = [Method::GET, Method::POST, Method::DELETE, Method::OPTIONS, Method::HEAD];
+const METHODS: [Method; 5] = [
+    Method::GET,
+    Method::POST,
+    Method::DELETE,
+    Method::OPTIONS,
+    Method::HEAD,
+];
 const PATHS: [&str; 4] = ["/protected", "/refresh", "/fresh", "/optional"];
 const HEADERS: [&str; 6] = [
     "authorization",
@@ -35,7 +41,12 @@ struct Request {
 /// refresh token and their CSRF values, so the fuzzer reaches past the
 /// signature check.
 fn expand(jwt: &JwtManager, text: &[u8], tokens: &(String, String)) -> Vec<u8> {
-    let csrf = |token: &str| jwt.decode_token(token).unwrap().claims()["csrf"].as_str().unwrap().to_owned();
+    let csrf = |token: &str| {
+        jwt.decode_token(token).unwrap().claims()["csrf"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
     let text = String::from_utf8_lossy(text);
     if !text.contains('$') {
         return text.into_owned().into_bytes();
@@ -61,21 +72,32 @@ fuzz_target!(|request: Request| {
         let app = test::init_service(
             App::new()
                 .app_data(web::Data::new(jwt.clone()))
-                .route("/protected", web::route().to(whoami).wrap(JwtRequired::new()))
-                .route("/refresh", web::route().to(whoami).wrap(RefreshRequired::new()))
-                .route("/fresh", web::route().to(whoami).wrap(JwtRequired::new().fresh()))
+                .route(
+                    "/protected",
+                    web::route().to(whoami).wrap(JwtRequired::new()),
+                )
+                .route(
+                    "/refresh",
+                    web::route().to(whoami).wrap(RefreshRequired::new()),
+                )
+                .route(
+                    "/fresh",
+                    web::route().to(whoami).wrap(JwtRequired::new().fresh()),
+                )
                 .route(
                     "/optional",
                     web::route()
                         .to(|id: Option<JwtIdentity>| async move {
-                            HttpResponse::Ok().body(id.map(|id| id.as_str().to_owned()).unwrap_or_default())
+                            HttpResponse::Ok()
+                                .body(id.map(|id| id.as_str().to_owned()).unwrap_or_default())
                         })
                         .wrap(JwtRequired::new().optional()),
                 ),
         )
         .await;
         let path = PATHS[usize::from(request.path) % PATHS.len()];
-        let query = String::from_utf8_lossy(&expand(jwt, request.query.as_bytes(), &tokens)).into_owned();
+        let query =
+            String::from_utf8_lossy(&expand(jwt, request.query.as_bytes(), &tokens)).into_owned();
         let uri = format!("{path}?{}", query.replace(['#', ' '], ""));
         let Ok(uri) = uri.parse::<actix_web::http::Uri>() else {
             return;
@@ -106,9 +128,16 @@ fuzz_target!(|request: Request| {
             .map(|value| value.to_str().unwrap_or_default().to_owned());
         let body = test::read_body(response).await;
         if status.is_client_error() {
-            assert_eq!(content_type.as_deref(), Some("application/json"), "{status} {body:?}");
+            assert_eq!(
+                content_type.as_deref(),
+                Some("application/json"),
+                "{status} {body:?}"
+            );
             let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
-            assert!(json["msg"].as_str().is_some_and(|msg| !msg.is_empty()), "{json}");
+            assert!(
+                json["msg"].as_str().is_some_and(|msg| !msg.is_empty()),
+                "{json}"
+            );
         } else if status.is_success() && path != "/optional" && !body.is_empty() {
             // A handler ran: it saw the identity of a valid token.
             assert_eq!(&body[..], b"alice");

@@ -14,8 +14,17 @@ fuzz_target!(|data: &[u8]| {
         Ok(decoded) => {
             // Accepted: signed with a configured key by its own algorithm,
             // not expired, with a `sub`, of an explicit kind.
-            let allowed = [Algorithm::HS256, Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA];
-            assert!(allowed.contains(&decoded.algorithm()), "{:?}", decoded.algorithm());
+            let allowed = [
+                Algorithm::HS256,
+                Algorithm::RS256,
+                Algorithm::ES256,
+                Algorithm::EdDSA,
+            ];
+            assert!(
+                allowed.contains(&decoded.algorithm()),
+                "{:?}",
+                decoded.algorithm()
+            );
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .unwrap()
