@@ -446,7 +446,7 @@ impl JwtManagerBuilder {
         let locations = LocationConfig::new(self.locations)?;
         let issuer = Issuer::new(
             self.issue,
-            keys.signing(),
+            &keys,
             algorithm,
             &self.verify.identity_claim,
             locations.cookies.csrf_protect,

@@ -16,7 +16,7 @@ use crate::{
     JwtError,
     claims::{self, TokenKind},
     config::{ConfigError, Expiry, Hook},
-    keyring::Key,
+    keyring::{Key, KeyRing},
 };
 
 /// How fresh an access token is: Flask's `fresh=True`, `False` or a `timedelta`.
@@ -103,6 +103,8 @@ pub(crate) struct Issuer {
     /// `None` for a verify-only manager.
     key: Option<Key>,
     header: Header,
+    /// Whether verification picks keys by `kid` (some key has one).
+    kid_routing: bool,
     access_expires: Expiry,
     refresh_expires: Expiry,
     /// The longest lifetime a token may be minted with.
@@ -123,11 +125,12 @@ impl Issuer {
     /// `algorithm` names the header's `alg` when there is no signing key.
     pub(crate) fn new(
         options: IssueOptions,
-        key: Option<&Key>,
+        keys: &KeyRing,
         algorithm: Algorithm,
         identity_claim: &str,
         csrf: bool,
     ) -> Result<Self, ConfigError> {
+        let key = keys.signing();
         let mut header = Header::new(key.map_or(algorithm, Key::algorithm));
         header.kid = key.and_then(|key| key.kid().map(str::to_owned));
         let access_expires = options
@@ -152,6 +155,7 @@ impl Issuer {
         Ok(Self {
             key: key.filter(|key| key.can_sign()).cloned(),
             header,
+            kid_routing: keys.routes_by_kid(),
             access_expires,
             refresh_expires,
             max_lifetime,
@@ -227,7 +231,7 @@ impl Issuer {
         let header = if headers.is_empty() {
             Cow::Borrowed(&self.header)
         } else {
-            Cow::Owned(custom_header(&self.header, headers)?)
+            Cow::Owned(custom_header(&self.header, headers, self.kid_routing)?)
         };
 
         let lifetime = draft.expires.unwrap_or(self.lifetime(draft.kind));
@@ -319,10 +323,28 @@ fn run_object_hook(
     }
 }
 
-fn custom_header(base: &Header, extra: Map<String, Value>) -> Result<Header, JwtError> {
+fn custom_header(
+    base: &Header,
+    extra: Map<String, Value>,
+    kid_routing: bool,
+) -> Result<Header, JwtError> {
     if extra.contains_key("alg") {
         return Err(JwtError::Creation(
             "header \"alg\" is reserved: it is the manager's algorithm".into(),
+        ));
+    }
+    // Where keys have kids, the `kid` picks the verifying key: another than
+    // the signing key's own would mint a token this manager refuses.
+    if let Some(kid) = extra.get("kid")
+        && kid_routing
+        && kid.as_str() != base.kid.as_deref()
+    {
+        return Err(JwtError::Creation(
+            format!(
+                "header \"kid\" is the signing key's ({}): set it with Key::with_kid",
+                base.kid.as_deref().unwrap_or("none")
+            )
+            .into(),
         ));
     }
     let mut fields = match serde_json::to_value(base) {

@@ -480,6 +480,11 @@ impl KeyRing {
         })
     }
 
+    /// Whether a token's `kid` picks its verifying key: some key has one.
+    pub(crate) fn routes_by_kid(&self) -> bool {
+        self.keys.iter().any(|key| key.kid.is_some())
+    }
+
     /// The key that signs new tokens, if any.
     pub(crate) fn signing(&self) -> Option<&Key> {
         self.signing.as_ref()

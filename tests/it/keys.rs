@@ -608,3 +608,54 @@ async fn the_asymmetric_example_runs_the_seed_flow_with_rs256() {
         (200, json!({ "logged_in_as": "test" }))
     );
 }
+
+/// Found by the `create_token` fuzz target: a `kid` header naming another
+/// key than the signing key minted a token the same manager refused
+/// ("The token's kid names no known key"). Where keys have kids, the header
+/// may only repeat the signing key's; without kids it stays informational,
+/// as in Flask.
+#[actix_web::test]
+async fn a_kid_header_never_mints_a_token_its_own_manager_refuses() {
+    let signing = Key::private_pem(Algorithm::ES256, pem("es256_private.pem"))
+        .unwrap()
+        .with_kid("es");
+    let jwt = JwtManager::builder()
+        .signing_key(signing)
+        .verification_key(
+            Key::public_pem(Algorithm::RS256, pem("rs256_public.pem"))
+                .unwrap()
+                .with_kid("rs"),
+        )
+        .build()
+        .unwrap();
+    for other in [json!("rs"), json!("unknown"), json!(1), json!(null)] {
+        assert!(
+            matches!(
+                jwt.access_token("alice").header("kid", &other).encode(),
+                Err(JwtError::Creation(_))
+            ),
+            "kid {other}"
+        );
+    }
+    let own = jwt
+        .access_token("alice")
+        .header("kid", "es")
+        .encode()
+        .unwrap();
+    assert_eq!(jwt.decode_token(&own).unwrap().header()["kid"], "es");
+
+    let hmac = JwtManager::builder()
+        .secret(SECRET)
+        .allow_short_secret()
+        .build()
+        .unwrap();
+    let informational = hmac
+        .access_token("alice")
+        .header("kid", "k1")
+        .encode()
+        .unwrap();
+    assert_eq!(
+        hmac.decode_token(&informational).unwrap().header()["kid"],
+        "k1"
+    );
+}
