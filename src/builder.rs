@@ -295,8 +295,9 @@ impl JwtManagerBuilder {
         self
     }
 
-    /// The claim that holds the identity (Flask's `JWT_IDENTITY_CLAIM`).
-    /// Defaults to `sub`.
+    /// The claim that holds the identity (Flask's `JWT_IDENTITY_CLAIM`); a
+    /// registered claim the crate writes itself (`exp`, `type`, `jti`, ...)
+    /// fails at [`build`](Self::build). Defaults to `sub`.
     pub fn identity_claim(mut self, claim: impl Into<String>) -> Self {
         self.verify.identity_claim = claim.into();
         self

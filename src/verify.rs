@@ -66,6 +66,15 @@ impl Verifier {
         if options.identity_claim.is_empty() {
             return Err(ConfigError::EmptyName("the identity claim"));
         }
+        // Another claim under the same name would overwrite the identity.
+        let name = options.identity_claim.as_str();
+        if name != claims::SUB
+            && (claims::RESERVED.contains(&name) || [claims::AUD, claims::ISS].contains(&name))
+        {
+            return Err(ConfigError::InvalidOption(format!(
+                "the identity claim {name:?} is a registered claim the crate writes itself; choose another name"
+            )));
+        }
         if claims::date_after(claims::now(), options.leeway).is_none() {
             return Err(ConfigError::OutOfRange(format!(
                 "a leeway of {:?} reaches past the year 9999",

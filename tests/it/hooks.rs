@@ -1165,3 +1165,29 @@ async fn every_supported_flask_option_takes_effect_by_its_jwt_name() {
         (vec!["access_token_cookie".to_owned()], false)
     );
 }
+
+/// Found by the `flask_config` fuzz target: `JWT_IDENTITY_CLAIM=exp` wrote
+/// the identity and `exp` under one name, and the identity read back was the
+/// expiry time. A registered claim name is refused at build.
+#[actix_web::test]
+async fn an_identity_claim_named_like_a_registered_claim_fails_at_build() {
+    for name in ["exp", "iat", "nbf", "jti", "type", "fresh", "csrf", "fam", "aud", "iss"] {
+        let built = JwtManager::builder()
+            .secret(SECRET)
+            .allow_short_secret()
+            .identity_claim(name)
+            .build();
+        assert!(
+            matches!(built, Err(ConfigError::InvalidOption(ref why)) if why.contains(name)),
+            "{name}: {built:?}"
+        );
+    }
+    let jwt = JwtManager::builder()
+        .secret(SECRET)
+        .allow_short_secret()
+        .identity_claim("user_id")
+        .build()
+        .unwrap();
+    let token = jwt.create_access_token("fuzz").unwrap();
+    assert_eq!(jwt.decode_token(&token).unwrap().identity(), "fuzz");
+}
