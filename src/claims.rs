@@ -84,6 +84,11 @@ pub(crate) fn date_after(from: Duration, duration: Duration) -> Option<Duration>
         .filter(|date| date.as_secs() <= LAST_DATE as u64)
 }
 
+/// [`now`] in milliseconds, as "log out everywhere" cut-offs count.
+pub(crate) fn now_ms() -> i64 {
+    i64::try_from(now().as_millis()).unwrap_or(i64::MAX)
+}
+
 /// [`now`] in whole seconds, as stores and `exp` claims count.
 pub(crate) fn now_secs() -> i64 {
     i64::try_from(now().as_secs()).unwrap_or(i64::MAX)

@@ -245,10 +245,11 @@ impl Issuer {
         let issued = claims::now();
         let date_after = |duration: Duration, what: &str| {
             claims::date_after(issued, duration).ok_or_else(|| {
-                    JwtError::Creation(
-                        format!("the token's {what} ends after the year 9999: use Expiry::Never or fresh(true)").into(),
-                    )
-                })
+                let why = format!(
+                    "the token's {what} ends after the year 9999: use Expiry::Never or fresh(true)"
+                );
+                JwtError::Creation(why.into())
+            })
         };
         let expires = match lifetime {
             Expiry::After(lifetime) => Some(date_after(lifetime, "lifetime")?.as_secs()),

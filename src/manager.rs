@@ -172,7 +172,7 @@ impl JwtManager {
     }
 
     async fn cut_off(&self, identity: &str, except_session: Option<&str>) -> Result<(), JwtError> {
-        let issued_up_to_ms = now_ms();
+        let issued_up_to_ms = claims::now_ms();
         let cutoff = Cutoff {
             identity,
             issued_up_to_ms,
@@ -185,7 +185,7 @@ impl JwtManager {
         // millisecond is over, so that every token minted afterwards is newer.
         // At most a millisecond of a rare call: a plain sleep, which needs no
         // particular async runtime.
-        while now_ms() <= issued_up_to_ms {
+        while claims::now_ms() <= issued_up_to_ms {
             let rest = 1000 - claims::now().subsec_micros() % 1000;
             std::thread::sleep(std::time::Duration::from_micros(u64::from(rest)));
         }
@@ -389,10 +389,6 @@ impl JwtManager {
                 JwtError::NotConfigured.into()
             })
     }
-}
-
-fn now_ms() -> i64 {
-    i64::try_from(claims::now().as_millis()).unwrap_or(i64::MAX)
 }
 
 fn store_unavailable(cause: StoreError) -> JwtError {

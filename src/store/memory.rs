@@ -164,10 +164,6 @@ fn alive(until: Option<i64>, now: i64) -> bool {
     until.is_none_or(|until| until > now)
 }
 
-fn now_ms() -> i64 {
-    i64::try_from(claims::now().as_millis()).unwrap_or(i64::MAX)
-}
-
 impl TokenStore for MemoryStore {
     async fn is_revoked(&self, token: TokenFacts<'_>) -> Result<bool, StoreError> {
         let entries = self.lock();
@@ -230,7 +226,7 @@ impl TokenStore for MemoryStore {
             reuse_interval,
         } = rotation;
         let mut entries = self.lock();
-        let (now, now_ms) = (now(), now_ms());
+        let (now, now_ms) = (now(), claims::now_ms());
         if entries.is_live(&key::family_revoked(family)) {
             return Ok(Rotation::Revoked);
         }

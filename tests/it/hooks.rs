@@ -1171,7 +1171,9 @@ async fn every_supported_flask_option_takes_effect_by_its_jwt_name() {
 /// expiry time. A registered claim name is refused at build.
 #[actix_web::test]
 async fn an_identity_claim_named_like_a_registered_claim_fails_at_build() {
-    for name in ["exp", "iat", "nbf", "jti", "type", "fresh", "csrf", "fam", "aud", "iss"] {
+    for name in [
+        "exp", "iat", "nbf", "jti", "type", "fresh", "csrf", "fam", "aud", "iss",
+    ] {
         let built = JwtManager::builder()
             .secret(SECRET)
             .allow_short_secret()
