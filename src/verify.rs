@@ -7,7 +7,9 @@ use std::borrow::Cow;
 
 use base64::{
     Engine, alphabet,
-    engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig},
+    engine::{
+        DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig, general_purpose::URL_SAFE_NO_PAD,
+    },
 };
 use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
@@ -143,10 +145,17 @@ impl Verifier {
             return Err(malformed("Payload segment must be empty when 'b64' is false.").into());
         }
         let payload = b64(payload).ok_or(malformed("Invalid payload padding"))?;
-        // Checked here for PyJWT's order of messages; jsonwebtoken decodes it again.
-        // On the stack: signatures are at most 512 bytes (RSA-4096).
-        B64.decode_slice(signature, &mut [0u8; 1024])
-            .map_err(|_| malformed("Invalid crypto padding"))?;
+        // Checked here for PyJWT's order of messages. On the stack: signatures
+        // are at most 512 bytes (RSA-4096); a longer one is valid base64 that
+        // no key signed, reported when the signature is checked.
+        let mut raw = [0u8; 1024];
+        let raw = match B64.decode_slice(signature, &mut raw) {
+            Ok(length) if complete_padding(signature) => Some(&raw[..length]),
+            Err(base64::DecodeSliceError::OutputSliceTooSmall) if complete_padding(signature) => {
+                None
+            }
+            _ => return Err(malformed("Invalid crypto padding").into()),
+        };
         check_header(header_fields, unencoded)?;
 
         // Flask-JWT-Extended reads the payload before it checks the signature.
@@ -158,8 +167,17 @@ impl Verifier {
 
         let algorithm = self.keys.allowed_algorithm(header_fields)?;
         let key = self.keys.key_for(header_fields, algorithm)?;
-        // The segment just decoded as base64, so it is ASCII.
-        let signature = std::str::from_utf8(signature).map_err(|_| JwtError::InvalidSignature)?;
+        let raw = raw.ok_or(JwtError::InvalidSignature)?;
+        // jsonwebtoken reads the signature unpadded; PyJWT also takes it with
+        // its padding, the same bytes.
+        let unpadded;
+        let signature = match std::str::from_utf8(signature) {
+            Ok(text) if !text.ends_with('=') => text,
+            _ => {
+                unpadded = URL_SAFE_NO_PAD.encode(raw);
+                unpadded.as_str()
+            }
+        };
         if !jsonwebtoken::crypto::verify(signature, signing_input, &key.decoding, algorithm)
             .unwrap_or(false)
         {
@@ -343,14 +361,23 @@ fn invalid_claim(message: &'static str) -> JwtError {
 }
 
 /// Base64url as PyJWT reads it: the URL-safe alphabet only, canonical trailing
-/// bits, and padding either absent or complete.
+/// bits, and padding either absent or complete (the segment's length a
+/// multiple of 4); `complete_padding` checks the last.
 const B64: GeneralPurpose = GeneralPurpose::new(
     &alphabet::URL_SAFE,
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
+/// `Indifferent` also takes part of the padding (`xx=` for `xx==`); PyJWT
+/// does not.
+fn complete_padding(segment: &[u8]) -> bool {
+    !segment.ends_with(b"=") || segment.len().is_multiple_of(4)
+}
+
 fn b64(segment: &[u8]) -> Option<Vec<u8>> {
-    B64.decode(segment).ok()
+    complete_padding(segment)
+        .then(|| B64.decode(segment).ok())
+        .flatten()
 }
 
 fn split_once(bytes: &[u8], separator: u8) -> Option<(&[u8], &[u8])> {

@@ -111,6 +111,47 @@ async fn refresh_token_is_rejected_on_access_route_and_access_token_on_refresh_r
     );
 }
 
+/// PyJWT reads a signature with its base64 padding as the same bytes, and so
+/// do we (the differential test found we refused it). Padding that is not
+/// complete (the differential test found we took it), a padded signature of other bytes and a signature longer than
+/// any key makes keep Flask's answers.
+#[actix_web::test]
+async fn a_padded_signature_is_the_same_signature() {
+    let app = seed_app!(manager());
+    let valid = hs256(&flask_payload("access"));
+    let (signing_input, signature) = valid.rsplit_once('.').unwrap();
+    assert_eq!(signature.len() % 4, 3, "one padding character completes it");
+    let mut tampered = signature.to_owned();
+    tampered.replace_range(10..11, if &signature[10..11] == "B" { "C" } else { "B" });
+    let cases = [
+        (format!("{valid}="), 200, None),
+        (format!("{valid}=="), 422, Some("Invalid crypto padding")),
+        // Part of the padding: 42 characters need two.
+        (
+            format!("{}=", &valid[..valid.len() - 1]),
+            422,
+            Some("Invalid crypto padding"),
+        ),
+        (
+            format!("{signing_input}.{tampered}="),
+            422,
+            Some("Signature verification failed"),
+        ),
+        (
+            format!("{signing_input}.{}", "A".repeat(1400)),
+            422,
+            Some("Signature verification failed"),
+        ),
+    ];
+    for (token, status, message) in cases {
+        let (got, body) = call(&app, Method::GET, "/protected", Some(&bearer(&token))).await;
+        assert_eq!(got.as_u16(), status, "{token}: {body}");
+        if let Some(message) = message {
+            assert_eq!(body, msg(message), "{token}");
+        }
+    }
+}
+
 #[actix_web::test]
 async fn every_error_row_answers_like_flask() {
     let app = seed_app!(manager());

@@ -6,6 +6,7 @@ mod examples;
 
 mod browser;
 mod cache;
+mod differential;
 mod flask_reference;
 mod guards;
 mod hooks;
