@@ -171,6 +171,11 @@ pub enum ConfigError {
     /// the year 9999, a reuse interval of more than an hour.
     #[display("{_0}")]
     OutOfRange(#[error(not(source))] String),
+
+    /// A cookie name, path or domain that cannot go into `Set-Cookie` as it
+    /// is (a separator, `;`, a control character, or empty).
+    #[display("{_0}")]
+    InvalidCookie(#[error(not(source))] String),
 }
 
 /// Flask-JWT-Extended's `JWT_*` options, under their Flask names and in
@@ -278,6 +283,37 @@ impl CookieConfig {
     /// Flask's settings.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Refuses names, paths and a domain that would break or extend the
+    /// `Set-Cookie` header they go into.
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+        let names = [
+            &self.access_cookie_name,
+            &self.refresh_cookie_name,
+            &self.access_csrf_cookie_name,
+            &self.refresh_csrf_cookie_name,
+        ];
+        if let Some(name) = names.into_iter().find(|name| !is_cookie_name(name)) {
+            return Err(ConfigError::InvalidCookie(format!(
+                "cookie name {name:?} must be a token (letters, digits and !#$%&'*+-.^_`|~)"
+            )));
+        }
+        let paths = [
+            &self.access_cookie_path,
+            &self.refresh_cookie_path,
+            &self.access_csrf_cookie_path,
+            &self.refresh_csrf_cookie_path,
+        ];
+        if let Some(path) = paths.into_iter().find(|path| !is_cookie_path(path)) {
+            return Err(ConfigError::InvalidCookie(format!(
+                "cookie path {path:?} must not be empty or hold ';' or control characters"
+            )));
+        }
+        match &self.domain {
+            Some(domain) if !is_cookie_domain(domain) => Err(invalid_domain(domain)),
+            _ => Ok(()),
+        }
     }
 
     /// Names of the access and refresh token cookies (Flask's
@@ -474,6 +510,33 @@ impl<F: ?Sized> fmt::Debug for Hook<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("<hook>")
     }
+}
+
+/// RFC 6265 section 4.1.1: a cookie name is an RFC 7230 token.
+fn is_cookie_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// RFC 6265 section 4.1.1: any character but controls and `;`.
+fn is_cookie_path(path: &str) -> bool {
+    !path.is_empty() && path.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b';')
+}
+
+/// A host name, optionally with a leading dot: letters, digits, `-`, `.`.
+pub(crate) fn is_cookie_domain(domain: &str) -> bool {
+    !domain.trim_start_matches('.').is_empty()
+        && domain
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+}
+
+pub(crate) fn invalid_domain(domain: &str) -> ConfigError {
+    ConfigError::InvalidCookie(format!(
+        "cookie domain {domain:?} must be a host name (letters, digits, '-' and '.')"
+    ))
 }
 
 #[cfg(test)]

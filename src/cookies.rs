@@ -43,31 +43,86 @@ pub use crate::config::CookieConfig;
 use crate::{
     JwtError, authn,
     claims::{self, TokenKind},
-    config::TokenLocation,
+    config::{TokenLocation, invalid_domain, is_cookie_domain},
     error::Handout,
     manager::JwtManager,
 };
 
-/// A cookie with the configured `Secure`, `SameSite` and `Domain`.
+/// Options for the cookies of one response (the `domain=` and `max_age=`
+/// arguments of Flask's `set_access_cookies` and friends), overriding the
+/// configured ones:
+///
+/// ```
+/// use actix_jwt_extended::{JwtManager, cookies::{CookieOptions, JwtCookies}};
+/// use actix_web::{web, HttpResponse};
+///
+/// async fn login(jwt: web::Data<JwtManager>) -> actix_web::Result<HttpResponse> {
+///     // "Remember me": persistent cookies for this login only.
+///     let remember = CookieOptions::new().max_age(std::time::Duration::from_secs(7 * 86_400));
+///     Ok(HttpResponse::Ok()
+///         .set_refresh_cookies_with(&jwt, &jwt.create_refresh_token("alice")?, &remember)?
+///         .finish())
+/// }
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[must_use]
+pub struct CookieOptions {
+    domain: Option<String>,
+    max_age: Option<Duration>,
+}
+
+impl CookieOptions {
+    /// No overrides: the configured domain and lifetime.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The cookies' `Domain` for this response (Flask's `domain=`): a host
+    /// name, optionally with a leading dot; anything else is a
+    /// `JwtError::Creation` when the cookies are written. Defaults to
+    /// [`CookieConfig::domain`].
+    pub fn domain(mut self, domain: impl Into<String>) -> Self {
+        self.domain = Some(domain.into());
+        self
+    }
+
+    /// The cookies' `Max-Age` and `Expires` for this response (Flask's
+    /// `max_age=`), which makes them persistent even where session cookies
+    /// are configured; ignored when clearing cookies. Defaults to the
+    /// configured lifetime ([`CookieConfig::session_cookie`]).
+    pub fn max_age(mut self, max_age: Duration) -> Self {
+        self.max_age = Some(max_age);
+        self
+    }
+}
+
+/// A cookie with the configured `Secure` and `SameSite` and the `Domain` of
+/// `options`, else the configured one.
 fn cookie<'c>(
     config: &CookieConfig,
+    options: &CookieOptions,
     name: &'c str,
     value: &'c str,
     path: &'c str,
     http_only: bool,
-) -> Cookie<'c> {
+) -> Result<Cookie<'c>, JwtError> {
     let mut cookie = Cookie::build(name, value)
         .path(path)
         .secure(config.secure)
         .http_only(http_only)
         .finish();
-    if let Some(domain) = &config.domain {
+    if let Some(domain) = options.domain.as_ref().or(config.domain.as_ref()) {
+        if !is_cookie_domain(domain) {
+            return Err(JwtError::Creation(
+                invalid_domain(domain).to_string().into(),
+            ));
+        }
         cookie.set_domain(domain.clone());
     }
     if let Some(same_site) = config.same_site {
         cookie.set_same_site(same_site);
     }
-    cookie
+    Ok(cookie)
 }
 
 /// The token cookie and, when configured, its CSRF cookie, for `token`.
@@ -75,6 +130,7 @@ fn token_cookies(
     manager: &JwtManager,
     kind: TokenKind,
     token: &str,
+    options: &CookieOptions,
 ) -> Result<Vec<Cookie<'static>>, JwtError> {
     let config = &manager.locations().cookies;
     let decoded = manager.decode_token(token)?;
@@ -87,13 +143,16 @@ fn token_cookies(
             .into(),
         ));
     }
-    let max_age = (!config.session_cookie).then(|| match decoded.expires_at() {
-        Some(exp) => exp.saturating_sub(claims::now_secs()).max(0),
-        // Flask's lifetime for cookies when tokens never expire: a year.
-        None => 31_540_000,
-    });
+    let max_age = match options.max_age {
+        Some(max_age) => Some(i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX)),
+        None => (!config.session_cookie).then(|| match decoded.expires_at() {
+            Some(exp) => exp.saturating_sub(claims::now_secs()).max(0),
+            // Flask's lifetime for cookies when tokens never expire: a year.
+            None => 31_540_000,
+        }),
+    };
     let (name, csrf_name, path, csrf_path) = config.write_names(kind);
-    let mut cookies = vec![cookie(config, name, token, path, true).into_owned()];
+    let mut cookies = vec![cookie(config, options, name, token, path, true)?.into_owned()];
     if config.csrf_protect && config.csrf_in_cookies {
         // Only a value we (or Flask-JWT-Extended) mint, a lower-case UUID, goes
         // into `Set-Cookie`: anything else could add attributes to it.
@@ -112,28 +171,41 @@ fn token_cookies(
             .ok_or_else(|| {
                 JwtError::Creation("the token has no valid csrf claim for its CSRF cookie".into())
             })?;
-        cookies.push(cookie(config, csrf_name, csrf, csrf_path, false).into_owned());
+        cookies.push(cookie(config, options, csrf_name, csrf, csrf_path, false)?.into_owned());
     }
     if let Some(max_age) = max_age {
+        // Both, as Flask (Werkzeug) sends them: `Expires` for old clients.
+        let expires =
+            OffsetDateTime::from_unix_timestamp(claims::now_secs().saturating_add(max_age))
+                .ok()
+                .filter(|expires| expires.year() <= 9999)
+                .ok_or_else(|| {
+                    JwtError::Creation("cookie max_age reaches past the year 9999".into())
+                })?;
         for cookie in &mut cookies {
             cookie.set_max_age(actix_web::cookie::time::Duration::seconds(max_age));
+            cookie.set_expires(expires);
         }
     }
     Ok(cookies)
 }
 
 /// Cookies that clear the token cookie of `kind` and its CSRF cookie.
-fn removal_cookies(config: &CookieConfig, kind: TokenKind) -> Vec<Cookie<'static>> {
+fn removal_cookies(
+    config: &CookieConfig,
+    kind: TokenKind,
+    options: &CookieOptions,
+) -> Result<Vec<Cookie<'static>>, JwtError> {
     let (name, csrf_name, path, csrf_path) = config.write_names(kind);
-    let mut cookies = vec![cookie(config, name, "", path, true).into_owned()];
+    let mut cookies = vec![cookie(config, options, name, "", path, true)?.into_owned()];
     if config.csrf_protect && config.csrf_in_cookies {
-        cookies.push(cookie(config, csrf_name, "", csrf_path, false).into_owned());
+        cookies.push(cookie(config, options, csrf_name, "", csrf_path, false)?.into_owned());
     }
     for cookie in &mut cookies {
         // As Flask: an empty value that expired at the epoch.
         cookie.set_expires(OffsetDateTime::UNIX_EPOCH);
     }
-    cookies
+    Ok(cookies)
 }
 
 /// Setting and clearing token cookies on a response, for `HttpResponse` and
@@ -145,11 +217,18 @@ fn removal_cookies(config: &CookieConfig, kind: TokenKind) -> Vec<Cookie<'static
 /// cookie, HttpOnly, and the readable CSRF cookie beside it.
 pub trait JwtCookies {
     /// Sets the access token cookie and its CSRF cookie.
-    fn set_access_cookies(&mut self, jwt: &JwtManager, token: &str) -> Result<&mut Self, JwtError>;
+    fn set_access_cookies(&mut self, jwt: &JwtManager, token: &str) -> Result<&mut Self, JwtError> {
+        self.set_access_cookies_with(jwt, token, &CookieOptions::new())
+    }
 
     /// Sets the refresh token cookie and its CSRF cookie.
-    fn set_refresh_cookies(&mut self, jwt: &JwtManager, token: &str)
-    -> Result<&mut Self, JwtError>;
+    fn set_refresh_cookies(
+        &mut self,
+        jwt: &JwtManager,
+        token: &str,
+    ) -> Result<&mut Self, JwtError> {
+        self.set_refresh_cookies_with(jwt, token, &CookieOptions::new())
+    }
 
     /// Clears the access token cookie and its CSRF cookie.
     fn unset_access_cookies(&mut self, jwt: &JwtManager) -> &mut Self;
@@ -160,6 +239,51 @@ pub trait JwtCookies {
     /// Clears every token and CSRF cookie (logout).
     fn unset_jwt_cookies(&mut self, jwt: &JwtManager) -> &mut Self {
         self.unset_access_cookies(jwt).unset_refresh_cookies(jwt)
+    }
+
+    /// [`set_access_cookies`](Self::set_access_cookies) with this
+    /// response's `Domain` and lifetime.
+    fn set_access_cookies_with(
+        &mut self,
+        jwt: &JwtManager,
+        token: &str,
+        options: &CookieOptions,
+    ) -> Result<&mut Self, JwtError>;
+
+    /// [`set_refresh_cookies`](Self::set_refresh_cookies) with this
+    /// response's `Domain` and lifetime.
+    fn set_refresh_cookies_with(
+        &mut self,
+        jwt: &JwtManager,
+        token: &str,
+        options: &CookieOptions,
+    ) -> Result<&mut Self, JwtError>;
+
+    /// [`unset_access_cookies`](Self::unset_access_cookies) for cookies set
+    /// with another `Domain` (Flask's `domain=`).
+    fn unset_access_cookies_with(
+        &mut self,
+        jwt: &JwtManager,
+        options: &CookieOptions,
+    ) -> Result<&mut Self, JwtError>;
+
+    /// [`unset_refresh_cookies`](Self::unset_refresh_cookies) for cookies set
+    /// with another `Domain` (Flask's `domain=`).
+    fn unset_refresh_cookies_with(
+        &mut self,
+        jwt: &JwtManager,
+        options: &CookieOptions,
+    ) -> Result<&mut Self, JwtError>;
+
+    /// [`unset_jwt_cookies`](Self::unset_jwt_cookies) for cookies set with
+    /// another `Domain` (Flask's `domain=`).
+    fn unset_jwt_cookies_with(
+        &mut self,
+        jwt: &JwtManager,
+        options: &CookieOptions,
+    ) -> Result<&mut Self, JwtError> {
+        self.unset_access_cookies_with(jwt, options)?
+            .unset_refresh_cookies_with(jwt, options)
     }
 }
 
@@ -192,8 +316,9 @@ fn set_cookies<R: AddCookie>(
     jwt: &JwtManager,
     kind: TokenKind,
     token: &str,
+    options: &CookieOptions,
 ) -> Result<(), JwtError> {
-    let cookies = token_cookies(jwt, kind, token).map_err(|error| match error {
+    let cookies = token_cookies(jwt, kind, token, options).map_err(|error| match error {
         // decode_token handed its own errors out already.
         JwtError::Creation(_) => jwt.renderer().hand_out(error),
         other => other,
@@ -204,35 +329,68 @@ fn set_cookies<R: AddCookie>(
     Ok(())
 }
 
-fn unset_cookies<R: AddCookie>(response: &mut R, jwt: &JwtManager, kind: TokenKind) {
-    for cookie in removal_cookies(&jwt.locations().cookies, kind) {
+fn unset_cookies<R: AddCookie>(
+    response: &mut R,
+    jwt: &JwtManager,
+    kind: TokenKind,
+    options: &CookieOptions,
+) -> Result<(), JwtError> {
+    let cookies = removal_cookies(&jwt.locations().cookies, kind, options)
+        .map_err(|error| jwt.renderer().hand_out(error))?;
+    for cookie in cookies {
         response.add(cookie);
     }
+    Ok(())
 }
 
 impl<R: AddCookie> JwtCookies for R {
-    fn set_access_cookies(&mut self, jwt: &JwtManager, token: &str) -> Result<&mut Self, JwtError> {
-        set_cookies(self, jwt, TokenKind::Access, token)?;
-        Ok(self)
-    }
-
-    fn set_refresh_cookies(
-        &mut self,
-        jwt: &JwtManager,
-        token: &str,
-    ) -> Result<&mut Self, JwtError> {
-        set_cookies(self, jwt, TokenKind::Refresh, token)?;
-        Ok(self)
-    }
-
     fn unset_access_cookies(&mut self, jwt: &JwtManager) -> &mut Self {
-        unset_cookies(self, jwt, TokenKind::Access);
+        // The configured domain was checked at build.
+        let _ = unset_cookies(self, jwt, TokenKind::Access, &CookieOptions::new());
         self
     }
 
     fn unset_refresh_cookies(&mut self, jwt: &JwtManager) -> &mut Self {
-        unset_cookies(self, jwt, TokenKind::Refresh);
+        let _ = unset_cookies(self, jwt, TokenKind::Refresh, &CookieOptions::new());
         self
+    }
+
+    fn set_access_cookies_with(
+        &mut self,
+        jwt: &JwtManager,
+        token: &str,
+        options: &CookieOptions,
+    ) -> Result<&mut Self, JwtError> {
+        set_cookies(self, jwt, TokenKind::Access, token, options)?;
+        Ok(self)
+    }
+
+    fn set_refresh_cookies_with(
+        &mut self,
+        jwt: &JwtManager,
+        token: &str,
+        options: &CookieOptions,
+    ) -> Result<&mut Self, JwtError> {
+        set_cookies(self, jwt, TokenKind::Refresh, token, options)?;
+        Ok(self)
+    }
+
+    fn unset_access_cookies_with(
+        &mut self,
+        jwt: &JwtManager,
+        options: &CookieOptions,
+    ) -> Result<&mut Self, JwtError> {
+        unset_cookies(self, jwt, TokenKind::Access, options)?;
+        Ok(self)
+    }
+
+    fn unset_refresh_cookies_with(
+        &mut self,
+        jwt: &JwtManager,
+        options: &CookieOptions,
+    ) -> Result<&mut Self, JwtError> {
+        unset_cookies(self, jwt, TokenKind::Refresh, options)?;
+        Ok(self)
     }
 }
 
@@ -343,7 +501,13 @@ fn refresh_cookie<B>(response: &mut ServiceResponse<B>, window: Duration) -> Res
         .access_token(token.identity())
         .in_session_of(&token)
         .encode()?;
-    set_cookies(response.response_mut(), &jwt, TokenKind::Access, &fresh)
+    set_cookies(
+        response.response_mut(),
+        &jwt,
+        TokenKind::Access,
+        &fresh,
+        &CookieOptions::new(),
+    )
 }
 
 /// Whether the handler set or cleared a token or CSRF cookie.

@@ -72,6 +72,7 @@ impl LocationConfig {
         {
             return Err(ConfigError::InvalidHeaderType(options.header_type));
         }
+        options.cookies.validate()?;
         Ok(Self {
             header_name,
             header_label: options.header_name,

@@ -118,6 +118,17 @@ impl JwtManager {
             .map_err(|rejection| self.renderer().hand_out_rejection(rejection))
     }
 
+    /// [`decode_token`](Self::decode_token) without the expiry check (Flask's
+    /// `decode_token(token, allow_expired=True)`), for example to read the
+    /// identity or session of an expired token. The signature, algorithm,
+    /// `iat`, `nbf`, `iss`, `aud`, identity claim and `type` are checked as
+    /// ever; it is not a way into a route, which still refuses the token.
+    pub fn decode_token_allow_expired(&self, token: &str) -> Result<DecodedToken, JwtError> {
+        self.verifier()
+            .verify_allowing_expired(token.as_bytes())
+            .map_err(|rejection| self.renderer().hand_out_rejection(rejection))
+    }
+
     /// Revokes `token` until it could no longer be accepted anyway, its `exp`
     /// plus the leeway (logout; Flask's blocklist pattern, built in). Needs a
     /// [`TokenStore`](crate::store::TokenStore).

@@ -113,7 +113,7 @@ impl Verifier {
             check_csrf(hit.claims(), csrf)?;
             return Ok(hit);
         }
-        let verified = self.verify_uncached(token, csrf)?;
+        let verified = self.verify_uncached(token, csrf, false)?;
         if let Some(cache) = &self.cache {
             let valid_until = verified
                 .expires_at()
@@ -123,10 +123,17 @@ impl Verifier {
         Ok(verified)
     }
 
+    /// Verifies `token` with every check but its expiry (Flask's
+    /// `decode_token(token, allow_expired=True)`).
+    pub(crate) fn verify_allowing_expired(&self, token: &[u8]) -> Result<DecodedToken, Rejection> {
+        self.verify_uncached(token, None, true)
+    }
+
     fn verify_uncached(
         &self,
         token: &[u8],
         csrf: Option<&[u8]>,
+        allow_expired: bool,
     ) -> Result<DecodedToken, Rejection> {
         let (signing_input, signature) =
             rsplit_once(token, b'.').ok_or(malformed("Not enough segments"))?;
@@ -199,7 +206,7 @@ impl Verifier {
         // "expired" as Flask would report that first.
         let token = TokenKind::of(fields)
             .map(|kind| DecodedToken::new(header, claims, identity, kind, algorithm));
-        match (expired, token) {
+        match (expired && !allow_expired, token) {
             (true, Some(token)) => Err(Rejection::with_token(JwtError::Expired, token)),
             (true, None) => Err(JwtError::Expired.into()),
             (false, Some(token)) => Ok(token),

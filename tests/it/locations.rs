@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use crate::common::{SECRET, attributes, csrf_of, flask_manager, send, set_cookies};
+use crate::common::{
+    SECRET, attributes, csrf_of, flask_manager, persistent_attributes, send, set_cookies,
+};
 use actix_jwt_extended::{
     JwtIdentity, JwtManager, JwtRequired, RefreshRequired,
     config::TokenLocation,
@@ -470,7 +472,7 @@ async fn cookie_attributes_follow_the_configuration() {
         .finish();
     let cookies = set_cookies(&response);
     assert_eq!(
-        attributes(&cookies[0]),
+        persistent_attributes(&cookies[0]),
         [
             "Domain=example.com",
             "HttpOnly",
@@ -481,7 +483,7 @@ async fn cookie_attributes_follow_the_configuration() {
     );
     assert!(cookies[1].starts_with("ca="));
     assert_eq!(
-        attributes(&cookies[1]),
+        persistent_attributes(&cookies[1]),
         [
             "Domain=example.com",
             "Max-Age=600",
@@ -490,8 +492,8 @@ async fn cookie_attributes_follow_the_configuration() {
         ]
     );
     assert!(cookies[2].starts_with("r="));
-    assert!(attributes(&cookies[2]).contains(&"Path=/token/refresh".to_owned()));
-    assert!(attributes(&cookies[2]).contains(&format!("Max-Age={}", 30 * 24 * 3600)));
+    assert!(persistent_attributes(&cookies[2]).contains(&"Path=/token/refresh".to_owned()));
+    assert!(persistent_attributes(&cookies[2]).contains(&format!("Max-Age={}", 30 * 24 * 3600)));
 
     let cleared = HttpResponse::Ok().unset_jwt_cookies(&jwt).finish();
     let cleared = set_cookies(&cleared);

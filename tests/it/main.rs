@@ -13,6 +13,7 @@ mod hooks;
 mod interop;
 mod keys;
 mod locations;
+mod parity;
 mod pipeline;
 mod properties;
 mod real_server;

@@ -479,3 +479,20 @@ pub fn attributes(cookie: &str) -> Vec<String> {
     parts.sort();
     parts
 }
+
+/// A persistent cookie's attributes without `Expires`, after checking that
+/// `Expires` is `Max-Age` seconds from now: Flask (Werkzeug) writes both.
+pub fn persistent_attributes(cookie: &str) -> Vec<String> {
+    let parsed = actix_web::cookie::Cookie::parse(cookie).unwrap();
+    let max_age = parsed.max_age().expect("Max-Age").whole_seconds();
+    let expires = parsed.expires_datetime().expect("Expires").unix_timestamp();
+    let from_now = expires - now() as i64;
+    assert!(
+        (max_age - 2..=max_age + 1).contains(&from_now),
+        "Expires {from_now} s from now, Max-Age {max_age}: {cookie}"
+    );
+    attributes(cookie)
+        .into_iter()
+        .filter(|attribute| !attribute.starts_with("Expires="))
+        .collect()
+}

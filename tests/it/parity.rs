@@ -1,0 +1,335 @@
+//! Flask-JWT-Extended behaviours of the second parity round (issue #13):
+//! decoding expired tokens, the token's location, per-route revocation
+//! checks, per-call cookie options, cookie expiry.
+
+use std::time::Duration;
+
+use actix_jwt_extended::{
+    JwtManager,
+    config::{ConfigError, CookieConfig, TokenLocation},
+    cookies::{CookieOptions, JwtCookies},
+};
+use actix_web::{App, HttpRequest, HttpResponse, http::Method, test as actix_test, web};
+use serde_json::{Value, json};
+
+use crate::common::{
+    self, attributes, bearer, call, flask_payload, guarded, hs256, msg, now, persistent_attributes,
+};
+
+/// Answers the identity of the token in the `Authorization` header even when
+/// it has expired, as a "who was I" route of a Flask app does with
+/// `decode_token(token, allow_expired=True)`.
+async fn who_was_i(
+    req: HttpRequest,
+    jwt: web::Data<JwtManager>,
+) -> actix_web::Result<HttpResponse> {
+    let token = req
+        .headers()
+        .get("Authorization")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    let decoded = jwt.decode_token_allow_expired(token)?;
+    Ok(HttpResponse::Ok().json(json!({
+        "identity": decoded.identity(),
+        "expired": decoded.expires_at().is_some_and(|exp| exp < common::now() as i64),
+    })))
+}
+
+fn token_with(edit: impl FnOnce(&mut serde_json::Map<String, Value>)) -> String {
+    let mut payload = flask_payload("access");
+    edit(payload.as_object_mut().unwrap());
+    hs256(&payload)
+}
+
+#[actix_web::test]
+async fn decode_token_allow_expired_checks_everything_but_the_expiry() {
+    let app = guarded!(common::manager(), ("/who_was_i", web::get().to(who_was_i)));
+    let expired = token_with(|p| {
+        p.insert("exp".into(), json!(now() - 10));
+    });
+    let (status, body) = call(&app, Method::GET, "/who_was_i", Some(&bearer(&expired))).await;
+    assert_eq!(
+        (status.as_u16(), body),
+        (200, json!({"identity": "test", "expired": true}))
+    );
+    let valid = hs256(&flask_payload("access"));
+    let (status, body) = call(&app, Method::GET, "/who_was_i", Some(&bearer(&valid))).await;
+    assert_eq!(
+        (status.as_u16(), body),
+        (200, json!({"identity": "test", "expired": false}))
+    );
+    // The guarded route still refuses the expired token.
+    assert_eq!(
+        call(&app, Method::GET, "/p", Some(&bearer(&expired)))
+            .await
+            .0
+            .as_u16(),
+        401
+    );
+
+    // Every other check holds, with its own message rather than "expired".
+    let mut wrong_secret = flask_payload("access");
+    wrong_secret["exp"] = json!(now() - 10);
+    let wrong_secret = common::forge(
+        &json!({"alg": "HS256", "typ": "JWT"}),
+        &wrong_secret,
+        "another-secret",
+        jsonwebtoken::Algorithm::HS256,
+    );
+    let refused = [
+        (wrong_secret, 422, "Signature verification failed"),
+        (
+            token_with(|p| {
+                p.insert("exp".into(), json!(now() - 10));
+                p.insert("type".into(), json!("id_token"));
+            }),
+            422,
+            "Invalid token type: \"type\" must be \"access\" or \"refresh\"",
+        ),
+        (
+            token_with(|p| {
+                p.insert("exp".into(), json!(now() - 10));
+                p.insert("nbf".into(), json!(now() + 60));
+            }),
+            422,
+            "The token is not yet valid (nbf)",
+        ),
+        (
+            token_with(|p| {
+                p.insert("exp".into(), json!(now() - 10));
+                p.remove("sub");
+            }),
+            422,
+            "Missing claim: sub",
+        ),
+        (
+            token_with(|p| {
+                p.insert("exp".into(), json!("soon"));
+            }),
+            422,
+            "Expiration Time claim (exp) must be an integer.",
+        ),
+        ("not.a.token".to_owned(), 422, "Invalid header padding"),
+    ];
+    for (token, status, message) in refused {
+        let (got, body) = call(&app, Method::GET, "/who_was_i", Some(&bearer(&token))).await;
+        assert_eq!((got.as_u16(), body), (status, msg(message)), "{token}");
+    }
+}
+
+fn cookie_manager(config: CookieConfig) -> JwtManager {
+    JwtManager::builder()
+        .secret(common::SECRET)
+        .allow_short_secret()
+        .access_token_expires(Duration::from_secs(600))
+        .token_location([TokenLocation::Cookies])
+        .cookies(config.secure(false))
+        .build()
+        .unwrap()
+}
+
+/// `POST /login?domain=..&max_age=..` sets both cookies with those
+/// per-call options; `POST /logout?domain=..` clears them for that domain.
+fn cookie_routes(config: &mut web::ServiceConfig) {
+    #[derive(serde::Deserialize)]
+    struct Query {
+        domain: Option<String>,
+        max_age: Option<u64>,
+    }
+    fn options(query: &Query) -> CookieOptions {
+        let mut options = CookieOptions::new();
+        if let Some(domain) = &query.domain {
+            options = options.domain(domain);
+        }
+        if let Some(max_age) = query.max_age {
+            options = options.max_age(Duration::from_secs(max_age));
+        }
+        options
+    }
+    config
+        .route(
+            "/login",
+            web::post().to(
+                |jwt: web::Data<JwtManager>, query: web::Query<Query>| async move {
+                    let options = options(&query);
+                    Ok::<_, actix_web::Error>(
+                        HttpResponse::Ok()
+                            .set_access_cookies_with(
+                                &jwt,
+                                &jwt.create_access_token("u")?,
+                                &options,
+                            )?
+                            .set_refresh_cookies_with(
+                                &jwt,
+                                &jwt.create_refresh_token("u")?,
+                                &options,
+                            )?
+                            .finish(),
+                    )
+                },
+            ),
+        )
+        .route(
+            "/logout",
+            web::post().to(
+                |jwt: web::Data<JwtManager>, query: web::Query<Query>| async move {
+                    Ok::<_, actix_web::Error>(
+                        HttpResponse::Ok()
+                            .unset_jwt_cookies_with(&jwt, &options(&query))?
+                            .finish(),
+                    )
+                },
+            ),
+        );
+}
+
+async fn cookies_of(
+    app: &impl common::TestApp<actix_web::body::BoxBody>,
+    uri: &str,
+) -> (u16, Vec<String>) {
+    let response =
+        actix_test::call_service(app, actix_test::TestRequest::post().uri(uri).to_request()).await;
+    let status = response.status().as_u16();
+    (status, common::set_cookies(response.response()))
+}
+
+#[actix_web::test]
+async fn non_session_cookies_carry_expires_beside_max_age_as_flask_sends_them() {
+    let app = actix_test::init_service(
+        App::new()
+            .app_data(web::Data::new(cookie_manager(
+                CookieConfig::new().session_cookie(false),
+            )))
+            .configure(cookie_routes),
+    )
+    .await;
+    let (status, cookies) = cookies_of(&app, "/login").await;
+    assert_eq!((status, cookies.len()), (200, 4));
+    let refresh_lifetime = format!("Max-Age={}", 30 * 86_400);
+    for (cookie, max_age) in cookies.iter().zip([
+        "Max-Age=600",
+        "Max-Age=600",
+        &refresh_lifetime,
+        &refresh_lifetime,
+    ]) {
+        assert!(
+            persistent_attributes(cookie).contains(&max_age.to_owned()),
+            "{cookie}"
+        );
+    }
+    // Session cookies (the default) carry neither.
+    let app = actix_test::init_service(
+        App::new()
+            .app_data(web::Data::new(cookie_manager(CookieConfig::new())))
+            .configure(cookie_routes),
+    )
+    .await;
+    let (_, cookies) = cookies_of(&app, "/login").await;
+    for cookie in cookies {
+        assert!(
+            !cookie.contains("Max-Age") && !cookie.contains("Expires"),
+            "{cookie}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn per_call_domain_and_max_age_override_the_configured_ones() {
+    let app = actix_test::init_service(
+        App::new()
+            .app_data(web::Data::new(cookie_manager(
+                CookieConfig::new().domain("example.com"),
+            )))
+            .configure(cookie_routes),
+    )
+    .await;
+    // Flask: set_access_cookies(response, token, max_age=60, domain="api.example.com").
+    let (status, cookies) = cookies_of(&app, "/login?domain=api.example.com&max_age=60").await;
+    assert_eq!((status, cookies.len()), (200, 4));
+    for cookie in &cookies {
+        let attributes = persistent_attributes(cookie);
+        assert!(
+            attributes.contains(&"Domain=api.example.com".to_owned()),
+            "{cookie}"
+        );
+        assert!(attributes.contains(&"Max-Age=60".to_owned()), "{cookie}");
+    }
+    // Without options: the configured domain, session cookies.
+    let (_, cookies) = cookies_of(&app, "/login").await;
+    for cookie in &cookies {
+        assert!(
+            attributes(cookie).contains(&"Domain=example.com".to_owned()),
+            "{cookie}"
+        );
+        assert!(!cookie.contains("Max-Age"), "{cookie}");
+    }
+    // Clearing for the other domain: the four cookies, expired, on that domain.
+    let (status, cleared) = cookies_of(&app, "/logout?domain=api.example.com").await;
+    assert_eq!((status, cleared.len()), (200, 4));
+    for cookie in &cleared {
+        let attributes = attributes(cookie);
+        assert!(
+            attributes.contains(&"Domain=api.example.com".to_owned()),
+            "{cookie}"
+        );
+        assert!(
+            attributes.contains(&"Expires=Thu, 01 Jan 1970 00:00:00 GMT".to_owned()),
+            "{cookie}"
+        );
+    }
+    // A domain that would add attributes, a lifetime past 9999: a JSON 500
+    // from the handler's `?`, no cookie.
+    for uri in [
+        "/login?domain=example.com%3B%20SameSite%3DNone",
+        "/logout?domain=a%20b",
+        "/login?domain=",
+        &format!("/login?max_age={}", u64::MAX),
+    ] {
+        let response =
+            actix_test::call_service(&app, actix_test::TestRequest::post().uri(uri).to_request())
+                .await;
+        assert_eq!(response.status().as_u16(), 500, "{uri}");
+        assert!(common::set_cookies(response.response()).is_empty(), "{uri}");
+        assert_eq!(
+            response.headers().get("content-type").unwrap(),
+            "application/json",
+            "{uri}"
+        );
+    }
+}
+
+#[test]
+fn cookie_names_paths_and_domains_that_break_set_cookie_fail_at_build() {
+    let build = |config: CookieConfig| {
+        JwtManager::builder()
+            .secret(common::SECRET)
+            .allow_short_secret()
+            .cookies(config)
+            .build()
+    };
+    for config in [
+        CookieConfig::new().cookie_names("access token", "r"),
+        CookieConfig::new().cookie_names("a", "r;x"),
+        CookieConfig::new().cookie_names("", "r"),
+        CookieConfig::new().csrf_cookie_names("c=1", "r"),
+        CookieConfig::new().cookie_paths("/; Domain=evil.example", "/"),
+        CookieConfig::new().csrf_cookie_paths("/", ""),
+        CookieConfig::new().domain("example.com; SameSite=None"),
+        CookieConfig::new().domain("."),
+    ] {
+        let error = build(config.clone()).unwrap_err();
+        assert!(
+            matches!(error, ConfigError::InvalidCookie(_)),
+            "{config:?}: {error}"
+        );
+    }
+    for config in [
+        CookieConfig::new().cookie_names("__Host-access", "refresh_token_cookie"),
+        CookieConfig::new().cookie_paths("/api/", "/token/refresh"),
+        CookieConfig::new().domain(".example.com"),
+        CookieConfig::new().domain("localhost"),
+    ] {
+        assert!(build(config).is_ok());
+    }
+}
