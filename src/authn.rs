@@ -31,7 +31,6 @@ use futures_util::{
 use crate::{
     JwtError,
     claims::TokenKind,
-    config::TokenLocation,
     locations::{self, Locations},
     manager::JwtManager,
     token::{DecodedToken, Rejection},
@@ -58,6 +57,8 @@ pub(crate) struct Requirement {
     pub(crate) optional: bool,
     /// `None`: the manager's locations.
     pub(crate) locations: Option<Locations>,
+    /// The token store is not asked (Flask's `skip_revocation_check=True`).
+    pub(crate) skip_revocation_check: bool,
 }
 
 impl Requirement {
@@ -67,6 +68,7 @@ impl Requirement {
         fresh: false,
         optional: false,
         locations: None,
+        skip_revocation_check: false,
     };
 
     /// The kind whose cookie and JSON key hold the token.
@@ -99,10 +101,9 @@ impl Requirement {
 /// A token that passed every check, and the user the loader found for it.
 #[derive(Clone)]
 pub struct Admitted {
+    /// Carries the location it was read from.
     pub(crate) token: DecodedToken,
     pub(crate) user: Option<Rc<dyn Any>>,
-    /// Where the token was read from.
-    pub(crate) from: TokenLocation,
 }
 
 /// What the request carried, as the last guard or the first extractor decided.
@@ -113,20 +114,23 @@ enum Outcome {
     Anonymous(JwtError),
 }
 
-type Pending = Shared<LocalBoxFuture<'static, Result<Admitted, Rejection>>>;
+type Pending<T> = Shared<LocalBoxFuture<'static, Result<T, Rejection>>>;
 
-/// The stateful checks of one token: decided, or under way.
+/// The hooks' checks of one token: decided, or under way.
 #[derive(Clone)]
 enum Admission {
     Done(Result<Admitted, Rejection>),
-    Pending(Pending),
+    Pending(Pending<Admitted>),
 }
 
 /// One place searched for a token (locations and kind), and what came of it.
+/// The revocation check and the hooks run at most once each per token; a
+/// route that skips the revocation check does not wait for it.
 struct Search {
     locations: Locations,
     kind: TokenKind,
-    verified: Result<(DecodedToken, TokenLocation), Rejection>,
+    verified: Result<DecodedToken, Rejection>,
+    revocation: Option<Pending<()>>,
     admission: Option<Admission>,
 }
 
@@ -159,7 +163,7 @@ fn decided(req: &HttpRequest) -> Option<Outcome> {
 /// How far [`begin`] got without waiting.
 enum Step {
     Done(Result<Outcome, Rejection>),
-    Admitting(Pending),
+    Admitting(LocalBoxFuture<'static, Result<Admitted, Rejection>>),
 }
 
 /// Everything up to the stateful checks, synchronously: find and verify the
@@ -191,7 +195,7 @@ fn begin(
                     let token = manager
                         .verifier()
                         .verify(&found.token, found.csrf.as_deref())?;
-                    Ok((token, from))
+                    Ok(token.read_from(from))
                 });
             with_state(req, |state| {
                 let mut searches = state.searches.borrow_mut();
@@ -199,13 +203,14 @@ fn begin(
                     locations,
                     kind,
                     verified: verified.clone(),
+                    revocation: None,
                     admission: None,
                 });
                 (searches.len() - 1, verified)
             })
         }
     };
-    let (token, from) = match verified {
+    let token = match verified {
         Ok(found) => found,
         Err(Rejection {
             error: missing @ JwtError::MissingToken(_),
@@ -216,30 +221,56 @@ fn begin(
     if let Err(error) = requirement.admits(&token) {
         return Step::Done(Err(Rejection::with_token(error, token)));
     }
-    let admission = with_state(req, |state| {
-        state.searches.borrow_mut()[index]
+    let checks_revocation = manager.store().is_some() && !requirement.skip_revocation_check;
+    let (revocation, admission) = with_state(req, |state| {
+        let search = &mut state.searches.borrow_mut()[index];
+        let revocation = checks_revocation.then(|| {
+            search
+                .revocation
+                .get_or_insert_with(|| revocation(manager.clone(), token.clone()))
+                .clone()
+        });
+        let admission = search
             .admission
-            .get_or_insert_with(|| admission(manager, token, from))
-            .clone()
+            .get_or_insert_with(|| admission(manager, token))
+            .clone();
+        (revocation, admission)
     });
-    match admission {
-        Admission::Done(admitted) => Step::Done(admitted.map(Outcome::Admitted)),
-        Admission::Pending(pending) => Step::Admitting(pending),
+    match (revocation, admission) {
+        (None, Admission::Done(admitted)) => Step::Done(admitted.map(Outcome::Admitted)),
+        // Flask's order: revocation first; the hooks start only after it.
+        (revocation, admission) => Step::Admitting(Box::pin(async move {
+            if let Some(revocation) = revocation {
+                revocation.await?;
+            }
+            match admission {
+                Admission::Done(admitted) => admitted,
+                Admission::Pending(pending) => pending.await,
+            }
+        })),
     }
 }
 
-/// Starts the stateful checks of `token`: at once when nothing is to be
+/// The revocation check of `token`, as a future to share.
+fn revocation(manager: JwtManager, token: DecodedToken) -> Pending<()> {
+    async move {
+        match manager.revocation_error(&token).await {
+            Some(error) => Err(Rejection::with_token(error, token)),
+            None => Ok(()),
+        }
+    }
+    .boxed_local()
+    .shared()
+}
+
+/// Starts the hooks' checks of `token`: at once when nothing is to be
 /// awaited (the claims hook alone is cheap), else as a future to share.
-fn admission(manager: &JwtManager, token: DecodedToken, from: TokenLocation) -> Admission {
-    if manager.store().is_some() || manager.hooks().loads_users() {
-        return Admission::Pending(admit(manager.clone(), token, from).boxed_local().shared());
+fn admission(manager: &JwtManager, token: DecodedToken) -> Admission {
+    if manager.hooks().loads_users() {
+        return Admission::Pending(admit(manager.clone(), token).boxed_local().shared());
     }
     Admission::Done(match manager.hooks().verify_claims(&token) {
-        Ok(()) => Ok(Admitted {
-            token,
-            user: None,
-            from,
-        }),
+        Ok(()) => Ok(Admitted { token, user: None }),
         Err(error) => Err(Rejection::with_token(error, token)),
     })
 }
@@ -251,22 +282,15 @@ async fn finish(step: Step) -> Result<Outcome, Rejection> {
     }
 }
 
-/// The stateful checks, in Flask's order: revocation, the claims
-/// verification hook, then the user loader.
-async fn admit(
-    manager: JwtManager,
-    token: DecodedToken,
-    from: TokenLocation,
-) -> Result<Admitted, Rejection> {
-    if let Some(error) = manager.revocation_error(&token).await {
-        return Err(Rejection::with_token(error, token));
-    }
+/// The hooks, in Flask's order: the claims verification hook, then the
+/// user loader.
+async fn admit(manager: JwtManager, token: DecodedToken) -> Result<Admitted, Rejection> {
     let hooks = manager.hooks();
     if let Err(error) = hooks.verify_claims(&token) {
         return Err(Rejection::with_token(error, token));
     }
     match hooks.load_user(&token).await {
-        Ok(user) => Ok(Admitted { token, user, from }),
+        Ok(user) => Ok(Admitted { token, user }),
         Err(error) => Err(Rejection::with_token(error, token)),
     }
 }
@@ -412,15 +436,10 @@ pub trait JwtRequestExt {
 
 impl JwtRequestExt for HttpRequest {
     fn verified_token(&self) -> Option<DecodedToken> {
-        admitted_token(self).map(|(token, _)| token)
-    }
-}
-
-/// The admitted token of a request and the location it was read from.
-pub(crate) fn admitted_token(req: &HttpRequest) -> Option<(DecodedToken, TokenLocation)> {
-    match decided(req)? {
-        Outcome::Admitted(admitted) => Some((admitted.token, admitted.from)),
-        Outcome::Anonymous(_) => None,
+        match decided(self)? {
+            Outcome::Admitted(admitted) => Some(admitted.token),
+            Outcome::Anonymous(_) => None,
+        }
     }
 }
 

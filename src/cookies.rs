@@ -41,7 +41,8 @@ use futures_util::future::LocalBoxFuture;
 
 pub use crate::config::CookieConfig;
 use crate::{
-    JwtError, authn,
+    JwtError,
+    authn::JwtRequestExt,
     claims::{self, TokenKind},
     config::{TokenLocation, invalid_domain, is_cookie_domain},
     error::Handout,
@@ -481,11 +482,11 @@ where
 /// Sets a new access cookie on `response` when the request's access cookie
 /// expires within `window` and the handler left the token cookies alone.
 fn refresh_cookie<B>(response: &mut ServiceResponse<B>, window: Duration) -> Result<(), JwtError> {
-    let Some((token, from)) = authn::admitted_token(response.request()) else {
+    let Some(token) = response.request().verified_token() else {
         return Ok(());
     };
     // Flask's hook refreshes access tokens only (`type == "access"`).
-    if from != TokenLocation::Cookies || token.kind() != TokenKind::Access {
+    if token.location() != Some(TokenLocation::Cookies) || token.kind() != TokenKind::Access {
         return Ok(());
     }
     let expiring = token

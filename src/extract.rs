@@ -15,6 +15,7 @@ use crate::{
     JwtError,
     authn::{self, Admitted, Verified},
     claims,
+    config::TokenLocation,
     manager::JwtManager,
     token::{DecodedToken, Rejection},
 };
@@ -51,6 +52,17 @@ impl JwtIdentity {
     pub fn token(&self) -> &DecodedToken {
         &self.0
     }
+
+    /// Where the request carried the token (Flask's
+    /// `get_jwt_request_location()`).
+    pub fn location(&self) -> TokenLocation {
+        location(&self.0)
+    }
+}
+
+/// Extractors read tokens that a request carried, which always have one.
+fn location(token: &DecodedToken) -> TokenLocation {
+    token.location().unwrap_or(TokenLocation::Headers)
 }
 
 impl Deref for JwtIdentity {
@@ -126,6 +138,12 @@ impl<T: 'static> Claims<T> {
     /// The verified token: header, raw claims, kind, expiry.
     pub fn token(&self) -> &DecodedToken {
         &self.token
+    }
+
+    /// Where the request carried the token (Flask's
+    /// `get_jwt_request_location()`).
+    pub fn location(&self) -> TokenLocation {
+        location(&self.token)
     }
 
     /// The deserialized claims.

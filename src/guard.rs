@@ -83,6 +83,15 @@ impl JwtRequired {
         self
     }
 
+    /// Lets revoked tokens through: the token store is not asked (Flask's
+    /// `skip_revocation_check=True`), for example on a route that shows a
+    /// logged-out session what it was. Every other check stays. Asks the
+    /// store by default.
+    pub fn skip_revocation_check(mut self) -> Self {
+        self.requirement.skip_revocation_check = true;
+        self
+    }
+
     /// Accepts refresh tokens too (Flask's `verify_type=False`), e.g. for a
     /// logout route that revokes whichever token it is given. Access tokens
     /// only by default.
@@ -135,6 +144,13 @@ impl RefreshRequired {
     /// A request without a token passes too, as for [`JwtRequired::optional`].
     pub fn optional(mut self) -> Self {
         self.requirement.optional = true;
+        self
+    }
+
+    /// Lets revoked refresh tokens through, as for
+    /// [`JwtRequired::skip_revocation_check`]. Asks the store by default.
+    pub fn skip_revocation_check(mut self) -> Self {
+        self.requirement.skip_revocation_check = true;
         self
     }
 

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use crate::{
     JwtError,
     claims::{self, numeric_date},
-    config::Expiry,
+    config::{Expiry, TokenLocation},
     error::Handout,
     issue::{Draft, Issuer},
 };
@@ -24,7 +24,11 @@ pub use crate::{claims::TokenKind, issue::Freshness};
 /// [`JwtManager::decode_token`](crate::JwtManager::decode_token) returns one
 /// for tokens that arrive some other way.
 #[derive(Clone)]
-pub struct DecodedToken(Arc<Decoded>);
+pub struct DecodedToken {
+    inner: Arc<Decoded>,
+    /// Where a request carried it; `None` for `decode_token`.
+    location: Option<TokenLocation>,
+}
 
 struct Decoded {
     header: Value,
@@ -38,11 +42,12 @@ struct Decoded {
 impl fmt::Debug for DecodedToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DecodedToken")
-            .field("identity", &self.0.identity)
-            .field("kind", &self.0.kind)
-            .field("algorithm", &self.0.algorithm)
+            .field("identity", &self.inner.identity)
+            .field("kind", &self.inner.kind)
+            .field("algorithm", &self.inner.algorithm)
             .field("jti", &self.jti())
             .field("expires_at", &self.expires_at())
+            .field("location", &self.location)
             .finish_non_exhaustive()
     }
 }
@@ -57,44 +62,61 @@ impl DecodedToken {
         algorithm: Algorithm,
     ) -> Self {
         debug_assert!(header.is_object() && claims.is_object());
-        Self(Arc::new(Decoded {
-            header,
-            claims,
-            identity,
-            kind,
-            algorithm,
-        }))
+        Self {
+            inner: Arc::new(Decoded {
+                header,
+                claims,
+                identity,
+                kind,
+                algorithm,
+            }),
+            location: None,
+        }
+    }
+
+    /// The same token, read from `location` of a request.
+    pub(crate) fn read_from(mut self, location: TokenLocation) -> Self {
+        self.location = Some(location);
+        self
+    }
+
+    /// Where the request carried the token (Flask's
+    /// `get_jwt_request_location()`): the first of the route's locations
+    /// that held one. `None` for a token given to
+    /// [`JwtManager::decode_token`](crate::JwtManager::decode_token).
+    pub fn location(&self) -> Option<TokenLocation> {
+        self.location
     }
 
     /// The identity: the `sub` claim (or the configured identity claim).
     /// A non-string value under a custom identity claim is given as its JSON text.
     pub fn identity(&self) -> &str {
-        &self.0.identity
+        &self.inner.identity
     }
 
     /// Access or refresh, from the `type` claim.
     pub fn kind(&self) -> TokenKind {
-        self.0.kind
+        self.inner.kind
     }
 
     /// The algorithm the token was verified with.
     pub fn algorithm(&self) -> Algorithm {
-        self.0.algorithm
+        self.inner.algorithm
     }
 
     /// Every claim of the payload, as sent.
     pub fn claims(&self) -> &Map<String, Value> {
-        as_object(&self.0.claims)
+        as_object(&self.inner.claims)
     }
 
     /// The payload as one JSON value, shared with the token.
     pub(crate) fn claims_value(&self) -> &Value {
-        &self.0.claims
+        &self.inner.claims
     }
 
     /// Every field of the JOSE header, as sent.
     pub fn header(&self) -> &Map<String, Value> {
-        as_object(&self.0.header)
+        as_object(&self.inner.header)
     }
 
     /// The `jti` claim (a UUID in tokens from Flask-JWT-Extended or this crate).
@@ -149,7 +171,7 @@ impl DecodedToken {
     /// `T` says otherwise). Fails with [`JwtError::ClaimsShape`].
     pub fn deserialize_claims<T: DeserializeOwned>(&self) -> Result<T, JwtError> {
         // serde's message would quote claim values: log only the type's name.
-        T::deserialize(&self.0.claims).map_err(|_| {
+        T::deserialize(&self.inner.claims).map_err(|_| {
             log::debug!(
                 "actix-jwt-extended: the claims do not fit {}",
                 std::any::type_name::<T>()

@@ -2,12 +2,19 @@
 //! decoding expired tokens, the token's location, per-route revocation
 //! checks, per-call cookie options, cookie expiry.
 
-use std::time::Duration;
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
 
 use actix_jwt_extended::{
-    JwtManager,
+    Claims, JwtIdentity, JwtManager, JwtRequestExt, JwtRequired, RefreshRequired,
     config::{ConfigError, CookieConfig, TokenLocation},
     cookies::{CookieOptions, JwtCookies},
+    store::MemoryStore,
 };
 use actix_web::{App, HttpRequest, HttpResponse, http::Method, test as actix_test, web};
 use serde_json::{Value, json};
@@ -332,4 +339,260 @@ fn cookie_names_paths_and_domains_that_break_set_cookie_fail_at_build() {
     ] {
         assert!(build(config).is_ok());
     }
+}
+
+/// The location each reader reports: the extractors, and the request's
+/// verified token.
+async fn where_from(req: HttpRequest, claims: Claims, identity: JwtIdentity) -> HttpResponse {
+    let token = req.verified_token().unwrap();
+    assert_eq!(Some(claims.location()), token.location());
+    HttpResponse::Ok().json(json!({
+        "claims": claims.location().as_str(),
+        "identity": identity.location().as_str(),
+    }))
+}
+
+fn all_locations(order: [TokenLocation; 4]) -> JwtManager {
+    JwtManager::builder()
+        .secret(common::SECRET)
+        .allow_short_secret()
+        .token_location(order)
+        .cookies(CookieConfig::new().secure(false))
+        .build()
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn the_token_reports_the_location_it_came_from_in_flasks_order() {
+    use TokenLocation::{Cookies, Headers, Json, QueryString};
+    let jwt = all_locations([Headers, Cookies, Json, QueryString]);
+    let app = actix_test::init_service(
+        App::new()
+            .app_data(web::Data::new(jwt.clone()))
+            .route(
+                "/guarded",
+                web::route().to(where_from).wrap(JwtRequired::new()),
+            )
+            .route("/unguarded", web::get().to(where_from)),
+    )
+    .await;
+    let token = jwt.create_access_token("u").unwrap();
+    let invalid = format!("{token}x");
+    let header = |token: &str| ("Authorization", bearer(token));
+    let cookie = |token: &str| ("Cookie", format!("access_token_cookie={token}"));
+    let get = |path: &str| actix_test::TestRequest::get().uri(path);
+    let post_json = |token: &str| {
+        actix_test::TestRequest::post()
+            .uri("/guarded")
+            .insert_header(("Content-Type", "application/json"))
+            .set_payload(json!({ "access_token": token }).to_string())
+    };
+    let cases = [
+        (
+            "header",
+            get("/guarded").insert_header(header(&token)),
+            "headers",
+        ),
+        (
+            "cookie",
+            get("/guarded").insert_header(cookie(&token)),
+            "cookies",
+        ),
+        (
+            "query string",
+            get(&format!("/guarded?jwt={token}")),
+            "query_string",
+        ),
+        ("json body", post_json(&token), "json"),
+        (
+            "header and cookie: the first configured wins",
+            get("/guarded")
+                .insert_header(header(&token))
+                .insert_header(cookie(&token)),
+            "headers",
+        ),
+        (
+            "cookie and query string",
+            get(&format!("/guarded?jwt={token}")).insert_header(cookie(&token)),
+            "cookies",
+        ),
+        (
+            "no guard",
+            get("/unguarded").insert_header(cookie(&token)),
+            "cookies",
+        ),
+    ];
+    for (name, req, location) in cases {
+        let (status, body) = common::send(&app, req).await;
+        assert_eq!(
+            (status.as_u16(), body),
+            (200, json!({"claims": location, "identity": location})),
+            "{name}"
+        );
+    }
+    // As in Flask, only a missing token moves on to the next location: an
+    // invalid one in the first location that holds one is the answer, even
+    // with a valid one further on.
+    let refused = [
+        get("/guarded")
+            .insert_header(header(&invalid))
+            .insert_header(cookie(&token)),
+        get(&format!("/guarded?jwt={token}")).insert_header(cookie(&invalid)),
+        get("/unguarded")
+            .insert_header(header(&invalid))
+            .insert_header(cookie(&token)),
+    ];
+    for req in refused {
+        let (status, body) = common::send(&app, req).await;
+        assert_eq!(
+            (status.as_u16(), body),
+            (422, msg("Signature verification failed"))
+        );
+    }
+
+    // Another order: cookies before headers.
+    let jwt = all_locations([Cookies, QueryString, Headers, Json]);
+    let app = actix_test::init_service(App::new().app_data(web::Data::new(jwt)).route(
+        "/guarded",
+        web::route().to(where_from).wrap(JwtRequired::new()),
+    ))
+    .await;
+    let (status, body) = common::send(
+        &app,
+        get(&format!("/guarded?jwt={token}"))
+            .insert_header(header(&token))
+            .insert_header(cookie(&token)),
+    )
+    .await;
+    assert_eq!(
+        (status.as_u16(), body),
+        (200, json!({"claims": "cookies", "identity": "cookies"}))
+    );
+    let (status, body) = common::send(
+        &app,
+        get(&format!("/guarded?jwt={token}")).insert_header(header(&token)),
+    )
+    .await;
+    assert_eq!(
+        (status.as_u16(), body),
+        (
+            200,
+            json!({"claims": "query_string", "identity": "query_string"})
+        )
+    );
+    // decode_token has no request, so no location.
+    assert_eq!(
+        common::manager()
+            .decode_token(&hs256(&flask_payload("access")))
+            .unwrap()
+            .location(),
+        None
+    );
+}
+
+/// A manager with a memory store and hooks that count their runs.
+fn counting_manager(claims_checks: Arc<AtomicUsize>) -> JwtManager {
+    JwtManager::builder()
+        .secret(common::SECRET)
+        .allow_short_secret()
+        .token_store(MemoryStore::new())
+        .verify_claims(move |_| {
+            claims_checks.fetch_add(1, Ordering::SeqCst);
+            true
+        })
+        .build()
+        .unwrap()
+}
+
+#[actix_web::test]
+async fn skip_revocation_check_lets_a_revoked_token_through_that_route_only() {
+    let claims_checks = Arc::new(AtomicUsize::new(0));
+    let jwt = counting_manager(claims_checks.clone());
+    let ok = || web::get().to(HttpResponse::Ok);
+    let app = actix_test::init_service(
+        App::new()
+            .app_data(web::Data::new(jwt.clone()))
+            .route("/checked", ok().wrap(JwtRequired::new()))
+            .route(
+                "/skipped",
+                ok().wrap(JwtRequired::new().skip_revocation_check()),
+            )
+            .route(
+                "/refresh_skipped",
+                web::post()
+                    .to(HttpResponse::Ok)
+                    .wrap(RefreshRequired::new().skip_revocation_check()),
+            )
+            .route(
+                "/refresh_checked",
+                web::post()
+                    .to(HttpResponse::Ok)
+                    .wrap(RefreshRequired::new()),
+            )
+            // Two guards on one request, both orders.
+            .service(
+                web::scope("/outer_checks")
+                    .wrap(JwtRequired::new())
+                    .route("", ok().wrap(JwtRequired::new().skip_revocation_check())),
+            )
+            .service(
+                web::scope("/outer_skips")
+                    .wrap(JwtRequired::new().skip_revocation_check())
+                    .route("", ok().wrap(JwtRequired::new())),
+            ),
+    )
+    .await;
+    let access = jwt.create_access_token("u").unwrap();
+    let refresh = jwt.create_refresh_token("u").unwrap();
+    let status = |path: &'static str, token: String| {
+        let app = &app;
+        async move {
+            let method = if path.starts_with("/refresh") {
+                Method::POST
+            } else {
+                Method::GET
+            };
+            call(app, method, path, Some(&bearer(&token))).await
+        }
+    };
+    for path in ["/checked", "/skipped", "/outer_checks", "/outer_skips"] {
+        assert_eq!(status(path, access.clone()).await.0.as_u16(), 200, "{path}");
+    }
+    // Once per request, whichever guards ran and in whatever order.
+    assert_eq!(claims_checks.load(Ordering::SeqCst), 4);
+
+    jwt.revoke_token(&jwt.decode_token(&access).unwrap())
+        .await
+        .unwrap();
+    jwt.revoke_token(&jwt.decode_token(&refresh).unwrap())
+        .await
+        .unwrap();
+    let revoked = (401, msg("Token has been revoked"));
+    let answer = |(status, body): (actix_web::http::StatusCode, Value)| (status.as_u16(), body);
+    assert_eq!(answer(status("/checked", access.clone()).await), revoked);
+    assert_eq!(status("/skipped", access.clone()).await.0.as_u16(), 200);
+    assert_eq!(
+        answer(status("/outer_checks", access.clone()).await),
+        revoked
+    );
+    assert_eq!(
+        answer(status("/outer_skips", access.clone()).await),
+        revoked
+    );
+    assert_eq!(
+        answer(status("/refresh_checked", refresh.clone()).await),
+        revoked
+    );
+    assert_eq!(
+        status("/refresh_skipped", refresh.clone()).await.0.as_u16(),
+        200
+    );
+    // Every other check stays: an expired token is still refused.
+    let expired = token_with(|p| {
+        p.insert("exp".into(), json!(now() - 1));
+    });
+    assert_eq!(
+        answer(status("/skipped", expired).await),
+        (401, msg("Token has expired"))
+    );
 }
