@@ -102,7 +102,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .service(
         resource("/only_headers", "HEAD, GET, OPTIONS")
-            .route(web::get().to(only_headers).wrap(headers_only))
+            .route(web::get().to(only_headers).wrap(headers_only.clone()))
             .route(web::head().to(only_headers).wrap(headers_only)),
     )
     .default_service(web::to(|| async {

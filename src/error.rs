@@ -121,6 +121,18 @@ pub enum JwtError {
     #[display("Error loading the user {_0}")]
     UserNotFound(#[error(not(source))] String),
 
+    /// The token is valid, but a route's [`Require`](crate::Require) refused
+    /// it: a role, a permission, an OAuth scope (403). In the RFC 6750
+    /// format it is an `insufficient_scope` challenge, with the scopes the
+    /// route needs when it asked for scopes.
+    #[display("{message}")]
+    Forbidden {
+        /// What the client is told.
+        message: Cow<'static, str>,
+        /// The scopes the route needs, space-separated, for the challenge.
+        scope: Option<Cow<'static, str>>,
+    },
+
     /// The verified claims do not fit the type asked for by `Claims<T>` (422).
     #[display("Token claims do not have the expected shape")]
     ClaimsShape,
@@ -199,6 +211,7 @@ impl JwtError {
             Self::FreshTokenRequired => {
                 (StatusCode::UNAUTHORIZED, "insufficient_user_authentication")
             }
+            Self::Forbidden { .. } => (StatusCode::FORBIDDEN, "insufficient_scope"),
             Self::NotConfigured
             | Self::Creation(_)
             | Self::Hook(_)
@@ -218,10 +231,16 @@ impl JwtError {
                 c => description.push(c),
             }
         }
-        Some((
-            status,
-            format!("Bearer error=\"{code}\", error_description=\"{description}\""),
-        ))
+        let mut challenge = format!("Bearer error=\"{code}\", error_description=\"{description}\"");
+        if let Self::Forbidden {
+            scope: Some(scope), ..
+        } = self
+        {
+            // Scope tokens are printable ASCII without quotes or backslashes
+            // (RFC 6749 section 3.3); `Require::scopes` keeps only those.
+            challenge.push_str(&format!(", scope=\"{scope}\""));
+        }
+        Some((status, challenge))
     }
 }
 
@@ -235,6 +254,7 @@ impl ResponseError for JwtError {
             | Self::FreshTokenRequired
             | Self::Revoked
             | Self::UserNotFound(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::ClaimsVerificationFailed | Self::BodyUnreadable => StatusCode::BAD_REQUEST,
             Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

@@ -1,25 +1,30 @@
 //! [`JwtRequired`] and [`RefreshRequired`]: middleware that let only valid tokens of one kind through.
 
 use std::{
-    future::{Ready, ready},
+    borrow::Cow,
+    fmt,
+    future::{Future, Ready, ready},
+    panic::{AssertUnwindSafe, catch_unwind},
     rc::Rc,
 };
 
 use actix_web::{
-    Error, HttpMessage, HttpResponse,
+    Error, HttpMessage, HttpRequest, HttpResponse,
     body::EitherBody,
     dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready},
     http::{Method, header},
     web::{Bytes, BytesMut},
 };
-use futures_util::{StreamExt, future::LocalBoxFuture};
+use futures_util::{FutureExt, StreamExt, future::LocalBoxFuture};
+use serde_json::Value;
 
 use crate::{
     JwtError,
-    authn::{self, Accept, Deferred, Requirement},
+    authn::{self, Accept, Deferred, JwtRequestExt, Requirement},
     config::TokenLocation,
     locations::Locations,
     manager::JwtManager,
+    token::{DecodedToken, Rejection},
 };
 
 /// Only requests with a valid **access** token pass (Flask's `@jwt_required()`).
@@ -47,10 +52,11 @@ use crate::{
 ///     .route("/settings", web::post().to(HttpResponse::Ok).wrap(JwtRequired::new().fresh()))
 ///     .route("/feed", web::get().to(HttpResponse::Ok).wrap(JwtRequired::new().optional()));
 /// ```
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 #[must_use]
 pub struct JwtRequired {
     requirement: Requirement,
+    requires: Requires,
 }
 
 impl Default for JwtRequired {
@@ -64,6 +70,7 @@ impl JwtRequired {
     pub fn new() -> Self {
         Self {
             requirement: Requirement::ACCESS,
+            requires: Requires::default(),
         }
     }
 
@@ -80,6 +87,27 @@ impl JwtRequired {
     /// Required by default.
     pub fn optional(mut self) -> Self {
         self.requirement.optional = true;
+        self
+    }
+
+    /// Adds a condition on the verified token's claims (a role, a
+    /// permission, OAuth scopes): a token that fails it is refused with 403
+    /// ([`JwtError::Forbidden`]), through the same rendering and
+    /// `error_response` hook as every other error. Conditions run in the
+    /// order added, after every other check (type, freshness, revocation,
+    /// hooks). On an [`optional`](Self::optional) route a request without a
+    /// token is refused as without `optional`: a condition needs claims.
+    ///
+    /// ```
+    /// use actix_jwt_extended::{JwtRequired, Require};
+    /// use actix_web::{web, HttpResponse};
+    ///
+    /// let admin = JwtRequired::new().require(Require::claim_equals("role", "admin"));
+    /// let writer = JwtRequired::new().require(Require::scopes(["articles:write"]));
+    /// let route = web::post().to(HttpResponse::Ok).wrap(writer);
+    /// ```
+    pub fn require(mut self, condition: Require) -> Self {
+        self.requires.add(condition);
         self
     }
 
@@ -118,10 +146,11 @@ impl JwtRequired {
 
 /// Only requests with a valid **refresh** token pass (Flask's
 /// `@jwt_required(refresh=True)`). Everything else is as for [`JwtRequired`].
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 #[must_use]
 pub struct RefreshRequired {
     requirement: Requirement,
+    requires: Requires,
 }
 
 impl Default for RefreshRequired {
@@ -138,12 +167,20 @@ impl RefreshRequired {
                 accept: Accept::Refresh,
                 ..Requirement::ACCESS
             },
+            requires: Requires::default(),
         }
     }
 
     /// A request without a token passes too, as for [`JwtRequired::optional`].
     pub fn optional(mut self) -> Self {
         self.requirement.optional = true;
+        self
+    }
+
+    /// Adds a condition on the refresh token's claims, as for
+    /// [`JwtRequired::require`].
+    pub fn require(mut self, condition: Require) -> Self {
+        self.requires.add(condition);
         self
     }
 
@@ -187,6 +224,7 @@ macro_rules! guard_transform {
                 ready(Ok(GuardMiddleware {
                     service: Rc::new(service),
                     requirement: self.requirement,
+                    requires: self.requires.clone(),
                 }))
             }
         }
@@ -200,6 +238,7 @@ guard_transform!(RefreshRequired);
 pub struct GuardMiddleware<S> {
     service: Rc<S>,
     requirement: Requirement,
+    requires: Requires,
 }
 
 impl<S, B> Service<ServiceRequest> for GuardMiddleware<S>
@@ -215,9 +254,16 @@ where
 
     fn call(&self, mut req: ServiceRequest) -> Self::Future {
         let service = Rc::clone(&self.service);
-        let requirement = self.requirement;
+        let mut requirement = self.requirement;
+        let requires = self.requires.clone();
+        // A condition needs claims: a request without a token is refused.
+        requirement.optional &= requires.is_empty();
         Box::pin(async move {
-            if let Err(refused) = guard(&mut req, requirement).await {
+            let guarded = match guard(&mut req, requirement).await {
+                Ok(manager) => requires.check(req.request(), manager).await,
+                Err(refused) => Err(refused),
+            };
+            if let Err(refused) = guarded {
                 // CORS preflights carry no credentials: they pass, answered
                 // here as Flask answers `OPTIONS`, so that no handler's
                 // response reaches a request without a valid token.
@@ -235,7 +281,7 @@ where
 
 /// Buffers the body when the token or a CSRF field may be in it, then runs
 /// the pipeline.
-async fn guard(req: &mut ServiceRequest, requirement: Requirement) -> Result<(), Deferred> {
+async fn guard(req: &mut ServiceRequest, requirement: Requirement) -> Result<JwtManager, Deferred> {
     let manager = JwtManager::from_app_data(req.request())
         .map_err(Deferred::Failed)?
         .clone();
@@ -258,9 +304,10 @@ async fn guard(req: &mut ServiceRequest, requirement: Requirement) -> Result<(),
     } else {
         None
     };
-    authn::authenticate(req.request(), &manager, requirement, body.as_deref())
-        .await
-        .map_err(|rejection| Deferred::Rejected(manager, rejection))
+    match authn::authenticate(req.request(), &manager, requirement, body.as_deref()).await {
+        Ok(()) => Ok(manager),
+        Err(rejection) => Err(Deferred::Rejected(manager, rejection)),
+    }
 }
 
 /// Reads the body, up to `limit` bytes, and puts it back for the handler.
@@ -285,4 +332,202 @@ async fn buffer_body(req: &mut ServiceRequest, limit: usize) -> Result<Bytes, Jw
     let body = body.freeze();
     req.set_payload(Payload::from(body.clone()));
     Ok(body)
+}
+
+/// A condition a guard puts on a verified token's claims, beyond
+/// authentication (see [`JwtRequired::require`]): a failed one answers 403
+/// [`JwtError::Forbidden`].
+///
+/// ```
+/// use actix_jwt_extended::{JwtRequired, Require};
+///
+/// // Any predicate, with the message the client gets.
+/// let staff = Require::check("Staff only", |token| {
+///     token.claims().get("department").and_then(|d| d.as_str()) == Some("staff")
+/// });
+/// // An async check, e.g. a permission table in a database.
+/// let owner = Require::check_async("Not your account", |token| async move {
+///     token.identity() != "banned"
+/// });
+/// let guard = JwtRequired::new().require(staff).require(owner);
+/// ```
+#[derive(Clone)]
+pub struct Require(Rc<Condition>);
+
+struct Condition {
+    /// What a refused client is told.
+    message: Cow<'static, str>,
+    /// The scopes asked for, for RFC 6750's challenge.
+    scope: Option<Cow<'static, str>>,
+    check: Check,
+}
+
+enum Check {
+    Sync(Box<dyn Fn(&DecodedToken) -> bool>),
+    Async(Box<dyn Fn(DecodedToken) -> LocalBoxFuture<'static, bool>>),
+}
+
+impl fmt::Debug for Require {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Require")
+            .field("message", &self.0.message)
+            .field("scope", &self.0.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Require {
+    /// `check` must say yes; `message` is what a refused client is told.
+    pub fn check(
+        message: impl Into<Cow<'static, str>>,
+        check: impl Fn(&DecodedToken) -> bool + 'static,
+    ) -> Self {
+        Self::new(message.into(), None, Check::Sync(Box::new(check)))
+    }
+
+    /// An asynchronous `check` (a database lookup): it gets the token,
+    /// cheap to clone, and must resolve to `true`.
+    pub fn check_async<F, Fut>(message: impl Into<Cow<'static, str>>, check: F) -> Self
+    where
+        F: Fn(DecodedToken) -> Fut + 'static,
+        Fut: Future<Output = bool> + 'static,
+    {
+        let check = move |token| check(token).boxed_local();
+        Self::new(message.into(), None, Check::Async(Box::new(check)))
+    }
+
+    /// The claim `name` equals `value` (`Require::claim_equals("role",
+    /// "admin")`). Refused with `Insufficient permissions`.
+    pub fn claim_equals(name: impl Into<String>, value: impl Into<Value>) -> Self {
+        let (name, value) = (name.into(), value.into());
+        Self::check(INSUFFICIENT, move |token| {
+            token.claims().get(&name) == Some(&value)
+        })
+    }
+
+    /// The claim `name` is a list holding `value`, or equals it
+    /// (`Require::claim_contains("roles", "editor")`). Refused with
+    /// `Insufficient permissions`.
+    pub fn claim_contains(name: impl Into<String>, value: impl Into<Value>) -> Self {
+        let (name, value) = (name.into(), value.into());
+        Self::check(INSUFFICIENT, move |token| match token.claims().get(&name) {
+            Some(Value::Array(items)) => items.contains(&value),
+            Some(other) => *other == value,
+            None => false,
+        })
+    }
+
+    /// The token grants every one of `scopes`, in its OAuth `scope` claim (a
+    /// space-separated string, RFC 8693 and RFC 9068) or its `scp` claim, each
+    /// a space-separated string or a list of strings, as providers write
+    /// them; scopes compare exactly. Refused with
+    /// `Insufficient scope`, and in the RFC 6750 format with
+    /// `error="insufficient_scope", scope="<scopes>"`.
+    ///
+    /// # Panics
+    ///
+    /// When a scope is empty or holds a space, a quote, a backslash or a
+    /// character outside printable ASCII (RFC 6749 section 3.3): a set-up
+    /// mistake caught at start-up.
+    pub fn scopes(scopes: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        let scopes: Vec<String> = scopes.into_iter().map(Into::into).collect();
+        for scope in &scopes {
+            assert!(
+                !scope.is_empty()
+                    && scope
+                        .bytes()
+                        .all(|b| (0x21..0x7f).contains(&b) && b != b'"' && b != b'\\'),
+                "Require::scopes: {scope:?} is not an OAuth scope token (RFC 6749 section 3.3)"
+            );
+        }
+        let wanted = scopes.join(" ");
+        let check = move |token: &DecodedToken| {
+            let granted: Vec<&str> = ["scope", "scp"]
+                .iter()
+                .filter_map(|claim| token.claims().get(*claim))
+                .flat_map(|value| match value {
+                    Value::String(text) => text.split(' ').collect::<Vec<_>>(),
+                    Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+                    _ => Vec::new(),
+                })
+                .collect();
+            scopes.iter().all(|scope| granted.contains(&scope.as_str()))
+        };
+        Self::new(
+            "Insufficient scope".into(),
+            Some(wanted.into()),
+            Check::Sync(Box::new(check)),
+        )
+    }
+
+    fn new(message: Cow<'static, str>, scope: Option<Cow<'static, str>>, check: Check) -> Self {
+        Self(Rc::new(Condition {
+            message,
+            scope,
+            check,
+        }))
+    }
+
+    /// Whether `token` meets the condition; a panicking check is a 500.
+    async fn allows(&self, token: &DecodedToken) -> Result<bool, JwtError> {
+        let allowed = match &self.0.check {
+            Check::Sync(check) => catch_unwind(AssertUnwindSafe(|| check(token))).map_err(|_| ()),
+            Check::Async(check) => match catch_unwind(AssertUnwindSafe(|| check(token.clone()))) {
+                Ok(future) => AssertUnwindSafe(future)
+                    .catch_unwind()
+                    .await
+                    .map_err(|_| ()),
+                Err(_) => Err(()),
+            },
+        };
+        allowed.map_err(|()| JwtError::Hook("a Require condition panicked".into()))
+    }
+
+    fn refusal(&self) -> JwtError {
+        JwtError::Forbidden {
+            message: self.0.message.clone(),
+            scope: self.0.scope.clone(),
+        }
+    }
+}
+
+const INSUFFICIENT: &str = "Insufficient permissions";
+
+/// A guard's conditions, shared by every worker's service.
+#[derive(Clone, Default)]
+struct Requires(Rc<[Require]>);
+
+impl fmt::Debug for Requires {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.0.iter()).finish()
+    }
+}
+
+impl Requires {
+    fn add(&mut self, condition: Require) {
+        self.0 = self.0.iter().cloned().chain([condition]).collect();
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The conditions, in order, on the token the guard just admitted.
+    async fn check(&self, req: &HttpRequest, manager: JwtManager) -> Result<(), Deferred> {
+        let Some(token) = req.verified_token().filter(|_| !self.is_empty()) else {
+            return Ok(());
+        };
+        for condition in self.0.iter() {
+            let refusal = match condition.allows(&token).await {
+                Ok(true) => continue,
+                Ok(false) => condition.refusal(),
+                Err(panicked) => panicked,
+            };
+            return Err(Deferred::Rejected(
+                manager,
+                Rejection::with_token(refusal, token),
+            ));
+        }
+        Ok(())
+    }
 }

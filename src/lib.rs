@@ -220,6 +220,23 @@
 //! Guards and extractors share one verification path: a hook runs whether a
 //! route uses a guard, an extractor alone, or both, and runs once per request.
 //!
+//! ## Authorization (403)
+//!
+//! A guard takes conditions on the verified token's claims with
+//! [`JwtRequired::require`]: a valid token that fails one is refused with 403
+//! ([`JwtError::Forbidden`]), rendered like every other error.
+//!
+//! ```
+//! use actix_jwt_extended::{JwtRequired, Require};
+//! use actix_web::{web, App, HttpResponse};
+//!
+//! let app = App::new()
+//!     .route("/admin", web::get().to(HttpResponse::Ok)
+//!         .wrap(JwtRequired::new().require(Require::claim_equals("role", "admin"))))
+//!     .route("/articles", web::post().to(HttpResponse::Ok)
+//!         .wrap(JwtRequired::new().require(Require::scopes(["articles:write"]))));
+//! ```
+//!
 //! ## Your own guards
 //!
 //! Flask's custom decorators become a few lines of `actix_web::middleware::from_fn`
@@ -273,6 +290,7 @@
 //! | not fresh on a fresh route | 401 | `Fresh token required` |
 //! | claims verification hook said no | 400 | `User claims verification failed` |
 //! | user loader found nobody | 401 | `Error loading the user <identity>` |
+//! | a [`Require`] condition refused a valid token | 403 | `Insufficient permissions`, `Insufficient scope` or the condition's message |
 //! | a hook failed or panicked | 500 | `Internal server error` (cause logged) |
 //! | no [`JwtManager`] in app data | 500 | logged with the fix |
 //!
@@ -385,5 +403,5 @@ pub mod keys {
 pub use authn::JwtRequestExt;
 pub use error::JwtError;
 pub use extract::{Claims, CurrentUser, JwtIdentity};
-pub use guard::{GuardMiddleware, JwtRequired, RefreshRequired};
+pub use guard::{GuardMiddleware, JwtRequired, RefreshRequired, Require};
 pub use manager::JwtManager;

@@ -11,8 +11,9 @@ use std::{
 };
 
 use actix_jwt_extended::{
-    Claims, JwtIdentity, JwtManager, JwtRequestExt, JwtRequired, RefreshRequired,
-    config::{ConfigError, CookieConfig, TokenLocation},
+    Claims, JwtError, JwtIdentity, JwtManager, JwtRequestExt, JwtRequired, RefreshRequired,
+    Require,
+    config::{ConfigError, CookieConfig, ErrorFormat, TokenLocation},
     cookies::{CookieOptions, JwtCookies},
     store::MemoryStore,
 };
@@ -595,4 +596,275 @@ async fn skip_revocation_check_lets_a_revoked_token_through_that_route_only() {
         answer(status("/skipped", expired).await),
         (401, msg("Token has expired"))
     );
+}
+
+/// Routes behind each kind of condition; each answers the identity.
+fn authorization_routes(config: &mut web::ServiceConfig) {
+    let ok = |guard: JwtRequired| {
+        web::get()
+            .to(|id: JwtIdentity| async move { HttpResponse::Ok().body(id.to_string()) })
+            .wrap(guard)
+    };
+    config
+        .route(
+            "/admin",
+            ok(JwtRequired::new().require(Require::claim_equals("role", "admin"))),
+        )
+        .route(
+            "/editor",
+            ok(JwtRequired::new().require(Require::claim_contains("roles", "editor"))),
+        )
+        .route(
+            "/write",
+            ok(JwtRequired::new().require(Require::scopes(["articles:read", "articles:write"]))),
+        )
+        .route(
+            "/both",
+            ok(JwtRequired::new()
+                .require(Require::claim_equals("role", "admin"))
+                .require(Require::check_async(
+                    "Not on weekends",
+                    |token| async move { token.identity() != "weekend" },
+                ))),
+        )
+        .route(
+            "/optional_admin",
+            ok(JwtRequired::new()
+                .optional()
+                .require(Require::claim_equals("role", "admin"))),
+        )
+        .route(
+            "/panics",
+            ok(JwtRequired::new()
+                .require(Require::check("never", |_| panic!("a bug in a condition")))),
+        )
+        .route(
+            "/refresh_admin",
+            web::post()
+                .to(HttpResponse::Ok)
+                .wrap(RefreshRequired::new().require(Require::claim_equals("role", "admin"))),
+        );
+}
+
+#[actix_web::test]
+async fn require_answers_403_for_a_valid_token_that_lacks_the_claims() {
+    let jwt = common::manager();
+    let app = actix_test::init_service(
+        App::new()
+            .app_data(web::Data::new(jwt.clone()))
+            .configure(authorization_routes),
+    )
+    .await;
+    let token = |claims: Value| jwt.access_token("u").claims(claims).encode().unwrap();
+    let insufficient = (403, msg("Insufficient permissions"));
+    let scope = (403, msg("Insufficient scope"));
+    let cases = [
+        (
+            "/admin",
+            token(json!({"role": "admin"})),
+            (200, Value::Null),
+        ),
+        (
+            "/admin",
+            token(json!({"role": "Admin"})),
+            insufficient.clone(),
+        ),
+        (
+            "/admin",
+            token(json!({"role": ["admin"]})),
+            insufficient.clone(),
+        ),
+        ("/admin", token(json!({})), insufficient.clone()),
+        (
+            "/editor",
+            token(json!({"roles": ["viewer", "editor"]})),
+            (200, Value::Null),
+        ),
+        (
+            "/editor",
+            token(json!({"roles": "editor"})),
+            (200, Value::Null),
+        ),
+        (
+            "/editor",
+            token(json!({"roles": ["viewer"]})),
+            insufficient.clone(),
+        ),
+        (
+            "/editor",
+            token(json!({"roles": [["editor"]]})),
+            insufficient.clone(),
+        ),
+        (
+            "/write",
+            token(json!({"scope": "articles:write openid articles:read"})),
+            (200, Value::Null),
+        ),
+        (
+            "/write",
+            token(json!({"scp": ["articles:read", "articles:write"]})),
+            (200, Value::Null),
+        ),
+        (
+            "/write",
+            token(json!({"scp": "articles:read articles:write"})),
+            (200, Value::Null),
+        ),
+        (
+            "/write",
+            token(json!({"scope": "articles:read"})),
+            scope.clone(),
+        ),
+        (
+            "/write",
+            token(json!({"scope": "articles:read  articles:writer"})),
+            scope.clone(),
+        ),
+        (
+            "/write",
+            token(json!({"scope": 7, "scp": {"articles:read": true, "articles:write": true}})),
+            scope.clone(),
+        ),
+        ("/write", token(json!({})), scope.clone()),
+        ("/both", token(json!({"role": "admin"})), (200, Value::Null)),
+        (
+            "/both",
+            token(json!({"role": "user"})),
+            insufficient.clone(),
+        ),
+        (
+            "/both",
+            jwt.access_token("weekend")
+                .claims(json!({"role": "admin"}))
+                .encode()
+                .unwrap(),
+            (403, msg("Not on weekends")),
+        ),
+        (
+            "/panics",
+            token(json!({})),
+            (500, msg("Internal server error")),
+        ),
+        // Authentication errors come first, with their own status.
+        (
+            "/admin",
+            format!("{}x", token(json!({"role": "admin"}))),
+            (422, msg("Signature verification failed")),
+        ),
+        (
+            "/admin",
+            jwt.create_refresh_token("u").unwrap(),
+            (422, msg("Only non-refresh tokens are allowed")),
+        ),
+    ];
+    for (path, token, expected) in cases {
+        let (status, body) = call(&app, Method::GET, path, Some(&bearer(&token))).await;
+        assert_eq!((status.as_u16(), body), expected, "{path} {token}");
+    }
+    // An optional route with a condition still needs a token.
+    let (status, body) = call(&app, Method::GET, "/optional_admin", None).await;
+    assert_eq!(
+        (status.as_u16(), body),
+        (401, msg("Missing Authorization Header"))
+    );
+    let refresh = jwt
+        .refresh_token("u")
+        .claims(json!({"role": "user"}))
+        .encode()
+        .unwrap();
+    let (status, body) = call(
+        &app,
+        Method::POST,
+        "/refresh_admin",
+        Some(&bearer(&refresh)),
+    )
+    .await;
+    assert_eq!((status.as_u16(), body), insufficient);
+}
+
+#[actix_web::test]
+async fn a_refused_condition_goes_through_the_error_format_and_the_error_response_hook() {
+    let rfc = JwtManager::builder()
+        .secret(common::SECRET)
+        .allow_short_secret()
+        .error_format(ErrorFormat::Rfc6750)
+        .build()
+        .unwrap();
+    let app = actix_test::init_service(
+        App::new()
+            .app_data(web::Data::new(rfc.clone()))
+            .configure(authorization_routes),
+    )
+    .await;
+    let token = rfc
+        .access_token("u")
+        .claims(json!({"scope": "articles:read"}))
+        .encode()
+        .unwrap();
+    let response = actix_test::call_service(
+        &app,
+        actix_test::TestRequest::get()
+            .uri("/write")
+            .insert_header(("Authorization", bearer(&token)))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(response.status().as_u16(), 403);
+    assert_eq!(
+        response.headers().get("www-authenticate").unwrap(),
+        r#"Bearer error="insufficient_scope", error_description="Insufficient scope", scope="articles:read articles:write""#
+    );
+    let token = rfc
+        .access_token("u")
+        .claims(json!({"role": "user"}))
+        .encode()
+        .unwrap();
+    let response = actix_test::call_service(
+        &app,
+        actix_test::TestRequest::get()
+            .uri("/admin")
+            .insert_header(("Authorization", bearer(&token)))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(response.status().as_u16(), 403);
+    assert_eq!(
+        response.headers().get("www-authenticate").unwrap(),
+        r#"Bearer error="insufficient_scope", error_description="Insufficient permissions""#
+    );
+
+    // The hook replaces it, and sees the token.
+    let hooked = JwtManager::builder()
+        .secret(common::SECRET)
+        .allow_short_secret()
+        .error_response(|error, token| match error {
+            JwtError::Forbidden { .. } => Some(HttpResponse::Forbidden().json(
+                json!({"error": "forbidden", "who": token.map(|t| t.identity().to_owned())}),
+            )),
+            _ => None,
+        })
+        .build()
+        .unwrap();
+    let app = actix_test::init_service(
+        App::new()
+            .app_data(web::Data::new(hooked.clone()))
+            .configure(authorization_routes),
+    )
+    .await;
+    let token = hooked
+        .access_token("u")
+        .claims(json!({"role": "user"}))
+        .encode()
+        .unwrap();
+    let (status, body) = call(&app, Method::GET, "/admin", Some(&bearer(&token))).await;
+    assert_eq!(
+        (status.as_u16(), body),
+        (403, json!({"error": "forbidden", "who": "u"}))
+    );
+}
+
+#[test]
+#[should_panic(expected = "is not an OAuth scope token")]
+fn a_scope_that_cannot_go_into_a_challenge_is_a_start_up_panic() {
+    let _ = Require::scopes(["read\", error=\"x"]);
 }
