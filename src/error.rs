@@ -141,6 +141,11 @@ pub enum JwtError {
     #[display("JWT authentication is not configured on this server")]
     NotConfigured,
 
+    /// A feature used without what it needs, named with the fix (500):
+    /// `CurrentUser` without a user loader, revocation without a token store.
+    #[display("{_0}")]
+    Misconfigured(#[error(not(source))] &'static str),
+
     /// A hook (user loader, claims verifier) failed or panicked (500; the cause
     /// is logged, not sent).
     #[display("Internal server error")]
@@ -177,6 +182,7 @@ impl JwtError {
                 log::error!("actix-jwt-extended: could not create a token: {reason}");
             }
             Self::Hook(reason) => log::error!("actix-jwt-extended: {reason}"),
+            Self::Misconfigured(fix) => log::error!("actix-jwt-extended: {fix}"),
             Self::StoreUnavailable(cause) => {
                 log::error!("actix-jwt-extended: denying the request, {cause}");
             }
@@ -213,6 +219,7 @@ impl JwtError {
             }
             Self::Forbidden { .. } => (StatusCode::FORBIDDEN, "insufficient_scope"),
             Self::NotConfigured
+            | Self::Misconfigured(_)
             | Self::Creation(_)
             | Self::Hook(_)
             | Self::StoreUnavailable(_)
@@ -259,7 +266,7 @@ impl ResponseError for JwtError {
             Self::ClaimsVerificationFailed | Self::BodyUnreadable => StatusCode::BAD_REQUEST,
             Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
-            Self::NotConfigured | Self::Creation(_) | Self::Hook(_) => {
+            Self::NotConfigured | Self::Misconfigured(_) | Self::Creation(_) | Self::Hook(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
             Self::BadAuthorizationHeader(_)

@@ -279,18 +279,18 @@ impl<U: 'static> FromRequest for CurrentUser<U> {
         let verified = authn::verified(req);
         Box::pin(async move {
             let Some(user) = verified.await?.user else {
-                log::error!(
-                    "actix-jwt-extended: CurrentUser needs a user loader; register one with \
-                     JwtManagerBuilder::user_loader"
-                );
-                return Err(JwtError::NotConfigured.into());
+                return Err(JwtError::Misconfigured(
+                    "CurrentUser needs a user loader: register one with JwtManagerBuilder::user_loader",
+                )
+                .into());
             };
             user.downcast::<U>().map(CurrentUser).map_err(|_| {
                 log::error!(
-                    "actix-jwt-extended: CurrentUser<{}> does not match the user loader's User type",
+                    "actix-jwt-extended: CurrentUser<{}> is not the user loader's User type",
                     std::any::type_name::<U>()
                 );
-                JwtError::NotConfigured.into()
+                JwtError::Misconfigured("CurrentUser<U> must name the user loader's User type")
+                    .into()
             })
         })
     }

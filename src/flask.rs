@@ -10,6 +10,8 @@ use actix_web::{
 };
 use serde_json::Value;
 
+use jsonwebtoken::AlgorithmFamily;
+
 use crate::{
     builder::JwtManagerBuilder,
     config::{Algorithm, ConfigError, Expiry, FlaskConfig, Secret, TokenLocation},
@@ -76,11 +78,14 @@ const OPTIONS: [FlaskOption; 43] = [
         let algorithms = names.iter().map(|name| v.algorithm(name));
         b.keys.decode_algorithms = Some(algorithms.collect::<Result<_, _>>()?);
         Ok(())
-    }),
+    })
+    .nullable(),
+    // `None` (or empty): Flask falls back to `SECRET_KEY`, below.
     text("JWT_SECRET_KEY", |b, v| {
         b.keys.secret = Secret(v.text()?.into_bytes());
         Ok(())
-    }),
+    })
+    .nullable(),
     text("JWT_PRIVATE_KEY", |b, v| {
         b.keys.private_key = Some(Secret(v.text()?.into_bytes()));
         Ok(())
@@ -98,7 +103,8 @@ const OPTIONS: [FlaskOption; 43] = [
     value("JWT_ENCODE_AUDIENCE", |b, v| {
         b.issue.audience = v.list()?;
         Ok(())
-    }),
+    })
+    .nullable(),
     value("JWT_DECODE_AUDIENCE", |b, v| {
         b.verify.audience = Some(v.list()?);
         Ok(())
@@ -259,14 +265,14 @@ fn option(name: &str) -> Option<&'static FlaskOption> {
 }
 
 impl FlaskConfig {
-    /// Reads every `JWT_*` environment variable. Values are JSON where they
-    /// parse as JSON (`900`, `false`, `["HS256"]`), Python's `True`/`False`, or
-    /// plain strings; the secret and other string options are taken verbatim.
+    /// Reads every `JWT_*` environment variable, and `SECRET_KEY`. Values
+    /// are JSON where they parse as JSON (`900`, `false`, `["HS256"]`),
+    /// Python's `True`/`False`/`None`, or plain strings; the secrets and
+    /// other string options are taken verbatim.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::read(std::env::vars_os().filter_map(|(name, value)| {
             let name = name.into_string().ok()?;
-            name.starts_with("JWT_")
-                .then(|| (name, value.into_string()))
+            (name.starts_with("JWT_") || name == SECRET_KEY).then(|| (name, value.into_string()))
         }))
     }
 
@@ -285,7 +291,9 @@ impl FlaskConfig {
         let mut options = BTreeMap::new();
         for (name, raw) in vars {
             let raw = raw.map_err(|_| invalid(&name, "is not valid UTF-8"))?;
-            let value = if option(&name).is_some_and(|option| option.verbatim) {
+            let verbatim =
+                name == SECRET_KEY || option(&name).is_some_and(|option| option.verbatim);
+            let value = if verbatim {
                 Value::String(raw)
             } else {
                 match raw.trim() {
@@ -301,10 +309,22 @@ impl FlaskConfig {
     }
 
     /// A builder with these options set; add hooks to it, then `build()`.
-    /// Unknown names and values of the wrong form are refused by name.
+    /// Unknown `JWT_*` names and values of the wrong form are refused by
+    /// name; other names (a Flask app's other settings) are left alone,
+    /// but for `SECRET_KEY`, the secret when `JWT_SECRET_KEY` is unset.
+    ///
+    /// It accepts what a working Flask app has, as Flask-JWT-Extended reads
+    /// it: `JWT_DECODE_ALGORITHMS` always includes `JWT_ALGORITHM`; decode
+    /// algorithms Flask's one decode key cannot verify (an HMAC algorithm
+    /// beside an asymmetric `JWT_ALGORITHM`, or the other way round) and,
+    /// with an HMAC `JWT_ALGORITHM`, `JWT_PRIVATE_KEY` and `JWT_PUBLIC_KEY`
+    /// are left out with a warning. The builder itself stays strict.
     pub fn into_builder(self) -> Result<JwtManagerBuilder, ConfigError> {
         let mut builder = JwtManagerBuilder::default();
         for (name, value) in &self.options {
+            if !name.starts_with("JWT_") {
+                continue;
+            }
             let Some(option) = option(name) else {
                 return Err(
                     match LEFT_OUT_OPTIONS.iter().find(|(option, _)| option == name) {
@@ -317,9 +337,48 @@ impl FlaskConfig {
                 (option.apply)(&mut builder, Arg { name, value })?;
             }
         }
+        self.flask_fallbacks(&mut builder);
         Ok(builder)
     }
+
+    /// What Flask-JWT-Extended's configuration does beyond reading values.
+    fn flask_fallbacks(&self, builder: &mut JwtManagerBuilder) {
+        let keys = &mut builder.keys;
+        if keys.secret.0.is_empty()
+            && let Some(secret) = self.options.get(SECRET_KEY).and_then(string)
+        {
+            keys.secret = Secret(secret.into_bytes());
+        }
+        let hmac = |algorithm: Algorithm| algorithm.family() == AlgorithmFamily::Hmac;
+        let algorithm = keys.algorithm;
+        if hmac(algorithm) && (keys.private_key.is_some() || keys.public_key.is_some()) {
+            log::warn!(
+                "actix-jwt-extended: JWT_PRIVATE_KEY and JWT_PUBLIC_KEY are ignored with \
+                 JWT_ALGORITHM={algorithm:?}, as Flask-JWT-Extended ignores them"
+            );
+            keys.private_key = None;
+            keys.public_key = None;
+        }
+        if let Some(algorithms) = &mut keys.decode_algorithms {
+            if !algorithms.contains(&algorithm) {
+                algorithms.push(algorithm);
+            }
+            algorithms.retain(|decode| {
+                let verifiable = hmac(*decode) == hmac(algorithm);
+                if !verifiable {
+                    log::warn!(
+                        "actix-jwt-extended: JWT_DECODE_ALGORITHMS names {decode:?}, which the \
+                         JWT_ALGORITHM={algorithm:?} key cannot verify (nor can Flask's); left out"
+                    );
+                }
+                verifiable
+            });
+        }
+    }
 }
+
+/// Flask's own secret, which Flask-JWT-Extended falls back to.
+const SECRET_KEY: &str = "SECRET_KEY";
 
 fn invalid(option: &str, reason: &str) -> ConfigError {
     ConfigError::InvalidOption(format!("{option} {reason}"))
@@ -481,7 +540,7 @@ mod tests {
             ConfigError::InvalidOption(_)
         ));
         assert!(matches!(
-            env(&[("JWT_PUBLIC_KEY", "not a key")])
+            env(&[("JWT_ALGORITHM", "RS256"), ("JWT_PUBLIC_KEY", "not a key")])
                 .unwrap()
                 .into_builder()
                 .unwrap()

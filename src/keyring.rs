@@ -4,6 +4,7 @@
 
 use std::{fmt, path::Path};
 
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use jsonwebtoken::{
     Algorithm, AlgorithmFamily, DecodingKey, EncodingKey,
     jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet, PublicKeyUse},
@@ -86,6 +87,18 @@ fn probe(
 }
 
 impl Key {
+    /// The size of an RSA key's modulus, from its public JWK.
+    fn rsa_bits(&self) -> Option<usize> {
+        let AlgorithmParameters::RSA(rsa) = &self.jwk.as_ref()?.algorithm else {
+            return None;
+        };
+        let modulus = URL_SAFE_NO_PAD.decode(&rsa.n).ok()?;
+        let modulus = &modulus[modulus.iter().take_while(|byte| **byte == 0).count()..];
+        Some(modulus.first().map_or(0, |first| {
+            modulus.len() * 8 - first.leading_zeros() as usize
+        }))
+    }
+
     /// An HMAC secret (HS256, HS384, HS512) that both signs and verifies.
     pub fn secret(algorithm: Algorithm, secret: impl AsRef<[u8]>) -> Result<Self, ConfigError> {
         if algorithm.family() != AlgorithmFamily::Hmac {
@@ -421,6 +434,22 @@ impl KeyRing {
             decode_algorithms,
             allow_short_secret,
         } = source;
+        if algorithm.family() == AlgorithmFamily::Hmac
+            && signing_key.is_none()
+            && (private_key.is_some() || public_key.is_some())
+        {
+            return Err(invalid(if secret.0.is_empty() {
+                format!(
+                    "a PEM key needs the algorithm of the key: call JwtManagerBuilder::algorithm \
+                     (RS256, ES256, EdDSA, ...); {algorithm:?} takes a secret"
+                )
+            } else {
+                format!(
+                    "both a secret and a PEM key are set, and {algorithm:?} would use only the \
+                     secret: remove one, or set the key's algorithm"
+                )
+            }));
+        }
         let signing = match (signing_key, algorithm.family()) {
             (Some(key), _) => Some(key),
             (None, AlgorithmFamily::Hmac) if secret.0.is_empty() => None,
@@ -444,6 +473,18 @@ impl KeyRing {
             }
         }
         keys.extend(verification_keys);
+        // RFC 7518 section 3.3; one backend refuses smaller keys, the other
+        // would take them.
+        if let Some((key, bits)) = keys.iter().find_map(|key| {
+            key.rsa_bits()
+                .filter(|bits| *bits < 2048)
+                .map(|bits| (key, bits))
+        }) {
+            return Err(invalid(format!(
+                "the {:?} key's modulus is {bits} bits; RFC 7518 section 3.3 asks for 2048 or more",
+                key.algorithm
+            )));
+        }
         if keys.is_empty() {
             return Err(ConfigError::MissingSecret);
         }

@@ -352,13 +352,11 @@ impl JwtManager {
     }
 
     fn writable_store(&self) -> Result<&dyn DynStore, JwtError> {
-        self.store().map(|store| &**store).ok_or_else(|| {
-            log::error!(
-                "actix-jwt-extended: revocation needs a token store; register one with \
-                 JwtManagerBuilder::token_store"
-            );
-            JwtError::NotConfigured
-        })
+        self.store()
+            .map(|store| &**store)
+            .ok_or(JwtError::Misconfigured(
+                "revocation needs a token store: register one with JwtManagerBuilder::token_store",
+            ))
     }
 
     pub(crate) fn issuer(&self) -> &Issuer {

@@ -572,7 +572,9 @@ async fn current_user_without_a_loader_is_a_logged_500() {
         call(&app, Method::GET, "/me", Some(&bearer(&token))).await,
         (
             StatusCode::INTERNAL_SERVER_ERROR,
-            msg("JWT authentication is not configured on this server")
+            msg(
+                "CurrentUser needs a user loader: register one with JwtManagerBuilder::user_loader"
+            )
         )
     );
 }

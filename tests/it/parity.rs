@@ -13,7 +13,7 @@ use std::{
 use actix_jwt_extended::{
     Claims, JwtError, JwtIdentity, JwtManager, JwtRequestExt, JwtRequired, RefreshRequired,
     Require,
-    config::{ConfigError, CookieConfig, ErrorFormat, TokenLocation},
+    config::{ConfigError, CookieConfig, ErrorFormat, FlaskConfig, TokenLocation},
     cookies::{CookieOptions, JwtCookies},
     store::MemoryStore,
 };
@@ -867,4 +867,162 @@ async fn a_refused_condition_goes_through_the_error_format_and_the_error_respons
 #[should_panic(expected = "is not an OAuth scope token")]
 fn a_scope_that_cannot_go_into_a_challenge_is_a_start_up_panic() {
     let _ = Require::scopes(["read\", error=\"x"]);
+}
+
+/// What `manager` answers on a guarded route for `token`.
+async fn answer(manager: JwtManager, token: &str) -> (u16, Value) {
+    let app = guarded!(manager);
+    let (status, body) = call(&app, Method::GET, "/p", Some(&bearer(token))).await;
+    (status.as_u16(), body)
+}
+
+#[actix_web::test]
+async fn flask_config_reads_a_working_flask_apps_configuration_as_flask_does() {
+    let ok = (200, Value::Null);
+    let hs256_token = hs256(&flask_payload("access"));
+    // SECRET_KEY when JWT_SECRET_KEY is absent or None; the app's other
+    // settings are not ours to refuse.
+    for options in [
+        json!({"SECRET_KEY": common::SECRET}),
+        json!({"SECRET_KEY": common::SECRET, "JWT_SECRET_KEY": null, "DEBUG": true, "SQLALCHEMY_DATABASE_URI": "sqlite://"}),
+        json!({"SECRET_KEY": "other", "JWT_SECRET_KEY": common::SECRET}),
+    ] {
+        assert_eq!(
+            answer(common::flask_manager(options.clone()), &hs256_token).await,
+            ok,
+            "{options}"
+        );
+    }
+    let from_env = FlaskConfig::from_vars([("SECRET_KEY".to_owned(), "null".to_owned())]).unwrap();
+    let jwt = from_env
+        .into_builder()
+        .unwrap()
+        .allow_short_secret()
+        .build()
+        .unwrap();
+    let token = common::forge(
+        &json!({"alg": "HS256", "typ": "JWT"}),
+        &flask_payload("access"),
+        "null",
+        jsonwebtoken::Algorithm::HS256,
+    );
+    assert_eq!(
+        answer(jwt, &token).await,
+        ok,
+        "SECRET_KEY is taken verbatim from the environment"
+    );
+
+    // None wherever Flask takes it (its defaults).
+    let nones = json!({
+        "JWT_SECRET_KEY": common::SECRET, "JWT_ENCODE_AUDIENCE": null, "JWT_DECODE_AUDIENCE": null,
+        "JWT_ENCODE_ISSUER": null, "JWT_DECODE_ISSUER": null, "JWT_DECODE_ALGORITHMS": null,
+        "JWT_PRIVATE_KEY": null, "JWT_PUBLIC_KEY": null, "JWT_COOKIE_DOMAIN": null,
+        "JWT_COOKIE_SAMESITE": null,
+    });
+    assert_eq!(answer(common::flask_manager(nones), &hs256_token).await, ok);
+
+    // JWT_DECODE_ALGORITHMS always includes JWT_ALGORITHM.
+    let long_secret = "0123456789abcdef".repeat(4);
+    let jwt = common::flask_manager(
+        json!({"JWT_SECRET_KEY": long_secret, "JWT_DECODE_ALGORITHMS": ["HS512"]}),
+    );
+    let hs256_long = common::forge(
+        &json!({"alg": "HS256", "typ": "JWT"}),
+        &flask_payload("access"),
+        &long_secret,
+        jsonwebtoken::Algorithm::HS256,
+    );
+    let hs512_long = common::forge(
+        &json!({"alg": "HS512", "typ": "JWT"}),
+        &flask_payload("access"),
+        &long_secret,
+        jsonwebtoken::Algorithm::HS512,
+    );
+    assert_eq!(answer(jwt.clone(), &hs256_long).await, ok);
+    assert_eq!(answer(jwt, &hs512_long).await, ok);
+
+    // RS256 with ["HS512"]: Flask verifies RS256 tokens with the public key
+    // and no HS512 token at all.
+    let rsa = || {
+        json!({
+            "JWT_ALGORITHM": "RS256",
+            "JWT_PRIVATE_KEY": String::from_utf8(common::pem("rs256_private.pem")).unwrap(),
+            "JWT_PUBLIC_KEY": String::from_utf8(common::pem("rs256_public.pem")).unwrap(),
+        })
+    };
+    let mut options = rsa();
+    options["JWT_DECODE_ALGORITHMS"] = json!(["HS512"]);
+    options["JWT_SECRET_KEY"] = json!(long_secret);
+    let jwt = common::flask_manager(options);
+    let rs256_token = jwt.create_access_token("u").unwrap();
+    assert_eq!(answer(jwt.clone(), &rs256_token).await, ok);
+    assert_eq!(
+        answer(jwt, &hs512_long).await,
+        (422, msg("The specified alg value is not allowed"))
+    );
+
+    // An HMAC JWT_ALGORITHM ignores the PEM keys, as Flask does.
+    let mut options = rsa();
+    options["JWT_ALGORITHM"] = json!("HS256");
+    options["JWT_SECRET_KEY"] = json!(common::SECRET);
+    let jwt = common::flask_manager(options);
+    assert_eq!(answer(jwt.clone(), &hs256_token).await, ok);
+    assert_eq!(
+        answer(jwt, &rs256_token).await,
+        (422, msg("The specified alg value is not allowed"))
+    );
+}
+
+#[test]
+fn each_key_misconfiguration_says_what_is_wrong() {
+    let pem = common::pem("rs256_private.pem");
+    let message = |builder: actix_jwt_extended::manager::JwtManagerBuilder| {
+        builder.build().unwrap_err().to_string()
+    };
+    let no_algorithm = message(JwtManager::builder().private_key(&pem));
+    assert!(
+        no_algorithm.contains("a PEM key needs the algorithm of the key"),
+        "{no_algorithm}"
+    );
+    assert!(
+        no_algorithm.contains("JwtManagerBuilder::algorithm"),
+        "{no_algorithm}"
+    );
+    let public_only = message(JwtManager::builder().public_key(common::pem("rs256_public.pem")));
+    assert!(
+        public_only.contains("a PEM key needs the algorithm of the key"),
+        "{public_only}"
+    );
+    let both = message(
+        JwtManager::builder()
+            .secret(common::SECRET)
+            .allow_short_secret()
+            .private_key(&pem),
+    );
+    assert!(
+        both.contains("both a secret and a PEM key are set"),
+        "{both}"
+    );
+    // Nothing at all is still "no secret or key".
+    assert!(message(JwtManager::builder()).starts_with("no JWT secret or key configured"));
+}
+
+#[test]
+fn rsa_keys_under_2048_bits_are_refused_at_build() {
+    let private = JwtManager::builder()
+        .algorithm(jsonwebtoken::Algorithm::RS256)
+        .private_key(common::pem("rs1024_private.pem"))
+        .build();
+    assert!(
+        matches!(private, Err(ConfigError::InvalidKey(_))),
+        "{private:?}"
+    );
+    let public = JwtManager::builder()
+        .algorithm(jsonwebtoken::Algorithm::RS256)
+        .public_key(common::pem("rs1024_public.pem"))
+        .build();
+    assert!(
+        matches!(public, Err(ConfigError::InvalidKey(_))),
+        "{public:?}"
+    );
 }

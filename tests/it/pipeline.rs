@@ -452,7 +452,7 @@ async fn api_errors_in_handlers_use_the_message_key_and_the_hook() {
     assert_eq!(res.status(), 500);
     assert_eq!(
         test::read_body(res).await,
-        "{\"error\":\"JWT authentication is not configured on this server\"}\n"
+        "{\"error\":\"revocation needs a token store: register one with JwtManagerBuilder::token_store\"}\n"
     );
 }
 

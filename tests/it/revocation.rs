@@ -311,7 +311,9 @@ async fn revoking_without_a_store_is_a_logged_configuration_error() {
         .unwrap();
     assert_eq!(
         jwt.revoke_token(&token).await.unwrap_err(),
-        JwtError::NotConfigured
+        JwtError::Misconfigured(
+            "revocation needs a token store: register one with JwtManagerBuilder::token_store"
+        )
     );
 }
 
