@@ -46,7 +46,7 @@ use crate::{
     claims::{self, TokenKind},
     config::{TokenLocation, invalid_domain, is_cookie_domain},
     error::Handout,
-    manager::JwtManager,
+    manager::{JwtManager, TokenPair},
 };
 
 /// Options for the cookies of one response (the `domain=` and `max_age=`
@@ -229,6 +229,17 @@ pub trait JwtCookies {
         token: &str,
     ) -> Result<&mut Self, JwtError> {
         self.set_refresh_cookies_with(jwt, token, &CookieOptions::new())
+    }
+
+    /// Sets both cookies of a [`TokenPair`] (a login with
+    /// [`create_token_pair`](JwtManager::create_token_pair), a rotation).
+    fn set_pair_cookies(
+        &mut self,
+        jwt: &JwtManager,
+        pair: &TokenPair,
+    ) -> Result<&mut Self, JwtError> {
+        self.set_access_cookies(jwt, &pair.access_token)?
+            .set_refresh_cookies(jwt, &pair.refresh_token)
     }
 
     /// Clears the access token cookie and its CSRF cookie.

@@ -85,6 +85,14 @@ impl fmt::Display for JwtIdentity {
     }
 }
 
+/// As the identity string, so that it passes straight to token creation:
+/// `jwt.create_access_token(&identity)`.
+impl serde::Serialize for JwtIdentity {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 impl fmt::Debug for JwtIdentity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("JwtIdentity").field(&self.as_str()).finish()

@@ -23,10 +23,12 @@ use crate::{
 ///
 /// A fresh token proves the user just typed their password; routes behind
 /// [`JwtRequired::fresh`](crate::JwtRequired::fresh) take only those.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Freshness {
     /// Not fresh (`"fresh": false`): a token from a refresh, for example.
+    /// The default.
+    #[default]
     NotFresh,
     /// Fresh until it expires (`"fresh": true`).
     Fresh,

@@ -13,13 +13,13 @@ use crate::{
     JwtError,
     builder::Parts,
     claims::{self, TokenKind},
-    config::ConfigError,
+    config::{ConfigError, Expiry},
     error::Handout,
     hooks::{Hooks, Renderer},
     issue::Issuer,
     locations::LocationConfig,
     store::{Cutoff, DynStore, Rotation, RotationRequest, SharedStore, StoreError, TokenFacts},
-    token::{DecodedToken, Rejection, TokenBuilder},
+    token::{DecodedToken, Freshness, Rejection, TokenBuilder},
     verify::Verifier,
 };
 pub use crate::{builder::JwtManagerBuilder, hooks::UserLoader};
@@ -32,6 +32,113 @@ pub struct TokenPair {
     pub access_token: String,
     /// The refresh token; present it to [`JwtManager::rotate_refresh_token`].
     pub refresh_token: String,
+}
+
+/// Options for the two tokens of a [`TokenPair`], at login
+/// ([`JwtManager::create_token_pair_with`]) or rotation
+/// ([`JwtManager::rotate_refresh_token_with`]), as the single-token
+/// [`TokenBuilder`] takes them:
+///
+/// ```
+/// use actix_jwt_extended::{JwtManager, manager::PairOptions};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let jwt = JwtManager::builder().secret(b"change-me-to-a-long-random-secret").build()?;
+/// // At login, after an async lookup of the user's role:
+/// let role = "editor";
+/// let pair = jwt.create_token_pair_with("alice", &PairOptions::new().claim("role", role).fresh(true))?;
+/// let access = jwt.decode_token(&pair.access_token)?;
+/// assert_eq!(access.claims()["role"], "editor");
+/// assert!(access.is_fresh());
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct PairOptions {
+    claims: serde_json::Map<String, Value>,
+    fresh: Freshness,
+    access_expires: Option<Expiry>,
+    refresh_expires: Option<Expiry>,
+    carry_claims: bool,
+    error: Option<String>,
+}
+
+impl PairOptions {
+    /// The manager's defaults: no additional claims, not fresh, the
+    /// configured lifetimes.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a claim to both tokens, with [`TokenBuilder::claim`]'s rules
+    /// (registered claims are refused at creation).
+    pub fn claim(mut self, name: impl Into<String>, value: impl Serialize) -> Self {
+        match serde_json::to_value(value) {
+            Ok(value) => {
+                self.claims.insert(name.into(), value);
+            }
+            Err(error) => self.fail(format!("claim value does not serialize: {error}")),
+        }
+        self
+    }
+
+    /// Adds every field of `claims` (a map or a struct) to both tokens.
+    pub fn claims(mut self, claims: impl Serialize) -> Self {
+        match serde_json::to_value(claims) {
+            Ok(Value::Object(claims)) => self.claims.extend(claims),
+            Ok(_) => self.fail("additional claims must serialize to a JSON object".into()),
+            Err(error) => self.fail(format!("additional claims do not serialize: {error}")),
+        }
+        self
+    }
+
+    /// The access token's freshness (the refresh token is never fresh).
+    /// Defaults to not fresh.
+    pub fn fresh(mut self, fresh: impl Into<Freshness>) -> Self {
+        self.fresh = fresh.into();
+        self
+    }
+
+    /// The access token's lifetime. Defaults to the manager's.
+    pub fn access_expires(mut self, expires: impl Into<Expiry>) -> Self {
+        self.access_expires = Some(expires.into());
+        self
+    }
+
+    /// The refresh token's lifetime. Defaults to the manager's.
+    pub fn refresh_expires(mut self, expires: impl Into<Expiry>) -> Self {
+        self.refresh_expires = Some(expires.into());
+        self
+    }
+
+    /// At rotation, carries the presented refresh token's additional claims
+    /// into the new pair; those given with [`claim`](Self::claim) or
+    /// [`claims`](Self::claims) replace them. Like any per-token claim they
+    /// override the additional claims loader's, so with a loader that
+    /// recomputes a claim (a role that may have been withdrawn), leave them
+    /// behind. Defaults to leaving them behind; ignored at login.
+    pub fn carry_claims(mut self) -> Self {
+        self.carry_claims = true;
+        self
+    }
+
+    fn fail(&mut self, reason: String) {
+        self.error.get_or_insert(reason);
+    }
+
+    /// Why these options cannot mint tokens, if a value did not serialize.
+    fn error(&self) -> Option<JwtError> {
+        let reason = self.error.clone()?;
+        Some(JwtError::Creation(reason.into()))
+    }
+}
+
+/// What both tokens of a pair are minted from.
+struct PairDraft<'a> {
+    identity: &'a Value,
+    family: &'a str,
+    options: &'a PairOptions,
+    carried: Option<&'a serde_json::Map<String, Value>>,
 }
 
 /// Configuration, keys, hooks and token operations, shared by every worker.
@@ -240,13 +347,32 @@ impl JwtManager {
     /// for [`rotate_refresh_token`](Self::rotate_refresh_token). Both carry the
     /// family in a `fam` claim, so revoking the family logs both out.
     pub fn create_token_pair(&self, identity: impl Serialize) -> Result<TokenPair, JwtError> {
+        self.create_token_pair_with(identity, &PairOptions::new())
+    }
+
+    /// [`create_token_pair`](Self::create_token_pair) with claims, freshness
+    /// and lifetimes for the pair.
+    pub fn create_token_pair_with(
+        &self,
+        identity: impl Serialize,
+        options: &PairOptions,
+    ) -> Result<TokenPair, JwtError> {
         let identity = serde_json::to_value(identity).map_err(|e| {
             self.hand_out(JwtError::Creation(
                 format!("the identity does not serialize: {e}").into(),
             ))
         })?;
+        if let Some(error) = options.error() {
+            return Err(self.hand_out(error));
+        }
         let family = claims::new_jti(claims::now()).to_string();
-        self.pair(&identity, &family, family.clone())
+        let draft = PairDraft {
+            identity: &identity,
+            family: &family,
+            options,
+            carried: None,
+        };
+        self.pair(&draft, family.clone())
     }
 
     /// Refresh-token rotation with reuse detection (OAuth 2.0 Security BCP,
@@ -260,13 +386,32 @@ impl JwtManager {
         &self,
         presented: &DecodedToken,
     ) -> Result<TokenPair, JwtError> {
-        self.rotate(presented)
+        self.rotate_refresh_token_with(presented, &PairOptions::new())
+            .await
+    }
+
+    /// [`rotate_refresh_token`](Self::rotate_refresh_token) with claims,
+    /// freshness and lifetimes for the new pair; with
+    /// [`PairOptions::carry_claims`], the presented token's claims too.
+    pub async fn rotate_refresh_token_with(
+        &self,
+        presented: &DecodedToken,
+        options: &PairOptions,
+    ) -> Result<TokenPair, JwtError> {
+        self.rotate(presented, options)
             .await
             .map_err(|rejection| self.renderer().hand_out_rejection(rejection))
     }
 
-    async fn rotate(&self, presented: &DecodedToken) -> Result<TokenPair, Rejection> {
+    async fn rotate(
+        &self,
+        presented: &DecodedToken,
+        options: &PairOptions,
+    ) -> Result<TokenPair, Rejection> {
         let reject = |error| Rejection::with_token(error, presented.clone());
+        if let Some(error) = options.error() {
+            return Err(reject(error));
+        }
         if presented.kind() != TokenKind::Refresh {
             return Err(reject(JwtError::WrongTokenType {
                 expected: TokenKind::Refresh,
@@ -279,7 +424,16 @@ impl JwtManager {
         };
         let identity = Value::from(presented.identity());
         let next = claims::new_jti(claims::now()).to_string();
-        let pair = self.pair(&identity, family, next.clone())?;
+        // Minted before the store retires the presented token, so that a
+        // token that cannot be minted never ends the session.
+        let carried = options.carry_claims.then(|| self.carried_claims(presented));
+        let draft = PairDraft {
+            identity: &identity,
+            family,
+            options,
+            carried: carried.as_ref(),
+        };
+        let pair = self.pair(&draft, next.clone()).map_err(reject)?;
         let store = self.writable_store().map_err(reject)?;
         // Outside a guard nothing else has asked the store yet.
         if let Some(error) = self.revocation_error(presented).await {
@@ -296,7 +450,7 @@ impl JwtManager {
         match store_call(store.rotate(rotation)).await.map_err(reject)? {
             Rotation::Rotated => Ok(pair),
             // Within the reuse interval: a copy of the current refresh token.
-            Rotation::Repeated { current } => Ok(self.pair(&identity, family, current)?),
+            Rotation::Repeated { current } => self.pair(&draft, current).map_err(reject),
             Rotation::Reused => {
                 self.hooks().refresh_reused(presented);
                 Err(reject(JwtError::Revoked))
@@ -305,23 +459,46 @@ impl JwtManager {
         }
     }
 
+    /// The additional claims of `token`: all but the registered ones and
+    /// those the configuration decides (`aud`, `iss`).
+    fn carried_claims(&self, token: &DecodedToken) -> serde_json::Map<String, Value> {
+        let identity_claim = self.verifier().identity_claim();
+        token
+            .claims()
+            .iter()
+            .filter(|(name, _)| {
+                !claims::RESERVED.contains(&name.as_str())
+                    && !["sub", "aud", "iss"].contains(&name.as_str())
+                    && name.as_str() != identity_claim
+            })
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect()
+    }
+
     /// An access token and a refresh token (with the `jti` `refresh_jti`) of
-    /// `family`.
-    fn pair(
-        &self,
-        identity: &Value,
-        family: &str,
-        refresh_jti: String,
-    ) -> Result<TokenPair, JwtError> {
+    /// the draft's family.
+    fn pair(&self, draft: &PairDraft<'_>, refresh_jti: String) -> Result<TokenPair, JwtError> {
+        let options = draft.options;
+        let mut claims = draft.carried.cloned().unwrap_or_default();
+        claims.extend(options.claims.clone());
+        let mut access = self
+            .access_token(draft.identity)
+            .rotation(None, draft.family)
+            .claims(&claims)
+            .fresh(options.fresh);
+        if let Some(expires) = options.access_expires {
+            access = access.expires(expires);
+        }
+        let mut refresh = self
+            .refresh_token(draft.identity)
+            .rotation(Some(refresh_jti), draft.family)
+            .claims(&claims);
+        if let Some(expires) = options.refresh_expires {
+            refresh = refresh.expires(expires);
+        }
         Ok(TokenPair {
-            access_token: self
-                .access_token(identity)
-                .rotation(None, family)
-                .encode()?,
-            refresh_token: self
-                .refresh_token(identity)
-                .rotation(Some(refresh_jti), family)
-                .encode()?,
+            access_token: access.encode()?,
+            refresh_token: refresh.encode()?,
         })
     }
 

@@ -123,6 +123,11 @@ impl Verifier {
         Ok(verified)
     }
 
+    /// The claim that holds the identity.
+    pub(crate) fn identity_claim(&self) -> &str {
+        &self.identity_claim
+    }
+
     /// Verifies `token` with every check but its expiry (Flask's
     /// `decode_token(token, allow_expired=True)`).
     pub(crate) fn verify_allowing_expired(&self, token: &[u8]) -> Result<DecodedToken, Rejection> {

@@ -15,6 +15,7 @@ use actix_jwt_extended::{
     Require,
     config::{ConfigError, CookieConfig, ErrorFormat, FlaskConfig, TokenLocation},
     cookies::{CookieOptions, JwtCookies},
+    manager::PairOptions,
     store::MemoryStore,
 };
 use actix_web::{App, HttpRequest, HttpResponse, http::Method, test as actix_test, web};
@@ -1024,5 +1025,184 @@ fn rsa_keys_under_2048_bits_are_refused_at_build() {
     assert!(
         matches!(public, Err(ConfigError::InvalidKey(_))),
         "{public:?}"
+    );
+}
+
+fn pair_manager() -> JwtManager {
+    JwtManager::builder()
+        .secret(common::SECRET)
+        .allow_short_secret()
+        .token_store(MemoryStore::new())
+        .token_location([TokenLocation::Headers, TokenLocation::Cookies])
+        .cookies(CookieConfig::new().secure(false))
+        .build()
+        .unwrap()
+}
+
+/// A user's role, looked up the way a database would be: asynchronously.
+async fn role_of(user: &str) -> &'static str {
+    actix_web::rt::task::yield_now().await;
+    if user == "alice" { "admin" } else { "viewer" }
+}
+
+#[derive(serde::Deserialize)]
+struct PairQuery {
+    user: Option<String>,
+    mode: Option<String>,
+}
+
+fn pair_routes(config: &mut web::ServiceConfig) {
+    config
+        .route(
+            "/login",
+            web::post().to(|jwt: web::Data<JwtManager>, query: web::Query<PairQuery>| async move {
+                let user = query.user.clone().unwrap_or_default();
+                let options = PairOptions::new().claim("role", role_of(&user).await).fresh(true).access_expires(Duration::from_secs(60));
+                let pair = jwt.create_token_pair_with(&user, &options)?;
+                Ok::<_, actix_web::Error>(HttpResponse::Ok().set_pair_cookies(&jwt, &pair)?.json(&pair))
+            }),
+        )
+        .route(
+            "/rotate",
+            web::post()
+                .to(|jwt: web::Data<JwtManager>, claims: Claims, query: web::Query<PairQuery>| async move {
+                    let options = match query.mode.as_deref() {
+                        Some("carry") => PairOptions::new().carry_claims(),
+                        Some("replace") => PairOptions::new().carry_claims().claim("role", "viewer"),
+                        Some("reserved") => PairOptions::new().claim("type", "access"),
+                        _ => PairOptions::new(),
+                    };
+                    let pair = jwt.rotate_refresh_token_with(claims.token(), &options).await?;
+                    Ok::<_, actix_web::Error>(HttpResponse::Ok().json(&pair))
+                })
+                .wrap(RefreshRequired::new()),
+        )
+        .route(
+            "/reissue",
+            web::post()
+                .to(|jwt: web::Data<JwtManager>, identity: JwtIdentity| async move {
+                    let token = jwt.create_access_token(&identity)?;
+                    Ok::<_, actix_web::Error>(HttpResponse::Ok().json(json!({ "access_token": token })))
+                })
+                .wrap(JwtRequired::new()),
+        )
+        .route(
+            "/admin",
+            web::get()
+                .to(HttpResponse::Ok)
+                .wrap(JwtRequired::new().require(Require::claim_equals("role", "admin"))),
+        );
+}
+
+#[actix_web::test]
+async fn token_pairs_and_rotations_take_claims_freshness_and_lifetimes() {
+    let jwt = pair_manager();
+    let app = actix_test::init_service(
+        App::new()
+            .app_data(web::Data::new(jwt.clone()))
+            .configure(pair_routes),
+    )
+    .await;
+    let post = |uri: &str, token: &str| {
+        actix_test::TestRequest::post()
+            .uri(uri)
+            .insert_header(("Authorization", bearer(token)))
+    };
+    let response = actix_test::call_service(
+        &app,
+        actix_test::TestRequest::post()
+            .uri("/login?user=alice")
+            .to_request(),
+    )
+    .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let cookies = common::set_cookies(response.response());
+    let names: Vec<&str> = cookies
+        .iter()
+        .map(|c| c.split('=').next().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "access_token_cookie",
+            "csrf_access_token",
+            "refresh_token_cookie",
+            "csrf_refresh_token"
+        ]
+    );
+    let pair: Value = actix_test::read_body_json(response).await;
+    let (access, refresh) = (
+        pair["access_token"].as_str().unwrap(),
+        pair["refresh_token"].as_str().unwrap(),
+    );
+    assert!(cookies[0].starts_with(&format!("access_token_cookie={access};")));
+    let decoded_access = jwt.decode_token(access).unwrap();
+    let decoded_refresh = jwt.decode_token(refresh).unwrap();
+    assert_eq!(decoded_access.claims()["role"], "admin");
+    assert_eq!(decoded_refresh.claims()["role"], "admin");
+    assert!(decoded_access.is_fresh() && !decoded_refresh.is_fresh());
+    let lifetime = |token: &actix_jwt_extended::token::DecodedToken| {
+        token.expires_at().unwrap() - token.claims()["iat"].as_i64().unwrap()
+    };
+    assert_eq!(lifetime(&decoded_access), 60);
+    assert_eq!(lifetime(&decoded_refresh), 30 * 86_400);
+    assert_eq!(
+        call(&app, Method::GET, "/admin", Some(&bearer(access)))
+            .await
+            .0
+            .as_u16(),
+        200
+    );
+
+    // Rotation carries the claims over, replaces them, or leaves them behind.
+    let rotate = |mode: &'static str, refresh: String| {
+        let (app, jwt) = (&app, &jwt);
+        async move {
+            let (status, body) =
+                common::send(app, post(&format!("/rotate?mode={mode}"), &refresh)).await;
+            assert_eq!(status.as_u16(), 200, "{mode}: {body}");
+            let access = jwt
+                .decode_token(body["access_token"].as_str().unwrap())
+                .unwrap();
+            let refresh = body["refresh_token"].as_str().unwrap().to_owned();
+            (access, refresh)
+        }
+    };
+    let (carried, refresh) = rotate("carry", refresh.to_owned()).await;
+    assert_eq!(carried.claims()["role"], "admin");
+    assert!(!carried.is_fresh(), "a rotation is not a login");
+    assert_eq!(carried.session(), decoded_access.session());
+    let (replaced, refresh) = rotate("replace", refresh).await;
+    assert_eq!(replaced.claims()["role"], "viewer");
+    let (plain, refresh) = rotate("plain", refresh).await;
+    assert!(plain.claims().get("role").is_none());
+    // A registered claim among the options: a 500, and the session lives on.
+    let (status, _) = common::send(&app, post("/rotate?mode=reserved", &refresh)).await;
+    assert_eq!(status.as_u16(), 500);
+    let _ = rotate("carry", refresh).await;
+
+    // An identity goes straight back into token creation.
+    let (status, body) = common::send(&app, post("/reissue", access)).await;
+    assert_eq!(status.as_u16(), 200);
+    assert_eq!(
+        jwt.decode_token(body["access_token"].as_str().unwrap())
+            .unwrap()
+            .identity(),
+        "alice"
+    );
+
+    // Bob is no admin.
+    let (_, body) =
+        common::send(&app, actix_test::TestRequest::post().uri("/login?user=bob")).await;
+    let (status, body) = call(
+        &app,
+        Method::GET,
+        "/admin",
+        Some(&bearer(body["access_token"].as_str().unwrap())),
+    )
+    .await;
+    assert_eq!(
+        (status.as_u16(), body),
+        (403, msg("Insufficient permissions"))
     );
 }
