@@ -79,8 +79,9 @@ impl Requirement {
         }
     }
 
-    /// The route's policy, in Flask's order: the type, then freshness.
-    fn admits(&self, token: &DecodedToken) -> Result<(), JwtError> {
+    /// The route's policy, in Flask's order: the type, then freshness (at
+    /// `now`).
+    fn admits(&self, token: &DecodedToken, now: std::time::Duration) -> Result<(), JwtError> {
         let wrong = match self.accept {
             Accept::Access => token.kind() == TokenKind::Refresh,
             Accept::Refresh => token.kind() != TokenKind::Refresh,
@@ -91,7 +92,7 @@ impl Requirement {
                 expected: self.reads(),
             });
         }
-        if self.fresh && !token.is_fresh() {
+        if self.fresh && !token.is_fresh_at(now) {
             return Err(JwtError::FreshTokenRequired);
         }
         Ok(())
@@ -218,7 +219,7 @@ fn begin(
         }) if requirement.optional => return Step::Done(Ok(Outcome::Anonymous(missing))),
         Err(rejection) => return Step::Done(Err(rejection)),
     };
-    if let Err(error) = requirement.admits(&token) {
+    if let Err(error) = requirement.admits(&token, manager.clock().now()) {
         return Step::Done(Err(Rejection::with_token(error, token)));
     }
     let checks_revocation = manager.store().is_some() && !requirement.skip_revocation_check;

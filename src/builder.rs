@@ -284,6 +284,17 @@ impl JwtManagerBuilder {
         self
     }
 
+    /// Dates and checks tokens by `clock`, which a test moves forward to
+    /// expire tokens or end their freshness without sleeping (feature
+    /// `test-util`). Defaults to the system clock.
+    #[cfg(feature = "test-util")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+    pub fn clock(mut self, clock: &crate::test::TestClock) -> Self {
+        self.issue.clock = clock.clock();
+        self.verify.clock = clock.clock();
+        self
+    }
+
     /// How many verified tokens to remember, so a client that sends the same
     /// token again skips the signature and claim checks (0 turns the cache
     /// off). An entry is keyed by the token's full bytes and served only until

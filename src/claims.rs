@@ -3,6 +3,10 @@
 
 use std::{
     fmt,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
@@ -64,7 +68,45 @@ pub(crate) const FAMILY: &str = "fam";
 /// Claims that only the token builder itself may write.
 pub(crate) const RESERVED: [&str; 8] = [TYPE, FRESH, JTI, IAT, NBF, EXP, CSRF, FAMILY];
 
-/// The one clock: time since the Unix epoch (zero if the system clock is
+/// The time a manager reads: the system clock, moved forward by a test
+/// clock (`test::TestClock`) where one is set.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Clock {
+    /// Milliseconds ahead of the system clock.
+    ahead_ms: Option<Arc<AtomicU64>>,
+}
+
+impl Clock {
+    /// A clock `ahead_ms` milliseconds ahead of the system clock, as the
+    /// shared counter says at each reading.
+    #[cfg(feature = "test-util")]
+    pub(crate) fn ahead(ahead_ms: Arc<AtomicU64>) -> Self {
+        Self {
+            ahead_ms: Some(ahead_ms),
+        }
+    }
+
+    /// Time since the Unix epoch.
+    pub(crate) fn now(&self) -> Duration {
+        let ahead = self
+            .ahead_ms
+            .as_ref()
+            .map_or(0, |ahead| ahead.load(Ordering::Relaxed));
+        now().saturating_add(Duration::from_millis(ahead))
+    }
+
+    /// [`now`](Self::now) in milliseconds.
+    pub(crate) fn now_ms(&self) -> i64 {
+        i64::try_from(self.now().as_millis()).unwrap_or(i64::MAX)
+    }
+
+    /// [`now`](Self::now) in whole seconds.
+    pub(crate) fn now_secs(&self) -> i64 {
+        i64::try_from(self.now().as_secs()).unwrap_or(i64::MAX)
+    }
+}
+
+/// The system clock: time since the Unix epoch (zero if the system clock is
 /// before it).
 pub(crate) fn now() -> Duration {
     SystemTime::now()

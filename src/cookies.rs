@@ -147,7 +147,7 @@ fn token_cookies(
     let max_age = match options.max_age {
         Some(max_age) => Some(i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX)),
         None => (!config.session_cookie).then(|| match decoded.expires_at() {
-            Some(exp) => exp.saturating_sub(claims::now_secs()).max(0),
+            Some(exp) => exp.saturating_sub(manager.clock().now_secs()).max(0),
             // Flask's lifetime for cookies when tokens never expire: a year.
             None => 31_540_000,
         }),
@@ -177,7 +177,7 @@ fn token_cookies(
     if let Some(max_age) = max_age {
         // Both, as Flask (Werkzeug) sends them: `Expires` for old clients.
         let expires =
-            OffsetDateTime::from_unix_timestamp(claims::now_secs().saturating_add(max_age))
+            OffsetDateTime::from_unix_timestamp(manager.clock().now_secs().saturating_add(max_age))
                 .ok()
                 .filter(|expires| expires.year() <= 9999)
                 .ok_or_else(|| {
@@ -500,12 +500,12 @@ fn refresh_cookie<B>(response: &mut ServiceResponse<B>, window: Duration) -> Res
     if token.location() != Some(TokenLocation::Cookies) || token.kind() != TokenKind::Access {
         return Ok(());
     }
-    let expiring = token
-        .expires_at()
-        .is_some_and(|exp| claims::now().saturating_add(window).as_secs_f64() > exp as f64);
     let Ok(jwt) = JwtManager::from_app_data(response.request()).cloned() else {
         return Ok(());
     };
+    let expiring = token
+        .expires_at()
+        .is_some_and(|exp| jwt.clock().now().saturating_add(window).as_secs_f64() > exp as f64);
     if !expiring || sets_token_cookies(response.response(), &jwt.locations().cookies) {
         return Ok(());
     }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::{
     JwtError,
-    claims::{self, TokenKind},
+    claims::{self, Clock, TokenKind},
     config::{ConfigError, Expiry, Hook},
     keyring::{Key, KeyRing},
 };
@@ -67,6 +67,7 @@ pub(crate) struct IssueOptions {
     pub(crate) identity: Option<Hook<IdentityHook>>,
     pub(crate) claims: Option<Hook<ObjectHook>>,
     pub(crate) headers: Option<Hook<ObjectHook>>,
+    pub(crate) clock: Clock,
 }
 
 impl Default for IssueOptions {
@@ -81,6 +82,7 @@ impl Default for IssueOptions {
             identity: None,
             claims: None,
             headers: None,
+            clock: Clock::default(),
         }
     }
 }
@@ -121,6 +123,7 @@ pub(crate) struct Issuer {
     identity_hook: Option<Hook<IdentityHook>>,
     claims_hook: Option<Hook<ObjectHook>>,
     headers_hook: Option<Hook<ObjectHook>>,
+    clock: Clock,
 }
 
 impl Issuer {
@@ -173,6 +176,7 @@ impl Issuer {
             identity_hook: options.identity,
             claims_hook: options.claims,
             headers_hook: options.headers,
+            clock: options.clock,
         })
     }
 
@@ -244,7 +248,7 @@ impl Issuer {
                     .into(),
             ));
         }
-        let issued = claims::now();
+        let issued = self.clock.now();
         let date_after = |duration: Duration, what: &str| {
             claims::date_after(issued, duration).ok_or_else(|| {
                 let why = format!(

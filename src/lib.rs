@@ -311,6 +311,50 @@
 //! RFC 6750 form (401 with `WWW-Authenticate: Bearer error="invalid_token"`)
 //! with [`ErrorFormat::Rfc6750`](config::ErrorFormat::Rfc6750).
 //!
+//! # Testing your app
+//!
+//! With the `test-util` feature, `test::TestRequestExt` puts a token on a
+//! test request where the manager reads it (`with_access_token`,
+//! `with_refresh_token`, `with_jwt_cookies` with the CSRF header,
+//! `with_token`), and a `test::TestClock` on the manager expires tokens and
+//! freshness without sleeping:
+//!
+#![cfg_attr(feature = "test-util", doc = "```")]
+#![cfg_attr(not(feature = "test-util"), doc = "```ignore")]
+//! use std::time::Duration;
+//! use actix_jwt_extended::{JwtIdentity, JwtManager, JwtRequired};
+//! use actix_jwt_extended::test::{TestClock, TestRequestExt};
+//! use actix_web::{test, web, App, HttpResponse};
+//!
+//! async fn me(identity: JwtIdentity) -> HttpResponse {
+//!     HttpResponse::Ok().body(identity.to_string())
+//! }
+//!
+//! #[actix_web::main] // in your test suite: #[actix_web::test] on each test
+//! async fn main() {
+//!     let clock = TestClock::new();
+//!     let jwt = JwtManager::builder()
+//!         .secret(b"change-me-to-a-long-random-secret")
+//!         .clock(&clock)
+//!         .build()
+//!         .unwrap();
+//!     let app = test::init_service(
+//!         App::new()
+//!             .app_data(web::Data::new(jwt.clone()))
+//!             .route("/me", web::get().to(me).wrap(JwtRequired::new())),
+//!     )
+//!     .await;
+//!
+//!     let req = test::TestRequest::get().uri("/me").with_access_token(&jwt, "alice");
+//!     assert_eq!(test::call_and_read_body(&app, req.to_request()).await, "alice");
+//!
+//!     let token = jwt.create_access_token("alice").unwrap();
+//!     clock.advance(Duration::from_secs(15 * 60 + 1));
+//!     let req = test::TestRequest::get().uri("/me").with_token(&token);
+//!     assert_eq!(test::call_service(&app, req.to_request()).await.status(), 401);
+//! }
+//! ```
+//!
 //! # Migrating from Flask-JWT-Extended
 //!
 //! Tokens are interchangeable: the same claims (`fresh`, `iat`, `jti`, `type`,
@@ -344,6 +388,10 @@
 //!
 //! - `redis`: `store::RedisStore`, revocations shared by many instances
 //!   through Redis (the `redis` crate with its tokio connection manager).
+//! - `test-util`: the `test` module, for your app's tests: tokens on
+//!   `actix_web::test::TestRequest` and a test clock (a dev-dependency
+//!   feature: `actix-jwt-extended = { version = "..", features = ["test-util"] }`
+//!   under `[dev-dependencies]`).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -373,6 +421,9 @@ mod keyring;
 mod locations;
 pub mod manager;
 pub mod store;
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub mod test;
 pub mod token;
 mod verify;
 

@@ -63,6 +63,17 @@ pub(crate) struct LocationConfig {
 }
 
 impl LocationConfig {
+    /// The `Authorization` header line for `token`, as configured: its name
+    /// and value.
+    #[cfg(feature = "test-util")]
+    pub(crate) fn header_line(&self, token: &str) -> (HeaderName, String) {
+        let value = match self.header_type.as_str() {
+            "" => token.to_owned(),
+            kind => format!("{kind} {token}"),
+        };
+        (self.header_name.clone(), value)
+    }
+
     pub(crate) fn new(options: LocationOptions) -> Result<Self, ConfigError> {
         let header_name = HeaderName::try_from(options.header_name.as_str())
             .map_err(|_| ConfigError::InvalidHeaderName(options.header_name.clone()))?;

@@ -262,7 +262,7 @@ impl JwtManager {
                 "a token without jti cannot be revoked".into(),
             ))?;
             // The session may hold the longest-lived token minted up to now.
-            let keep = self.accepted_until_last_new(claims::now_secs());
+            let keep = self.accepted_until_last_new(self.clock().now_secs());
             store_call(self.writable_store()?.revoke_session(session, keep)).await
         };
         ended.await.map_err(|error| self.hand_out(error))
@@ -290,12 +290,12 @@ impl JwtManager {
     }
 
     async fn cut_off(&self, identity: &str, except_session: Option<&str>) -> Result<(), JwtError> {
-        let issued_up_to_ms = claims::now_ms();
+        let issued_up_to_ms = self.clock().now_ms();
         let cutoff = Cutoff {
             identity,
             issued_up_to_ms,
             except_session,
-            keep_until: self.accepted_until_last_new(claims::now_secs()),
+            keep_until: self.accepted_until_last_new(self.clock().now_secs()),
         };
         let revoked = async { store_call(self.writable_store()?.revoke_identity(cutoff)).await };
         revoked.await.map_err(|error| self.hand_out(error))?;
@@ -303,7 +303,7 @@ impl JwtManager {
         // millisecond is over, so that every token minted afterwards is newer.
         // At most a millisecond of a rare call: a plain sleep, which needs no
         // particular async runtime.
-        while claims::now_ms() <= issued_up_to_ms {
+        while self.clock().now_ms() <= issued_up_to_ms {
             let rest = 1000 - claims::now().subsec_micros() % 1000;
             std::thread::sleep(std::time::Duration::from_micros(u64::from(rest)));
         }
@@ -365,7 +365,7 @@ impl JwtManager {
         if let Some(error) = options.error() {
             return Err(self.hand_out(error));
         }
-        let family = claims::new_jti(claims::now()).to_string();
+        let family = claims::new_jti(self.clock().now()).to_string();
         let draft = PairDraft {
             identity: &identity,
             family: &family,
@@ -423,7 +423,7 @@ impl JwtManager {
             )));
         };
         let identity = Value::from(presented.identity());
-        let next = claims::new_jti(claims::now()).to_string();
+        let next = claims::new_jti(self.clock().now()).to_string();
         // Minted before the store retires the presented token, so that a
         // token that cannot be minted never ends the session.
         let carried = options.carry_claims.then(|| self.carried_claims(presented));
@@ -444,7 +444,7 @@ impl JwtManager {
             presented: jti,
             next: &next,
             // The family covers every token minted into it, of either kind.
-            keep_until: self.accepted_until_last_new(claims::now_secs()),
+            keep_until: self.accepted_until_last_new(self.clock().now_secs()),
             reuse_interval: self.parts.reuse_interval,
         };
         match store_call(store.rotate(rotation)).await.map_err(reject)? {
@@ -534,6 +534,11 @@ impl JwtManager {
             .ok_or(JwtError::Misconfigured(
                 "revocation needs a token store: register one with JwtManagerBuilder::token_store",
             ))
+    }
+
+    /// The clock tokens are dated and checked by.
+    pub(crate) fn clock(&self) -> &claims::Clock {
+        self.verifier().clock()
     }
 
     pub(crate) fn issuer(&self) -> &Issuer {

@@ -158,11 +158,16 @@ impl DecodedToken {
     /// Whether the token is fresh as Flask-JWT-Extended reads `fresh`: `true`, or a
     /// timestamp that has not passed yet. A missing or other value is not fresh.
     pub fn is_fresh(&self) -> bool {
+        self.is_fresh_at(claims::now())
+    }
+
+    /// [`is_fresh`](Self::is_fresh) at `now` (since the epoch).
+    pub(crate) fn is_fresh_at(&self, now: std::time::Duration) -> bool {
         match self.claims().get(claims::FRESH) {
             Some(Value::Bool(fresh)) => *fresh,
             Some(Value::Number(until)) => until
                 .as_f64()
-                .is_some_and(|until| until >= claims::now().as_secs_f64()),
+                .is_some_and(|until| until >= now.as_secs_f64()),
             _ => false,
         }
     }

@@ -17,7 +17,7 @@ use subtle::ConstantTimeEq;
 use crate::{
     JwtError,
     cache::TokenCache,
-    claims::{self, TokenKind, numeric_date},
+    claims::{self, Clock, TokenKind, numeric_date},
     config::ConfigError,
     keyring::KeyRing,
     token::{DecodedToken, Rejection},
@@ -32,6 +32,7 @@ pub(crate) struct VerifyOptions {
     pub(crate) verify_sub: bool,
     pub(crate) identity_claim: String,
     pub(crate) token_cache: usize,
+    pub(crate) clock: Clock,
 }
 
 impl Default for VerifyOptions {
@@ -43,6 +44,7 @@ impl Default for VerifyOptions {
             verify_sub: true,
             identity_claim: claims::SUB.to_owned(),
             token_cache: 4096,
+            clock: Clock::default(),
         }
     }
 }
@@ -61,6 +63,7 @@ pub(crate) struct Verifier {
     verify_sub: bool,
     /// Tokens that passed every check, served again until they expire.
     pub(crate) cache: Option<TokenCache>,
+    clock: Clock,
 }
 
 impl Verifier {
@@ -91,6 +94,7 @@ impl Verifier {
             issuer: options.issuer.map(|issuer| vec![issuer]),
             verify_sub: options.verify_sub,
             cache: TokenCache::new(options.token_cache),
+            clock: options.clock,
         })
     }
 
@@ -108,7 +112,7 @@ impl Verifier {
         csrf: Option<&[u8]>,
     ) -> Result<DecodedToken, Rejection> {
         if let Some(cache) = &self.cache
-            && let Some(hit) = cache.get(token, claims::now().as_secs_f64())
+            && let Some(hit) = cache.get(token, self.clock.now().as_secs_f64())
         {
             check_csrf(hit.claims(), csrf)?;
             return Ok(hit);
@@ -121,6 +125,11 @@ impl Verifier {
             cache.insert(token, verified.clone(), valid_until);
         }
         Ok(verified)
+    }
+
+    /// The clock tokens are checked by.
+    pub(crate) fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// The claim that holds the identity.
@@ -225,7 +234,7 @@ impl Verifier {
     /// PyJWT's `_validate_claims` with Flask-JWT-Extended's options. Returns
     /// whether the token has expired, which Flask reports after the other claims.
     fn validate_registered_claims(&self, payload: &Map<String, Value>) -> Result<bool, JwtError> {
-        let (now, leeway) = (claims::now().as_secs_f64(), self.leeway);
+        let (now, leeway) = (self.clock.now().as_secs_f64(), self.leeway);
         if let Some(iat) = payload.get(claims::IAT) {
             let iat = numeric_date(iat)
                 .ok_or(invalid_claim("Issued At claim (iat) must be an integer."))?;

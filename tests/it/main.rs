@@ -20,3 +20,5 @@ mod real_server;
 mod redis_store;
 mod revocation;
 mod security;
+#[cfg(feature = "test-util")]
+mod testing;

@@ -1,0 +1,167 @@
+//! Test utilities for apps that use this crate (feature `test-util`): tokens
+//! on an [`actix_web::test::TestRequest`] in one call, and a clock a test
+//! moves forward to expire tokens or end their freshness without sleeping.
+//!
+//! ```
+//! use std::time::Duration;
+//! use actix_jwt_extended::{JwtIdentity, JwtManager, JwtRequired, test::{TestClock, TestRequestExt}};
+//! use actix_web::{test, web, App, HttpResponse};
+//!
+//! # #[actix_web::main]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let clock = TestClock::new();
+//! let jwt = JwtManager::builder()
+//!     .secret(b"change-me-to-a-long-random-secret")
+//!     .clock(&clock)
+//!     .build()?;
+//! let app = test::init_service(
+//!     App::new().app_data(web::Data::new(jwt.clone())).route(
+//!         "/me",
+//!         web::get().to(|id: JwtIdentity| async move { HttpResponse::Ok().body(id.to_string()) })
+//!             .wrap(JwtRequired::new()),
+//!     ),
+//! ).await;
+//!
+//! let req = test::TestRequest::get().uri("/me").with_access_token(&jwt, "alice");
+//! assert_eq!(test::call_and_read_body(&app, req.to_request()).await, "alice");
+//!
+//! // Fifteen minutes later the same token has expired.
+//! let token = jwt.create_access_token("alice")?;
+//! clock.advance(Duration::from_secs(15 * 60 + 1));
+//! let req = test::TestRequest::get().uri("/me").with_token(&token);
+//! assert_eq!(test::call_service(&app, req.to_request()).await.status(), 401);
+//! # Ok(()) }
+//! ```
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use actix_web::{cookie::Cookie, http::header, test::TestRequest};
+use serde::Serialize;
+
+use crate::{claims::Clock, manager::JwtManager, token::TokenKind};
+
+/// A clock for one manager that a test moves forward
+/// ([`JwtManagerBuilder::clock`](crate::manager::JwtManagerBuilder::clock)):
+/// the system time plus whatever [`advance`](Self::advance) added. Tokens
+/// the manager mints are dated by it, and their expiry, `nbf`, `iat` and
+/// freshness are checked by it. Clones share one clock.
+#[derive(Debug, Clone, Default)]
+pub struct TestClock {
+    ahead_ms: Arc<AtomicU64>,
+}
+
+impl TestClock {
+    /// A clock at the system time.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Moves the clock forward by `by` (to the millisecond).
+    pub fn advance(&self, by: Duration) {
+        let by = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        self.ahead_ms
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |ahead| {
+                Some(ahead.saturating_add(by))
+            })
+            .ok();
+    }
+
+    /// How far ahead of the system time the clock is.
+    pub fn ahead(&self) -> Duration {
+        Duration::from_millis(self.ahead_ms.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn clock(&self) -> Clock {
+        Clock::ahead(Arc::clone(&self.ahead_ms))
+    }
+}
+
+/// Tokens on a test request, where the manager reads them.
+///
+/// # Panics
+///
+/// When the manager cannot mint the token (a verify-only manager, a hook
+/// that fails): a test set-up mistake.
+pub trait TestRequestExt: Sized {
+    /// A new access token for `identity` in the configured header
+    /// (`Authorization: Bearer <token>` by default).
+    fn with_access_token(self, jwt: &JwtManager, identity: impl Serialize) -> Self;
+
+    /// A new refresh token for `identity` in the configured header.
+    fn with_refresh_token(self, jwt: &JwtManager, identity: impl Serialize) -> Self;
+
+    /// A new access token for `identity` in its cookie, with the CSRF header
+    /// a browser script would send beside it (needed on `POST`, `PUT`,
+    /// `PATCH` and `DELETE`).
+    fn with_jwt_cookies(self, jwt: &JwtManager, identity: impl Serialize) -> Self;
+
+    /// A new refresh token for `identity` in its cookie, with its CSRF header.
+    fn with_refresh_cookies(self, jwt: &JwtManager, identity: impl Serialize) -> Self;
+
+    /// `token` as `Authorization: Bearer <token>`, whatever it is: an old
+    /// token, a tampered one, another issuer's.
+    fn with_token(self, token: &str) -> Self;
+}
+
+fn mint(jwt: &JwtManager, kind: TokenKind, identity: impl Serialize) -> String {
+    let minted = match kind {
+        TokenKind::Access => jwt.create_access_token(identity),
+        TokenKind::Refresh => jwt.create_refresh_token(identity),
+    };
+    minted.unwrap_or_else(|error| panic!("the manager cannot mint a {kind} token: {error:?}"))
+}
+
+fn in_header(req: TestRequest, jwt: &JwtManager, token: &str) -> TestRequest {
+    req.insert_header(jwt.locations().header_line(token))
+}
+
+fn in_cookie(
+    req: TestRequest,
+    jwt: &JwtManager,
+    kind: TokenKind,
+    identity: impl Serialize,
+) -> TestRequest {
+    let token = mint(jwt, kind, identity);
+    let cookies = &jwt.locations().cookies;
+    let (cookie, csrf_header, _) = cookies.read_names(kind);
+    let req = req.cookie(Cookie::new(cookie.to_owned(), token.clone()));
+    let csrf = jwt.decode_token(&token).ok().and_then(|decoded| {
+        decoded
+            .claims()
+            .get(crate::claims::CSRF)?
+            .as_str()
+            .map(str::to_owned)
+    });
+    match csrf {
+        Some(csrf) => req.insert_header((csrf_header.clone(), csrf)),
+        None => req,
+    }
+}
+
+impl TestRequestExt for TestRequest {
+    fn with_access_token(self, jwt: &JwtManager, identity: impl Serialize) -> Self {
+        in_header(self, jwt, &mint(jwt, TokenKind::Access, identity))
+    }
+
+    fn with_refresh_token(self, jwt: &JwtManager, identity: impl Serialize) -> Self {
+        in_header(self, jwt, &mint(jwt, TokenKind::Refresh, identity))
+    }
+
+    fn with_jwt_cookies(self, jwt: &JwtManager, identity: impl Serialize) -> Self {
+        in_cookie(self, jwt, TokenKind::Access, identity)
+    }
+
+    fn with_refresh_cookies(self, jwt: &JwtManager, identity: impl Serialize) -> Self {
+        in_cookie(self, jwt, TokenKind::Refresh, identity)
+    }
+
+    fn with_token(self, token: &str) -> Self {
+        self.insert_header((header::AUTHORIZATION, format!("Bearer {token}")))
+    }
+}
