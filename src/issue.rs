@@ -3,10 +3,12 @@
 
 use std::{
     borrow::Cow,
+    collections::BTreeMap,
     panic::{AssertUnwindSafe, catch_unwind},
     time::Duration,
 };
 
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, Header};
 use serde::{Serialize, Serializer, ser::SerializeMap};
 use serde_json::{Map, Value};
@@ -107,6 +109,8 @@ pub(crate) struct Issuer {
     /// `None` for a verify-only manager.
     key: Option<Key>,
     header: Header,
+    /// `header` as PyJWT writes it, base64url: most tokens carry just it.
+    header_segment: String,
     /// Whether verification picks keys by `kid` (some key has one).
     kid_routing: bool,
     access_expires: Expiry,
@@ -157,9 +161,12 @@ impl Issuer {
                 ));
             }
         };
+        let header_segment = header_segment(&header)
+            .map_err(|error| ConfigError::InvalidOption(error.to_string()))?;
         Ok(Self {
             key: key.filter(|key| key.can_sign()).cloned(),
             header,
+            header_segment,
             kid_routing: keys.routes_by_kid(),
             access_expires,
             refresh_expires,
@@ -234,10 +241,14 @@ impl Issuer {
         }
         let mut headers = run_object_hook(self.headers_hook.as_ref(), draft.identity, "headers")?;
         headers.extend(draft.headers);
-        let header = if headers.is_empty() {
-            Cow::Borrowed(&self.header)
+        let header_segment = if headers.is_empty() {
+            Cow::Borrowed(self.header_segment.as_str())
         } else {
-            Cow::Owned(custom_header(&self.header, headers, self.kid_routing)?)
+            Cow::Owned(header_segment(&custom_header(
+                &self.header,
+                headers,
+                self.kid_routing,
+            )?)?)
         };
 
         let lifetime = draft.expires.unwrap_or(self.lifetime(draft.kind));
@@ -296,9 +307,28 @@ impl Issuer {
             .ok_or(JwtError::Creation(
                 "this manager has no signing key: it only verifies tokens".into(),
             ))?;
-        jsonwebtoken::encode(&header, &payload, key)
-            .map_err(|error| JwtError::Creation(format!("signing failed: {error}").into()))
+        let signing_failed = |error: &dyn std::fmt::Display| {
+            JwtError::Creation(format!("signing failed: {error}").into())
+        };
+        let payload = serde_json::to_vec(&payload).map_err(|error| signing_failed(&error))?;
+        let input = format!("{header_segment}.{}", URL_SAFE_NO_PAD.encode(payload));
+        let signature = jsonwebtoken::crypto::sign(input.as_bytes(), key, self.header.alg)
+            .map_err(|error| signing_failed(&error))?;
+        Ok(format!("{input}.{signature}"))
     }
+}
+
+/// The header segment as PyJWT writes it: compact JSON with its keys sorted
+/// (`{"alg":"HS256","typ":"JWT"}`), so our tokens carry Flask's bytes.
+fn header_segment(header: &Header) -> Result<String, JwtError> {
+    let fields: BTreeMap<String, Value> = match serde_json::to_value(header) {
+        Ok(Value::Object(fields)) => fields.into_iter().collect(),
+        _ => return Err(JwtError::Creation("the header does not serialize".into())),
+    };
+    let json = serde_json::to_vec(&fields).map_err(|error| {
+        JwtError::Creation(format!("the header does not serialize: {error}").into())
+    })?;
+    Ok(URL_SAFE_NO_PAD.encode(json))
 }
 
 /// The longer of two lifetimes; never expiring is the longest.

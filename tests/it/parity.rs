@@ -1206,3 +1206,36 @@ async fn token_pairs_and_rotations_take_claims_freshness_and_lifetimes() {
         (403, msg("Insufficient permissions"))
     );
 }
+
+/// PyJWT writes the header compact with sorted keys: our tokens carry the
+/// same bytes (they carried `{"typ":"JWT","alg":"HS256"}`).
+#[test]
+fn token_headers_are_flasks_bytes() {
+    let jwt = common::manager();
+    let header = |token: &str| token.split('.').next().unwrap().to_owned();
+    // Flask-JWT-Extended 4.7.4's HS256 header, as in tests/fixtures.
+    assert_eq!(
+        header(&jwt.create_access_token("u").unwrap()),
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
+    );
+    assert_eq!(
+        header(&jwt.create_refresh_token("u").unwrap()),
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
+    );
+    let custom = jwt
+        .access_token("u")
+        .header("x5t", "abc")
+        .header("cty", "at")
+        .encode()
+        .unwrap();
+    let bytes = base64::Engine::decode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        header(&custom),
+    )
+    .unwrap();
+    assert_eq!(
+        String::from_utf8(bytes).unwrap(),
+        r#"{"alg":"HS256","cty":"at","typ":"JWT","x5t":"abc"}"#
+    );
+    assert_eq!(jwt.decode_token(&custom).unwrap().identity(), "u");
+}
