@@ -19,7 +19,7 @@ use crate::{
     issue::Issuer,
     locations::LocationConfig,
     store::{Cutoff, DynStore, Rotation, RotationRequest, SharedStore, StoreError, TokenFacts},
-    token::{DecodedToken, Freshness, Rejection, TokenBuilder},
+    token::{DecodedToken, Freshness, Rejection, TokenBuilder, claim_value, claims_object},
     verify::Verifier,
 };
 pub use crate::{builder::JwtManagerBuilder, hooks::UserLoader};
@@ -73,21 +73,20 @@ impl PairOptions {
     /// Adds a claim to both tokens, with [`TokenBuilder::claim`]'s rules
     /// (registered claims are refused at creation).
     pub fn claim(mut self, name: impl Into<String>, value: impl Serialize) -> Self {
-        match serde_json::to_value(value) {
+        match claim_value(value) {
             Ok(value) => {
                 self.claims.insert(name.into(), value);
             }
-            Err(error) => self.fail(format!("claim value does not serialize: {error}")),
+            Err(error) => self.fail(error),
         }
         self
     }
 
     /// Adds every field of `claims` (a map or a struct) to both tokens.
     pub fn claims(mut self, claims: impl Serialize) -> Self {
-        match serde_json::to_value(claims) {
-            Ok(Value::Object(claims)) => self.claims.extend(claims),
-            Ok(_) => self.fail("additional claims must serialize to a JSON object".into()),
-            Err(error) => self.fail(format!("additional claims do not serialize: {error}")),
+        match claims_object(claims) {
+            Ok(claims) => self.claims.extend(claims),
+            Err(error) => self.fail(error),
         }
         self
     }

@@ -218,6 +218,20 @@ impl Rejection {
     }
 }
 
+/// One additional claim's value, or why it cannot be one.
+pub(crate) fn claim_value(value: impl Serialize) -> Result<Value, String> {
+    serde_json::to_value(value).map_err(|error| format!("claim value does not serialize: {error}"))
+}
+
+/// Additional claims, which must serialize to a JSON object, or why not.
+pub(crate) fn claims_object(claims: impl Serialize) -> Result<Map<String, Value>, String> {
+    match serde_json::to_value(claims) {
+        Ok(Value::Object(claims)) => Ok(claims),
+        Ok(_) => Err("additional claims must serialize to a JSON object".to_owned()),
+        Err(error) => Err(format!("additional claims do not serialize: {error}")),
+    }
+}
+
 /// Builds one token: `JwtManager::access_token` / `refresh_token`, then options,
 /// then [`encode`](Self::encode).
 ///
@@ -317,11 +331,11 @@ impl<'a> TokenBuilder<'a> {
     /// setting one makes [`encode`](Self::encode) fail rather than forge a
     /// token's meaning. `aud` and `iss` may be set here.
     pub fn claim(mut self, name: impl Into<String>, value: impl Serialize) -> Self {
-        match serde_json::to_value(value) {
+        match claim_value(value) {
             Ok(value) => {
                 self.claims.insert(name.into(), value);
             }
-            Err(error) => self.fail(format!("claim value does not serialize: {error}")),
+            Err(error) => self.fail(error),
         }
         self
     }
@@ -329,10 +343,9 @@ impl<'a> TokenBuilder<'a> {
     /// Adds every field of `claims`, which must serialize to a JSON object
     /// (a map or a struct). The same rules as [`claim`](Self::claim) apply.
     pub fn claims(mut self, claims: impl Serialize) -> Self {
-        match serde_json::to_value(claims) {
-            Ok(Value::Object(claims)) => self.claims.extend(claims),
-            Ok(_) => self.fail("additional claims must serialize to a JSON object"),
-            Err(error) => self.fail(format!("additional claims do not serialize: {error}")),
+        match claims_object(claims) {
+            Ok(claims) => self.claims.extend(claims),
+            Err(error) => self.fail(error),
         }
         self
     }

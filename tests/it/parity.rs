@@ -797,42 +797,30 @@ async fn a_refused_condition_goes_through_the_error_format_and_the_error_respons
             .configure(authorization_routes),
     )
     .await;
-    let token = rfc
-        .access_token("u")
-        .claims(json!({"scope": "articles:read"}))
-        .encode()
-        .unwrap();
-    let response = actix_test::call_service(
-        &app,
-        actix_test::TestRequest::get()
-            .uri("/write")
-            .insert_header(("Authorization", bearer(&token)))
-            .to_request(),
-    )
-    .await;
-    assert_eq!(response.status().as_u16(), 403);
-    assert_eq!(
-        response.headers().get("www-authenticate").unwrap(),
-        r#"Bearer error="insufficient_scope", error_description="Insufficient scope", scope="articles:read articles:write""#
-    );
-    let token = rfc
-        .access_token("u")
-        .claims(json!({"role": "user"}))
-        .encode()
-        .unwrap();
-    let response = actix_test::call_service(
-        &app,
-        actix_test::TestRequest::get()
-            .uri("/admin")
-            .insert_header(("Authorization", bearer(&token)))
-            .to_request(),
-    )
-    .await;
-    assert_eq!(response.status().as_u16(), 403);
-    assert_eq!(
-        response.headers().get("www-authenticate").unwrap(),
-        r#"Bearer error="insufficient_scope", error_description="Insufficient permissions""#
-    );
+    let challenges = [
+        (
+            "/write",
+            json!({"scope": "articles:read"}),
+            r#"Bearer error="insufficient_scope", error_description="Insufficient scope", scope="articles:read articles:write""#,
+        ),
+        (
+            "/admin",
+            json!({"role": "user"}),
+            r#"Bearer error="insufficient_scope", error_description="Insufficient permissions""#,
+        ),
+    ];
+    for (path, claims, challenge) in challenges {
+        let token = rfc.access_token("u").claims(claims).encode().unwrap();
+        let request = actix_test::TestRequest::get()
+            .uri(path)
+            .insert_header(("Authorization", bearer(&token)));
+        let response = actix_test::call_service(&app, request.to_request()).await;
+        assert_eq!(response.status().as_u16(), 403, "{path}");
+        assert_eq!(
+            response.headers().get("www-authenticate").unwrap(),
+            challenge
+        );
+    }
 
     // The hook replaces it, and sees the token.
     let hooked = JwtManager::builder()

@@ -26,6 +26,18 @@ fn manager(clock: &TestClock) -> JwtManager {
         .unwrap()
 }
 
+/// The routes below, served with `jwt`.
+macro_rules! app {
+    ($jwt:expr) => {
+        actix_test::init_service(
+            App::new()
+                .app_data(web::Data::new($jwt.clone()))
+                .configure(routes),
+        )
+        .await
+    };
+}
+
 fn routes(config: &mut web::ServiceConfig) {
     let me =
         || |id: JwtIdentity| async move { HttpResponse::Ok().json(json!({ "me": id.as_str() })) };
@@ -53,12 +65,7 @@ async fn answer<B: actix_web::body::MessageBody>(
 async fn test_requests_carry_tokens_where_the_manager_reads_them() {
     let clock = TestClock::new();
     let jwt = manager(&clock);
-    let app = actix_test::init_service(
-        App::new()
-            .app_data(web::Data::new(jwt.clone()))
-            .configure(routes),
-    )
-    .await;
+    let app = app!(jwt);
     let me = (200, json!({ "me": "alice" }));
     let get = || actix_test::TestRequest::get().uri("/me");
     let post = |uri: &str| actix_test::TestRequest::post().uri(uri);
@@ -100,12 +107,7 @@ async fn test_requests_carry_tokens_where_the_manager_reads_them() {
         .header_type("JWT")
         .build()
         .unwrap();
-    let app = actix_test::init_service(
-        App::new()
-            .app_data(web::Data::new(custom.clone()))
-            .configure(routes),
-    )
-    .await;
+    let app = app!(custom);
     let req = get().with_access_token(&custom, "alice").to_http_request();
     let line = req.headers().get("x-api-token").unwrap().to_str().unwrap();
     assert!(line.starts_with("JWT ey"), "{line}");
@@ -118,12 +120,7 @@ async fn test_requests_carry_tokens_where_the_manager_reads_them() {
 async fn a_test_clock_expires_tokens_and_freshness_without_sleeping() {
     let clock = TestClock::new();
     let jwt = manager(&clock);
-    let app = actix_test::init_service(
-        App::new()
-            .app_data(web::Data::new(jwt.clone()))
-            .configure(routes),
-    )
-    .await;
+    let app = app!(jwt);
     let get = |uri: &str, token: &str| actix_test::TestRequest::get().uri(uri).with_token(token);
     let access = jwt.create_access_token("alice").unwrap();
     let fresh = jwt
