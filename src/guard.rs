@@ -6,6 +6,7 @@ use std::{
     future::{Future, Ready, ready},
     panic::{AssertUnwindSafe, catch_unwind},
     rc::Rc,
+    sync::Arc,
 };
 
 use actix_web::{
@@ -352,7 +353,7 @@ async fn buffer_body(req: &mut ServiceRequest, limit: usize) -> Result<Bytes, Jw
 /// let guard = JwtRequired::new().require(staff).require(owner);
 /// ```
 #[derive(Clone)]
-pub struct Require(Rc<Condition>);
+pub struct Require(Arc<Condition>);
 
 struct Condition {
     /// What a refused client is told.
@@ -363,8 +364,8 @@ struct Condition {
 }
 
 enum Check {
-    Sync(Box<dyn Fn(&DecodedToken) -> bool>),
-    Async(Box<dyn Fn(DecodedToken) -> LocalBoxFuture<'static, bool>>),
+    Sync(Box<dyn Fn(&DecodedToken) -> bool + Send + Sync>),
+    Async(Box<dyn Fn(DecodedToken) -> LocalBoxFuture<'static, bool> + Send + Sync>),
 }
 
 impl fmt::Debug for Require {
@@ -380,7 +381,7 @@ impl Require {
     /// `check` must say yes; `message` is what a refused client is told.
     pub fn check(
         message: impl Into<Cow<'static, str>>,
-        check: impl Fn(&DecodedToken) -> bool + 'static,
+        check: impl Fn(&DecodedToken) -> bool + Send + Sync + 'static,
     ) -> Self {
         Self::new(message.into(), None, Check::Sync(Box::new(check)))
     }
@@ -389,7 +390,7 @@ impl Require {
     /// cheap to clone, and must resolve to `true`.
     pub fn check_async<F, Fut>(message: impl Into<Cow<'static, str>>, check: F) -> Self
     where
-        F: Fn(DecodedToken) -> Fut + 'static,
+        F: Fn(DecodedToken) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = bool> + 'static,
     {
         let check = move |token| check(token).boxed_local();
@@ -461,7 +462,7 @@ impl Require {
     }
 
     fn new(message: Cow<'static, str>, scope: Option<Cow<'static, str>>, check: Check) -> Self {
-        Self(Rc::new(Condition {
+        Self(Arc::new(Condition {
             message,
             scope,
             check,
@@ -495,7 +496,7 @@ const INSUFFICIENT: &str = "Insufficient permissions";
 
 /// A guard's conditions, shared by every worker's service.
 #[derive(Clone, Default)]
-struct Requires(Rc<[Require]>);
+struct Requires(Arc<[Require]>);
 
 impl fmt::Debug for Requires {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

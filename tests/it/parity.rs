@@ -1227,3 +1227,15 @@ fn token_headers_are_flasks_bytes() {
     );
     assert_eq!(jwt.decode_token(&custom).unwrap().identity(), "u");
 }
+
+/// Guards are built once, outside `HttpServer::new`'s closure, and moved
+/// into it: with conditions too, they must be `Send + Sync`.
+#[test]
+fn guards_with_conditions_are_send_and_sync() {
+    fn shareable<T: Send + Sync + Clone + 'static>(_: &T) {}
+    let guard = JwtRequired::new()
+        .require(Require::check("x", |_| true))
+        .require(Require::check_async("y", |_| async { true }));
+    shareable(&guard);
+    shareable(&RefreshRequired::new().require(Require::scopes(["a"])));
+}
