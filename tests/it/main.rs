@@ -8,6 +8,7 @@ mod browser;
 mod cache;
 mod differential;
 mod flask_reference;
+mod flask_twins;
 mod guards;
 mod hooks;
 mod interop;

@@ -1,0 +1,749 @@
+//! Twins of Flask-JWT-Extended 4.7's own tests (`tests/` of its
+//! repository), one module per Flask test file and one test per Flask test,
+//! named after it and asserting the same statuses and bodies.
+
+use actix_jwt_extended::{
+    JwtManager, JwtRequired, RefreshRequired,
+    config::{CookieConfig, TokenLocation},
+    cookies::JwtCookies,
+    store::{StoreError, TokenFacts, TokenStore},
+};
+use actix_web::{App, HttpRequest, HttpResponse, test as actix_test, web};
+use serde_json::{Value, json};
+
+use crate::common::{self, bearer, msg};
+
+/// Flask's test secret.
+const SECRET: &str = "foobarbaz";
+
+fn builder() -> actix_jwt_extended::manager::JwtManagerBuilder {
+    JwtManager::builder().secret(SECRET).allow_short_secret()
+}
+
+/// Status and JSON body of `req` on `app`.
+async fn answer<B: actix_web::body::MessageBody>(
+    app: &impl common::TestApp<B>,
+    req: actix_test::TestRequest,
+) -> (u16, Value) {
+    let (status, body) = common::send(app, req).await;
+    (status.as_u16(), body)
+}
+
+/// `tests/test_multiple_token_locations.py`.
+mod multiple_token_locations {
+    use super::*;
+
+    async fn protected(req: HttpRequest) -> HttpResponse {
+        use actix_jwt_extended::JwtRequestExt;
+        let location = req.verified_token().and_then(|token| token.location());
+        HttpResponse::Ok()
+            .json(json!({"foo": "bar", "location": location.map(TokenLocation::as_str)}))
+    }
+
+    async fn cookie_login(jwt: web::Data<JwtManager>) -> actix_web::Result<HttpResponse> {
+        Ok(HttpResponse::Ok()
+            .set_access_cookies(&jwt, &jwt.create_access_token("username")?)?
+            .json(json!({"login": true})))
+    }
+
+    const ALL: [TokenLocation; 4] = [
+        TokenLocation::Headers,
+        TokenLocation::Cookies,
+        TokenLocation::QueryString,
+        TokenLocation::Json,
+    ];
+
+    /// Flask's `app` fixture (the manager's locations) and
+    /// `app_with_locations` (headers for the manager, all four on the route).
+    fn managers(locations: &[TokenLocation]) -> JwtManager {
+        builder()
+            .token_location(locations.iter().copied())
+            .cookies(CookieConfig::new().secure(false))
+            .build()
+            .unwrap()
+    }
+
+    macro_rules! app {
+        ($jwt:expr, $guard:expr) => {
+            actix_test::init_service(
+                App::new()
+                    .app_data(web::Data::new($jwt.clone()))
+                    .route("/cookie_login", web::get().to(cookie_login))
+                    .route("/protected", web::route().to(protected).wrap($guard)),
+            )
+            .await
+        };
+    }
+
+    /// The `Cookie` header a browser sends after `/cookie_login`.
+    async fn login_cookies<B: actix_web::body::MessageBody>(
+        app: &impl common::TestApp<B>,
+    ) -> String {
+        let response = actix_test::call_service(
+            app,
+            actix_test::TestRequest::get()
+                .uri("/cookie_login")
+                .to_request(),
+        )
+        .await;
+        response
+            .response()
+            .cookies()
+            .map(|cookie| format!("{}={}", cookie.name(), cookie.value()))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// Runs `check` on both of Flask's fixtures.
+    macro_rules! on_both_apps {
+        (|$app:ident, $jwt:ident| $body:block) => {{
+            let $jwt = managers(&ALL);
+            let $app = app!($jwt, JwtRequired::new());
+            $body
+            let $jwt = managers(&[TokenLocation::Headers]);
+            let $app = app!($jwt, JwtRequired::new().locations(ALL));
+            $body
+        }};
+    }
+
+    #[actix_web::test]
+    async fn test_header_access() {
+        on_both_apps!(|app, jwt| {
+            let token = jwt.create_access_token("username").unwrap();
+            let req = actix_test::TestRequest::get()
+                .uri("/protected")
+                .insert_header(("Authorization", bearer(&token)));
+            assert_eq!(
+                answer(&app, req).await,
+                (200, json!({"foo": "bar", "location": "headers"}))
+            );
+        });
+    }
+
+    #[actix_web::test]
+    async fn test_cookie_access() {
+        on_both_apps!(|app, jwt| {
+            let _ = &jwt;
+            let cookies = login_cookies(&app).await;
+            let req = actix_test::TestRequest::get()
+                .uri("/protected")
+                .insert_header(("Cookie", cookies));
+            assert_eq!(
+                answer(&app, req).await,
+                (200, json!({"foo": "bar", "location": "cookies"}))
+            );
+        });
+    }
+
+    #[actix_web::test]
+    async fn test_query_string_access() {
+        on_both_apps!(|app, jwt| {
+            let token = jwt.create_access_token("username").unwrap();
+            let req = actix_test::TestRequest::get().uri(&format!("/protected?jwt={token}"));
+            assert_eq!(
+                answer(&app, req).await,
+                (200, json!({"foo": "bar", "location": "query_string"}))
+            );
+        });
+    }
+
+    #[actix_web::test]
+    async fn test_json_access() {
+        on_both_apps!(|app, jwt| {
+            let token = jwt.create_access_token("username").unwrap();
+            let req = actix_test::TestRequest::post()
+                .uri("/protected")
+                .insert_header(("Content-Type", "application/json"))
+                .set_payload(json!({"access_token": token}).to_string());
+            assert_eq!(
+                answer(&app, req).await,
+                (200, json!({"foo": "bar", "location": "json"}))
+            );
+        });
+    }
+
+    #[actix_web::test]
+    async fn test_no_jwt_in_request() {
+        use TokenLocation::{Cookies, Headers, Json, QueryString};
+        let cases = [
+            (
+                [Cookies, Headers],
+                "Missing JWT in cookies or headers (Missing cookie \"access_token_cookie\"; Missing Authorization Header)",
+            ),
+            (
+                [Json, QueryString],
+                "Missing JWT in json or query_string (Invalid content-type. Must be application/json.; Missing 'jwt' query paramater)",
+            ),
+        ];
+        for (locations, expected) in cases {
+            let jwt = managers(&locations);
+            let app = app!(jwt, JwtRequired::new());
+            let req = actix_test::TestRequest::get().uri("/protected");
+            assert_eq!(answer(&app, req).await, (401, msg(expected)));
+        }
+    }
+
+    #[actix_web::test]
+    async fn test_order_of_jwt_locations_in_request() {
+        use TokenLocation::{Cookies, Headers};
+        for locations in [[Cookies, Headers], [Headers, Cookies]] {
+            let jwt = managers(&locations);
+            let app = app!(jwt, JwtRequired::new());
+            let cookies = login_cookies(&app).await;
+            let req = actix_test::TestRequest::get()
+                .uri("/protected")
+                .insert_header(("Cookie", cookies));
+            assert_eq!(
+                answer(&app, req).await,
+                (200, json!({"foo": "bar", "location": "cookies"}))
+            );
+        }
+    }
+
+    #[actix_web::test]
+    async fn test_order_of_jwt_locations_with_one_invalid_token_in_request() {
+        use TokenLocation::{Cookies, Headers};
+        let cases = [
+            (
+                [Cookies, Headers],
+                (200, json!({"foo": "bar", "location": "cookies"})),
+            ),
+            ([Headers, Cookies], (422, msg("Invalid header padding"))),
+        ];
+        for (locations, expected) in cases {
+            let jwt = managers(&locations);
+            let app = app!(jwt, JwtRequired::new());
+            let token = jwt.create_access_token("username").unwrap();
+            let invalid = format!("000000{}", &token[5..]);
+            let cookies = login_cookies(&app).await;
+            let req = actix_test::TestRequest::get()
+                .uri("/protected")
+                .insert_header(("Authorization", bearer(&invalid)))
+                .insert_header(("Cookie", cookies));
+            assert_eq!(answer(&app, req).await, expected, "{locations:?}");
+        }
+    }
+}
+
+/// `tests/test_blocklist.py`: `token_in_blocklist_loader` is a `TokenStore`
+/// whose `is_revoked` answers.
+mod blocklist {
+    use super::*;
+
+    /// Flask's `check_blocklisted`: the same answer for every token, after
+    /// checking that it is the token the test minted.
+    struct Blocklisted(bool);
+
+    impl TokenStore for Blocklisted {
+        async fn is_revoked(&self, token: TokenFacts<'_>) -> Result<bool, StoreError> {
+            assert_eq!(token.identity, "username");
+            Ok(self.0)
+        }
+    }
+
+    macro_rules! app {
+        ($blocklisted:expr) => {{
+            let jwt = builder().token_store(Blocklisted($blocklisted)).build().unwrap();
+            let ok = || web::get().to(|| async { HttpResponse::Ok().json(json!({"foo": "bar"})) });
+            let app = actix_test::init_service(
+                App::new()
+                    .app_data(web::Data::new(jwt.clone()))
+                    .route("/protected", ok().wrap(JwtRequired::new()))
+                    .route(
+                        "/protected_skip_blocklist",
+                        ok().wrap(JwtRequired::new().any_kind().skip_revocation_check()),
+                    )
+                    .route("/protected_noskip_blocklist", ok().wrap(JwtRequired::new().any_kind()))
+                    .route("/refresh_protected", ok().wrap(RefreshRequired::new())),
+            )
+            .await;
+            (jwt, app)
+        }};
+    }
+
+    fn get(path: &str, token: &str) -> actix_test::TestRequest {
+        actix_test::TestRequest::get()
+            .uri(path)
+            .insert_header(("Authorization", bearer(token)))
+    }
+
+    const FOO: fn() -> (u16, Value) = || (200, json!({"foo": "bar"}));
+    const REVOKED: fn() -> (u16, Value) = || (401, msg("Token has been revoked"));
+
+    #[actix_web::test]
+    async fn test_blocklisted_access_token_revocation_skip() {
+        let (jwt, app) = app!(true);
+        let token = jwt.create_access_token("username").unwrap();
+        assert_eq!(
+            answer(&app, get("/protected_skip_blocklist", &token)).await,
+            FOO()
+        );
+    }
+
+    #[actix_web::test]
+    async fn test_blocklisted_access_token_revocation_no_skip() {
+        let (jwt, app) = app!(true);
+        let token = jwt.create_access_token("username").unwrap();
+        assert_eq!(
+            answer(&app, get("/protected_noskip_blocklist", &token)).await,
+            REVOKED()
+        );
+    }
+
+    #[actix_web::test]
+    async fn test_non_blocklisted_access_token() {
+        let (jwt, app) = app!(false);
+        let token = jwt.create_access_token("username").unwrap();
+        assert_eq!(answer(&app, get("/protected", &token)).await, FOO());
+    }
+
+    #[actix_web::test]
+    async fn test_blocklisted_access_token() {
+        let (jwt, app) = app!(true);
+        let token = jwt.create_access_token("username").unwrap();
+        assert_eq!(answer(&app, get("/protected", &token)).await, REVOKED());
+    }
+
+    #[actix_web::test]
+    async fn test_non_blocklisted_refresh_token() {
+        let (jwt, app) = app!(false);
+        let token = jwt.create_refresh_token("username").unwrap();
+        assert_eq!(answer(&app, get("/refresh_protected", &token)).await, FOO());
+    }
+
+    #[actix_web::test]
+    async fn test_blocklisted_refresh_token() {
+        let (jwt, app) = app!(true);
+        let token = jwt.create_refresh_token("username").unwrap();
+        assert_eq!(
+            answer(&app, get("/refresh_protected", &token)).await,
+            REVOKED()
+        );
+    }
+
+    #[actix_web::test]
+    async fn test_custom_blocklisted_message() {
+        use actix_jwt_extended::JwtError;
+        let jwt = builder()
+            .token_store(Blocklisted(true))
+            .error_response(|error, token| match error {
+                JwtError::Revoked => {
+                    let token = token.expect("the revoked token");
+                    assert_eq!(token.header()["alg"], "HS256");
+                    assert_eq!(token.identity(), "username");
+                    Some(HttpResponse::NotFound().json(json!({"baz": "foo"})))
+                }
+                _ => None,
+            })
+            .build()
+            .unwrap();
+        let app = common::guarded!(jwt.clone());
+        let token = jwt.create_access_token("username").unwrap();
+        assert_eq!(
+            answer(&app, get("/p", &token)).await,
+            (404, json!({"baz": "foo"}))
+        );
+    }
+}
+
+/// `tests/test_decode_tokens.py`: `decode_token` and token creation.
+mod decode_tokens {
+    use std::time::Duration;
+
+    use actix_jwt_extended::{JwtError, config::Expiry};
+    use jsonwebtoken::Algorithm;
+
+    use super::*;
+
+    const FLASK_SECRET: &str = "change_me";
+
+    fn manager() -> JwtManager {
+        configured(|builder| builder)
+    }
+
+    fn configured(
+        configure: impl FnOnce(
+            actix_jwt_extended::manager::JwtManagerBuilder,
+        ) -> actix_jwt_extended::manager::JwtManagerBuilder,
+    ) -> JwtManager {
+        configure(
+            JwtManager::builder()
+                .secret(FLASK_SECRET)
+                .allow_short_secret()
+                .token_location([TokenLocation::Cookies, TokenLocation::Headers]),
+        )
+        .build()
+        .unwrap()
+    }
+
+    /// Flask's `default_access_token` fixture, with `edit` applied.
+    fn encode(edit: impl FnOnce(&mut serde_json::Map<String, Value>)) -> String {
+        let mut claims = json!({
+            "jti": "1234", "sub": "username", "type": "access", "fresh": true, "csrf": "abcd",
+        });
+        edit(claims.as_object_mut().unwrap());
+        common::forge(
+            &json!({"alg": "HS256", "typ": "JWT"}),
+            &claims,
+            FLASK_SECRET,
+            Algorithm::HS256,
+        )
+    }
+
+    fn error(jwt: &JwtManager, token: &str) -> String {
+        jwt.decode_token(token).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn test_missing_claims() {
+        let token = encode(|claims| {
+            claims.remove("sub");
+        });
+        assert_eq!(error(&manager(), &token), "Missing claim: sub");
+    }
+
+    /// The `csrf` case of `test_missing_claims`: Flask's `decode_token` takes
+    /// the CSRF value; here it comes with the cookie.
+    #[actix_web::test]
+    async fn test_missing_claims_csrf() {
+        let jwt = manager();
+        let app = actix_test::init_service(App::new().app_data(web::Data::new(jwt.clone())).route(
+            "/p",
+            web::post().to(HttpResponse::Ok).wrap(JwtRequired::new()),
+        ))
+        .await;
+        let token = encode(|claims| {
+            claims.remove("csrf");
+        });
+        let req = actix_test::TestRequest::post()
+            .uri("/p")
+            .insert_header(("Cookie", format!("access_token_cookie={token}")))
+            .insert_header(("X-CSRF-TOKEN", "abcd"));
+        assert_eq!(answer(&app, req).await, (422, msg("Missing claim: csrf")));
+    }
+
+    #[test]
+    fn test_default_decode_token_values() {
+        let token = encode(|claims| {
+            claims.remove("type");
+            claims.remove("jti");
+            claims.remove("fresh");
+        });
+        let decoded = manager().decode_token(&token).unwrap();
+        assert_eq!(decoded.kind(), actix_jwt_extended::token::TokenKind::Access);
+        assert_eq!(decoded.jti(), None);
+        assert!(!decoded.is_fresh());
+    }
+
+    /// README, "Explicit token types": a `type` other than `access` or
+    /// `refresh` is refused, by `decode_token` too (Flask decodes it).
+    #[test]
+    fn test_supports_decoding_other_token_types() {
+        let token = encode(|claims| {
+            claims.insert("type".into(), json!("app"));
+        });
+        assert_eq!(
+            error(&manager(), &token),
+            "Invalid token type: \"type\" must be \"access\" or \"refresh\""
+        );
+    }
+
+    #[test]
+    fn test_encode_decode_audience() {
+        let token = manager().create_access_token("username").unwrap();
+        assert!(
+            manager()
+                .decode_token(&token)
+                .unwrap()
+                .claims()
+                .get("aud")
+                .is_none()
+        );
+
+        let both = configured(|b| b.encode_audience(["foo"]).decode_audience(["foo"]));
+        let decoded = both
+            .decode_token(&both.create_access_token("username").unwrap())
+            .unwrap();
+        assert_eq!(decoded.claims()["aud"], "foo");
+
+        let mismatch = configured(|b| b.encode_audience(["foo"]).decode_audience(["bar"]));
+        let token = mismatch.create_access_token("username").unwrap();
+        assert_eq!(error(&mismatch, &token), "Audience doesn't match");
+
+        let no_encode = configured(|b| b.decode_audience(["foo"]));
+        let token = no_encode.create_access_token("username").unwrap();
+        assert_eq!(
+            error(&no_encode, &token),
+            "Token is missing the \"aud\" claim"
+        );
+
+        let no_decode = configured(|b| b.encode_audience(["foo"]));
+        let decoded = no_decode
+            .decode_token(&no_decode.create_access_token("username").unwrap())
+            .unwrap();
+        assert_eq!(decoded.claims()["aud"], "foo");
+    }
+
+    /// Flask mints with a negative `expires_delta`; here the token is
+    /// signed five minutes past its expiry.
+    fn expired(kind: &str) -> String {
+        let mut payload = common::flask_payload(kind);
+        payload["exp"] = json!(common::now() - 300);
+        common::forge(
+            &json!({"alg": "HS256", "typ": "JWT"}),
+            &payload,
+            FLASK_SECRET,
+            Algorithm::HS256,
+        )
+    }
+
+    #[test]
+    fn test_expired_token() {
+        for kind in ["access", "refresh"] {
+            assert_eq!(
+                manager().decode_token(&expired(kind)).unwrap_err(),
+                JwtError::Expired
+            );
+        }
+    }
+
+    #[test]
+    fn test_allow_expired_token() {
+        for kind in ["access", "refresh"] {
+            let decoded = manager()
+                .decode_token_allow_expired(&expired(kind))
+                .unwrap();
+            // common::flask_payload's identity.
+            assert_eq!(decoded.claims()["sub"], "test");
+            assert!(decoded.claims().contains_key("exp"));
+        }
+    }
+
+    /// A token longer-lived than the configured lifetimes needs
+    /// `max_token_lifetime`, so that revocations are kept as long (README,
+    /// "Revocation across instances"); Flask takes `expires_delta=False` as is.
+    #[test]
+    fn test_never_expire_token() {
+        let jwt = configured(|b| b.max_token_lifetime(Expiry::Never));
+        let access = jwt
+            .access_token("username")
+            .expires(Expiry::Never)
+            .encode()
+            .unwrap();
+        let refresh = jwt
+            .refresh_token("username")
+            .expires(Expiry::Never)
+            .encode()
+            .unwrap();
+        for token in [access, refresh] {
+            assert!(
+                !jwt.decode_token(&token)
+                    .unwrap()
+                    .claims()
+                    .contains_key("exp")
+            );
+        }
+    }
+
+    /// README, "Registered claims are ours": `nbf` cannot be an additional
+    /// claim. A token from another issuer with `nbf` in the future is
+    /// refused, and passes within the leeway, as in Flask.
+    #[test]
+    fn test_nbf_token_in_future() {
+        let jwt = manager();
+        let minted = jwt
+            .access_token("username")
+            .claim("nbf", common::now() + 30)
+            .encode();
+        assert!(matches!(minted, Err(JwtError::Creation(_))));
+        let mut payload = common::flask_payload("access");
+        payload["nbf"] = json!(common::now() + 30);
+        let token = common::forge(
+            &json!({"alg": "HS256", "typ": "JWT"}),
+            &payload,
+            FLASK_SECRET,
+            Algorithm::HS256,
+        );
+        assert_eq!(error(&jwt, &token), "The token is not yet valid (nbf)");
+        let lenient = configured(|b| b.leeway(Duration::from_secs(30)));
+        assert!(lenient.decode_token(&token).is_ok());
+        assert!(
+            lenient
+                .decode_token(&lenient.create_access_token("username").unwrap())
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn test_alternate_identity_claim() {
+        let banana = configured(|b| b.identity_claim("banana"));
+        assert_eq!(error(&banana, &encode(|_| {})), "Missing claim: banana");
+        let token = encode(|claims| {
+            claims.remove("sub");
+            claims.insert("banana".into(), json!("username"));
+        });
+        let decoded = banana.decode_token(&token).unwrap();
+        assert!(decoded.claims().contains_key("banana") && !decoded.claims().contains_key("sub"));
+        assert_eq!(decoded.identity(), "username");
+    }
+
+    #[test]
+    fn test_get_jti() {
+        assert_eq!(
+            manager().decode_token(&encode(|_| {})).unwrap().jti(),
+            Some("1234")
+        );
+    }
+
+    #[test]
+    fn test_valid_aud() {
+        let jwt = configured(|b| b.decode_audience(["foo", "bar"]));
+        for aud in [json!("foo"), json!(["bar"]), json!(["foo", "bar", "baz"])] {
+            let token = encode(|claims| {
+                claims.insert("aud".into(), aud.clone());
+            });
+            assert_eq!(jwt.decode_token(&token).unwrap().claims()["aud"], aud);
+        }
+    }
+
+    #[test]
+    fn test_invalid_aud() {
+        let jwt = configured(|b| b.decode_audience(["foo"]));
+        for aud in [json!("bar"), json!(["bar"]), json!(["bar", "baz"])] {
+            let token = encode(|claims| {
+                claims.insert("aud".into(), aud.clone());
+            });
+            assert_eq!(error(&jwt, &token), "Audience doesn't match", "{aud}");
+        }
+    }
+
+    #[test]
+    fn test_verify_no_aud() {
+        for aud in [json!("bar"), json!(["bar"]), json!(["bar", "baz"])] {
+            let token = encode(|claims| {
+                claims.insert("aud".into(), aud.clone());
+            });
+            assert_eq!(manager().decode_token(&token).unwrap().claims()["aud"], aud);
+        }
+    }
+
+    #[test]
+    fn test_invalid_sub_values() {
+        for sub in [json!(123), json!({}), json!([]), json!(false)] {
+            let token = encode(|claims| {
+                claims.insert("sub".into(), sub.clone());
+            });
+            assert_eq!(
+                error(&manager(), &token),
+                "Subject must be a string",
+                "{sub}"
+            );
+        }
+    }
+
+    #[test]
+    fn test_invalid_sub_values_allowed_with_no_verify() {
+        let jwt = configured(|b| b.verify_sub(false));
+        for sub in [json!(123), json!({}), json!([]), json!(false)] {
+            let token = encode(|claims| {
+                claims.insert("sub".into(), sub.clone());
+            });
+            assert_eq!(jwt.decode_token(&token).unwrap().claims()["sub"], sub);
+        }
+    }
+
+    #[test]
+    fn test_encode_iss() {
+        let jwt = configured(|b| b.encode_issuer("foobar"));
+        let decoded = jwt
+            .decode_token(&jwt.create_access_token("username").unwrap())
+            .unwrap();
+        assert_eq!(decoded.claims()["iss"], "foobar");
+    }
+
+    #[test]
+    fn test_mismatch_iss() {
+        let jwt = configured(|b| b.encode_issuer("foobar").decode_issuer("baz"));
+        assert_eq!(
+            error(&jwt, &jwt.create_access_token("username").unwrap()),
+            "Invalid issuer"
+        );
+    }
+
+    #[test]
+    fn test_valid_decode_iss() {
+        let jwt = configured(|b| b.decode_issuer("foobar"));
+        let token = encode(|claims| {
+            claims.insert("iss".into(), json!("foobar"));
+        });
+        assert_eq!(jwt.decode_token(&token).unwrap().claims()["iss"], "foobar");
+    }
+
+    #[test]
+    fn test_invalid_decode_iss() {
+        let jwt = configured(|b| b.decode_issuer("baz"));
+        let token = encode(|claims| {
+            claims.insert("iss".into(), json!("foobar"));
+        });
+        assert_eq!(error(&jwt, &token), "Invalid issuer");
+    }
+
+    #[test]
+    fn test_malformed_token() {
+        assert_eq!(error(&manager(), "foobarbaz"), "Not enough segments");
+    }
+
+    #[test]
+    fn test_jwt_headers() {
+        let jwt = manager();
+        let access = jwt
+            .access_token("username")
+            .header("foo", "bar")
+            .encode()
+            .unwrap();
+        let refresh = jwt
+            .refresh_token("username")
+            .header("foo", "bar")
+            .encode()
+            .unwrap();
+        for token in [access, refresh] {
+            assert_eq!(jwt.decode_token(&token).unwrap().header()["foo"], "bar");
+        }
+    }
+
+    #[test]
+    fn test_token_expires_time() {
+        let jwt = configured(|b| {
+            b.access_token_expires(Duration::from_secs(3600))
+                .refresh_token_expires(Duration::from_secs(7200))
+        });
+        let now = common::now() as i64;
+        let exp = |token: String| jwt.decode_token(&token).unwrap().expires_at().unwrap();
+        assert!((exp(jwt.create_access_token("username").unwrap()) - (now + 3600)).abs() < 2);
+        assert!((exp(jwt.create_refresh_token("username").unwrap()) - (now + 7200)).abs() < 2);
+    }
+
+    #[test]
+    fn test_nbf_is_present_by_default() {
+        let jwt = manager();
+        let token = jwt.access_token("username").fresh(true).encode().unwrap();
+        assert!(
+            jwt.decode_token(&token)
+                .unwrap()
+                .claims()
+                .contains_key("nbf")
+        );
+    }
+
+    #[test]
+    fn test_disable_nbf_encoding() {
+        let jwt = configured(|b| b.encode_nbf(false));
+        let token = jwt.access_token("username").fresh(true).encode().unwrap();
+        assert!(
+            !jwt.decode_token(&token)
+                .unwrap()
+                .claims()
+                .contains_key("nbf")
+        );
+    }
+}
