@@ -747,3 +747,495 @@ mod decode_tokens {
         );
     }
 }
+
+/// `tests/test_view_decorators.py`: the guards.
+mod view_decorators {
+    use actix_jwt_extended::{JwtError, JwtIdentity, token::DecodedToken};
+    use jsonwebtoken::Algorithm;
+
+    use super::*;
+
+    fn foo(value: &str) -> (u16, Value) {
+        (200, json!({ "foo": value }))
+    }
+
+    async fn optional(identity: Option<JwtIdentity>) -> HttpResponse {
+        HttpResponse::Ok().json(json!({"foo": if identity.is_some() { "baz" } else { "bar" }}))
+    }
+
+    fn routes(config: &mut web::ServiceConfig) {
+        let bar = || web::get().to(|| async { HttpResponse::Ok().json(json!({"foo": "bar"})) });
+        config
+            .route("/protected", bar().wrap(JwtRequired::new()))
+            .route("/fresh_protected", bar().wrap(JwtRequired::new().fresh()))
+            .route("/refresh_protected", bar().wrap(RefreshRequired::new()))
+            .route(
+                "/optional_protected",
+                web::get().to(optional).wrap(JwtRequired::new().optional()),
+            )
+            .route(
+                "/no_typecheck_protected",
+                bar().wrap(JwtRequired::new().any_kind()),
+            );
+    }
+
+    macro_rules! app {
+        ($jwt:expr) => {
+            actix_test::init_service(
+                App::new()
+                    .app_data(web::Data::new($jwt.clone()))
+                    .configure(routes),
+            )
+            .await
+        };
+    }
+
+    fn get(path: &str, authorization: Option<&str>) -> actix_test::TestRequest {
+        let req = actix_test::TestRequest::get().uri(path);
+        match authorization {
+            Some(value) => req.insert_header(("Authorization", value.to_owned())),
+            None => req,
+        }
+    }
+
+    /// The three tokens Flask's tests mint first.
+    fn tokens(jwt: &JwtManager) -> (String, String, String) {
+        (
+            jwt.create_access_token("username").unwrap(),
+            jwt.access_token("username").fresh(true).encode().unwrap(),
+            jwt.create_refresh_token("username").unwrap(),
+        )
+    }
+
+    fn signed(edit: impl FnOnce(&mut Value)) -> String {
+        let mut payload = common::flask_payload("access");
+        payload["sub"] = json!("username");
+        edit(&mut payload);
+        common::forge(
+            &json!({"alg": "HS256", "typ": "JWT"}),
+            &payload,
+            SECRET,
+            Algorithm::HS256,
+        )
+    }
+
+    const MISSING: &str = "Missing Authorization Header";
+
+    #[actix_web::test]
+    async fn test_jwt_required() {
+        let jwt = builder().build().unwrap();
+        let app = app!(jwt);
+        let (access, fresh, refresh) = tokens(&jwt);
+        for token in [&access, &fresh] {
+            assert_eq!(
+                answer(&app, get("/protected", Some(&bearer(token)))).await,
+                foo("bar")
+            );
+        }
+        assert_eq!(
+            answer(&app, get("/protected", None)).await,
+            (401, msg(MISSING))
+        );
+        assert_eq!(
+            answer(&app, get("/protected", Some(&bearer(&refresh)))).await,
+            (422, msg("Only non-refresh tokens are allowed"))
+        );
+    }
+
+    #[actix_web::test]
+    async fn test_fresh_jwt_required() {
+        let jwt = builder().build().unwrap();
+        let app = app!(jwt);
+        let (access, fresh, refresh) = tokens(&jwt);
+        let timed = jwt
+            .access_token("username")
+            .fresh(std::time::Duration::from_secs(300))
+            .encode()
+            .unwrap();
+        // Flask's `fresh=timedelta(minutes=-1)`: fresh until a minute ago.
+        let stale = signed(|p| p["fresh"] = json!(common::now() - 60));
+        let url = "/fresh_protected";
+        let stale_answer = (401, msg("Fresh token required"));
+        assert_eq!(
+            answer(&app, get(url, Some(&bearer(&fresh)))).await,
+            foo("bar")
+        );
+        assert_eq!(
+            answer(&app, get(url, Some(&bearer(&access)))).await,
+            stale_answer
+        );
+        assert_eq!(
+            answer(&app, get(url, Some(&bearer(&timed)))).await,
+            foo("bar")
+        );
+        assert_eq!(
+            answer(&app, get(url, Some(&bearer(&stale)))).await,
+            stale_answer
+        );
+        assert_eq!(answer(&app, get(url, None)).await, (401, msg(MISSING)));
+        assert_eq!(
+            answer(&app, get(url, Some(&bearer(&refresh)))).await,
+            (422, msg("Only non-refresh tokens are allowed"))
+        );
+        // Flask's needs_fresh_token_loader.
+        let custom = builder()
+            .error_response(|error, token| match error {
+                JwtError::FreshTokenRequired => {
+                    let token = token.expect("the stale token");
+                    assert_eq!(token.header()["alg"], "HS256");
+                    assert_eq!(token.identity(), "username");
+                    Some(HttpResponse::Created().json(json!({"msg": "foobar"})))
+                }
+                _ => None,
+            })
+            .build()
+            .unwrap();
+        let app = app!(custom);
+        let access = custom.create_access_token("username").unwrap();
+        assert_eq!(
+            answer(&app, get(url, Some(&bearer(&access)))).await,
+            (201, msg("foobar"))
+        );
+    }
+
+    #[actix_web::test]
+    async fn test_refresh_jwt_required() {
+        let jwt = builder().build().unwrap();
+        let app = app!(jwt);
+        let (access, fresh, refresh) = tokens(&jwt);
+        let url = "/refresh_protected";
+        for token in [&fresh, &access] {
+            assert_eq!(
+                answer(&app, get(url, Some(&bearer(token)))).await,
+                (422, msg("Only refresh tokens are allowed"))
+            );
+        }
+        assert_eq!(answer(&app, get(url, None)).await, (401, msg(MISSING)));
+        assert_eq!(
+            answer(&app, get(url, Some(&bearer(&refresh)))).await,
+            foo("bar")
+        );
+    }
+
+    #[actix_web::test]
+    async fn test_jwt_required_no_typecheck() {
+        let jwt = builder().build().unwrap();
+        let app = app!(jwt);
+        let (access, fresh, refresh) = tokens(&jwt);
+        let url = "/no_typecheck_protected";
+        for token in [&access, &fresh, &refresh] {
+            assert_eq!(
+                answer(&app, get(url, Some(&bearer(token)))).await,
+                foo("bar")
+            );
+        }
+        assert_eq!(answer(&app, get(url, None)).await, (401, msg(MISSING)));
+    }
+
+    #[actix_web::test]
+    async fn test_jwt_optional() {
+        let jwt = builder().build().unwrap();
+        let app = app!(jwt);
+        let (access, fresh, refresh) = tokens(&jwt);
+        let expired = signed(|p| p["exp"] = json!(common::now() - 60));
+        let url = "/optional_protected";
+        assert_eq!(
+            answer(&app, get(url, Some(&bearer(&fresh)))).await,
+            foo("baz")
+        );
+        assert_eq!(
+            answer(&app, get(url, Some(&bearer(&access)))).await,
+            foo("baz")
+        );
+        assert_eq!(
+            answer(&app, get(url, Some(&bearer(&refresh)))).await,
+            (422, msg("Only non-refresh tokens are allowed"))
+        );
+        assert_eq!(
+            answer(&app, get(url, Some(&bearer(&expired)))).await,
+            (401, msg("Token has expired"))
+        );
+    }
+
+    #[actix_web::test]
+    async fn test_jwt_optional_with_no_valid_jwt() {
+        let jwt = builder().build().unwrap();
+        let app = app!(jwt);
+        let url = "/optional_protected";
+        let bad = (
+            422,
+            msg("Bad Authorization header. Expected 'Authorization: Bearer <JWT>'"),
+        );
+        let segments = (422, msg("Not enough segments"));
+        let cases = [
+            (None, foo("bar")),
+            (Some("basic creds"), foo("bar")),
+            (Some("Bearer "), bad.clone()),
+            (Some("Bearer xxx"), segments.clone()),
+            (Some("Foo 1, Bar 2, Baz, 3"), foo("bar")),
+            (Some("Foo 1, Bearer, Baz, 3"), bad.clone()),
+            (Some("Foo 1, Bearer 2, Baz, 3"), segments),
+            (Some("Bearer ,,0"), bad),
+        ];
+        for (authorization, expected) in cases {
+            assert_eq!(
+                answer(&app, get(url, authorization)).await,
+                expected,
+                "{authorization:?}"
+            );
+        }
+    }
+
+    /// The `INVALID_LOCATION` part has no twin: a location is an enum here,
+    /// so a route cannot name one that does not exist.
+    #[actix_web::test]
+    async fn test_override_jwt_location() {
+        let jwt = builder()
+            .token_location([TokenLocation::Cookies])
+            .build()
+            .unwrap();
+        let app = actix_test::init_service(
+            App::new()
+                .app_data(web::Data::new(jwt.clone()))
+                .configure(routes)
+                .route(
+                    "/protected_other",
+                    web::get()
+                        .to(|| async { HttpResponse::Ok().json(json!({"foo": "bar"})) })
+                        .wrap(JwtRequired::new().locations([TokenLocation::Headers])),
+                ),
+        )
+        .await;
+        let token = jwt.create_access_token("username").unwrap();
+        assert_eq!(
+            answer(&app, get("/protected_other", Some(&bearer(&token)))).await,
+            foo("bar")
+        );
+        assert_eq!(
+            answer(&app, get("/protected", Some(&bearer(&token)))).await,
+            (401, msg("Missing cookie \"access_token_cookie\""))
+        );
+    }
+
+    #[actix_web::test]
+    async fn test_invalid_jwt() {
+        let invalid = bearer("aaaaa.bbbbb.ccccc");
+        let app = app!(builder().build().unwrap());
+        assert_eq!(
+            answer(&app, get("/protected", Some(&invalid))).await,
+            (422, msg("Invalid header padding"))
+        );
+        // Flask's invalid_token_loader.
+        let custom = builder()
+            .error_response(|error, _| {
+                matches!(error, JwtError::Malformed(_))
+                    .then(|| HttpResponse::Created().json(json!({"msg": "foobar"})))
+            })
+            .build()
+            .unwrap();
+        let app = app!(custom);
+        assert_eq!(
+            answer(&app, get("/protected", Some(&invalid))).await,
+            (201, msg("foobar"))
+        );
+    }
+
+    #[actix_web::test]
+    async fn test_jwt_missing_claims() {
+        let app = app!(builder().build().unwrap());
+        let token = common::forge(
+            &json!({"alg": "HS256", "typ": "JWT"}),
+            &json!({"foo": "bar"}),
+            SECRET,
+            Algorithm::HS256,
+        );
+        assert_eq!(
+            answer(&app, get("/protected", Some(&bearer(&token)))).await,
+            (422, msg("Missing claim: sub"))
+        );
+    }
+
+    fn encode(claims: Value) -> String {
+        common::forge(
+            &json!({"alg": "HS256", "typ": "JWT"}),
+            &claims,
+            SECRET,
+            Algorithm::HS256,
+        )
+    }
+
+    #[actix_web::test]
+    async fn test_jwt_invalid_audience() {
+        let app = app!(builder().build().unwrap());
+        let me = encode(json!({"sub": "me"}));
+        assert_eq!(
+            answer(&app, get("/protected", Some(&bearer(&me)))).await.0,
+            200
+        );
+        let app = app!(builder().decode_audience(["my_audience"]).build().unwrap());
+        assert_eq!(
+            answer(&app, get("/protected", Some(&bearer(&me)))).await,
+            (422, msg("Token is missing the \"aud\" claim"))
+        );
+        let other = encode(json!({"aud": "different_audience", "sub": "me"}));
+        assert_eq!(
+            answer(&app, get("/protected", Some(&bearer(&other)))).await,
+            (422, msg("Audience doesn't match"))
+        );
+    }
+
+    #[actix_web::test]
+    async fn test_jwt_invalid_issuer() {
+        let app = app!(builder().build().unwrap());
+        let me = encode(json!({"sub": "me"}));
+        assert_eq!(
+            answer(&app, get("/protected", Some(&bearer(&me)))).await.0,
+            200
+        );
+        let app = app!(builder().decode_issuer("my_issuer").build().unwrap());
+        assert_eq!(
+            answer(&app, get("/protected", Some(&bearer(&me)))).await,
+            (422, msg("Token is missing the \"iss\" claim"))
+        );
+        let other = encode(json!({"iss": "different_issuer", "sub": "me"}));
+        assert_eq!(
+            answer(&app, get("/protected", Some(&bearer(&other)))).await,
+            (422, msg("Invalid issuer"))
+        );
+    }
+
+    #[actix_web::test]
+    async fn test_malformed_token() {
+        let app = app!(builder().build().unwrap());
+        assert_eq!(
+            answer(&app, get("/protected", Some(&bearer("foobarbaz")))).await,
+            (422, msg("Not enough segments"))
+        );
+    }
+
+    #[actix_web::test]
+    async fn test_expired_token() {
+        let expired = signed(|p| p["exp"] = json!(common::now() - 60));
+        let app = app!(builder().build().unwrap());
+        assert_eq!(
+            answer(&app, get("/protected", Some(&bearer(&expired)))).await,
+            (401, msg("Token has expired"))
+        );
+        // Flask's expired_token_loader, which sees the expired token.
+        let custom = builder()
+            .error_response(|error, token: Option<&DecodedToken>| match error {
+                JwtError::Expired => {
+                    let token = token.expect("the expired token");
+                    assert_eq!(token.header()["alg"], "HS256");
+                    assert_eq!(token.identity(), "username");
+                    assert_eq!(token.claims()["type"], "access");
+                    Some(HttpResponse::Created().json(json!({"msg": "foobar"})))
+                }
+                _ => None,
+            })
+            .build()
+            .unwrap();
+        let app = app!(custom);
+        assert_eq!(
+            answer(&app, get("/protected", Some(&bearer(&expired)))).await,
+            (201, msg("foobar"))
+        );
+    }
+
+    #[actix_web::test]
+    async fn test_expired_token_via_decode_token() {
+        let custom = builder()
+            .error_response(|error, _| {
+                matches!(error, JwtError::Expired)
+                    .then(|| HttpResponse::Unauthorized().json(json!({"msg": "foobar"})))
+            })
+            .build()
+            .unwrap();
+        let expired = signed(|p| p["exp"] = json!(common::now() - 60));
+        let app =
+            actix_test::init_service(App::new().app_data(web::Data::new(custom.clone())).route(
+                "/test",
+                web::get().to(move |jwt: web::Data<JwtManager>| {
+                    let expired = expired.clone();
+                    async move {
+                        jwt.decode_token(&expired)?;
+                        Ok::<_, actix_web::Error>(HttpResponse::Ok().json(json!({"msg": "baz"})))
+                    }
+                }),
+            ))
+            .await;
+        assert_eq!(answer(&app, get("/test", None)).await, (401, msg("foobar")));
+    }
+
+    #[actix_web::test]
+    async fn test_no_token() {
+        let app = app!(builder().build().unwrap());
+        assert_eq!(
+            answer(&app, get("/protected", None)).await,
+            (401, msg(MISSING))
+        );
+        // Flask's unauthorized_loader.
+        let custom = builder()
+            .error_response(|error, _| {
+                matches!(error, JwtError::MissingToken(_))
+                    .then(|| HttpResponse::Created().json(json!({"msg": "foobar"})))
+            })
+            .build()
+            .unwrap();
+        let app = app!(custom);
+        assert_eq!(
+            answer(&app, get("/protected", None)).await,
+            (201, msg("foobar"))
+        );
+    }
+
+    #[actix_web::test]
+    async fn test_different_token_algorightm() {
+        let token = builder()
+            .build()
+            .unwrap()
+            .create_access_token("username")
+            .unwrap();
+        let hs512 = builder().algorithm(Algorithm::HS512).build().unwrap();
+        let app = app!(hs512);
+        assert_eq!(
+            answer(&app, get("/protected", Some(&bearer(&token)))).await,
+            (422, msg("The specified alg value is not allowed"))
+        );
+    }
+
+    /// Flask's `verify_jwt_in_request()` returns the header and claims; here
+    /// the `Claims` extractor verifies and carries both.
+    #[actix_web::test]
+    async fn test_verify_jwt_in_request_returns_decoded_token() {
+        let jwt = builder().build().unwrap();
+        let app = actix_test::init_service(App::new().app_data(web::Data::new(jwt.clone())).route(
+            "/custom",
+            web::get().to(|claims: actix_jwt_extended::Claims| async move {
+                assert_eq!(claims.token().header()["alg"], "HS256");
+                assert_eq!(claims["sub"], "username");
+                HttpResponse::Ok().json(json!({"foo": "bar"}))
+            }),
+        ))
+        .await;
+        let token = jwt.create_access_token("username").unwrap();
+        assert_eq!(
+            answer(&app, get("/custom", Some(&bearer(&token)))).await,
+            foo("bar")
+        );
+    }
+
+    /// README, "Identities are strings": a numeric identity is written as
+    /// its text, so the token passes where Flask's answers 422.
+    #[actix_web::test]
+    async fn test_non_string_identity() {
+        let jwt = builder().build().unwrap();
+        let app = app!(jwt);
+        let token = jwt.create_access_token(1234).unwrap();
+        assert_eq!(
+            answer(&app, get("/protected", Some(&bearer(&token)))).await,
+            foo("bar")
+        );
+        assert_eq!(jwt.decode_token(&token).unwrap().claims()["sub"], "1234");
+    }
+}
