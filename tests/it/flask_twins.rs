@@ -1239,3 +1239,537 @@ mod view_decorators {
         assert_eq!(jwt.decode_token(&token).unwrap().claims()["sub"], "1234");
     }
 }
+
+/// `tests/test_cookies.py`: cookies and CSRF double submit.
+mod cookies {
+    use actix_jwt_extended::cookies::CookieOptions;
+    use actix_web::{
+        body::BoxBody,
+        cookie::{Cookie, SameSite},
+        dev::ServiceResponse,
+    };
+
+    use super::*;
+
+    #[derive(serde::Deserialize)]
+    struct Domain {
+        domain: Option<String>,
+    }
+
+    fn options(query: &Domain) -> CookieOptions {
+        match &query.domain {
+            Some(domain) => CookieOptions::new().domain(domain),
+            None => CookieOptions::new(),
+        }
+    }
+
+    fn routes(config: &mut web::ServiceConfig) {
+        let bar = || || async { HttpResponse::Ok().json(json!({"foo": "bar"})) };
+        config
+            .route(
+                "/access_token",
+                web::get().to(
+                    |jwt: web::Data<JwtManager>, query: web::Query<Domain>| async move {
+                        let token = jwt.create_access_token("username")?;
+                        Ok::<_, actix_web::Error>(
+                            HttpResponse::Ok()
+                                .set_access_cookies_with(&jwt, &token, &options(&query))?
+                                .json(json!({"login": true})),
+                        )
+                    },
+                ),
+            )
+            .route(
+                "/refresh_token",
+                web::get().to(
+                    |jwt: web::Data<JwtManager>, query: web::Query<Domain>| async move {
+                        let token = jwt.create_refresh_token("username")?;
+                        Ok::<_, actix_web::Error>(
+                            HttpResponse::Ok()
+                                .set_refresh_cookies_with(&jwt, &token, &options(&query))?
+                                .json(json!({"login": true})),
+                        )
+                    },
+                ),
+            )
+            .route(
+                "/delete_tokens",
+                web::get().to(
+                    |jwt: web::Data<JwtManager>, query: web::Query<Domain>| async move {
+                        Ok::<_, actix_web::Error>(
+                            HttpResponse::Ok()
+                                .unset_jwt_cookies_with(&jwt, &options(&query))?
+                                .json(json!({"logout": true})),
+                        )
+                    },
+                ),
+            )
+            .route(
+                "/delete_access_tokens",
+                web::get().to(
+                    |jwt: web::Data<JwtManager>, query: web::Query<Domain>| async move {
+                        Ok::<_, actix_web::Error>(
+                            HttpResponse::Ok()
+                                .unset_access_cookies_with(&jwt, &options(&query))?
+                                .json(json!({"access_revoked": true})),
+                        )
+                    },
+                ),
+            )
+            .route(
+                "/delete_refresh_tokens",
+                web::get().to(
+                    |jwt: web::Data<JwtManager>, query: web::Query<Domain>| async move {
+                        Ok::<_, actix_web::Error>(
+                            HttpResponse::Ok()
+                                .unset_refresh_cookies_with(&jwt, &options(&query))?
+                                .json(json!({"refresh_revoked": true})),
+                        )
+                    },
+                ),
+            )
+            .route("/protected", web::get().to(bar()).wrap(JwtRequired::new()))
+            .route(
+                "/post_protected",
+                web::post().to(bar()).wrap(JwtRequired::new()),
+            )
+            .route(
+                "/refresh_protected",
+                web::get().to(bar()).wrap(RefreshRequired::new()),
+            )
+            .route(
+                "/post_refresh_protected",
+                web::post().to(bar()).wrap(RefreshRequired::new()),
+            )
+            .route(
+                "/optional_post_protected",
+                web::post().to(bar()).wrap(JwtRequired::new().optional()),
+            );
+    }
+
+    /// Flask's fixture: cookies only, and `configure` for the test's options.
+    fn manager(configure: impl FnOnce(CookieConfig) -> CookieConfig) -> JwtManager {
+        builder()
+            .token_location([TokenLocation::Cookies])
+            .cookies(configure(CookieConfig::new().secure(false).same_site(None)))
+            .build()
+            .unwrap()
+    }
+
+    /// Flask's test client: keeps the cookies responses set or clear.
+    struct Client<S> {
+        app: S,
+        jar: Vec<(String, String)>,
+    }
+
+    /// Flask's `app.test_client()`.
+    async fn client(jwt: &JwtManager) -> Client<impl common::TestApp<BoxBody>> {
+        let app = actix_test::init_service(
+            App::new()
+                .app_data(web::Data::new(jwt.clone()))
+                .configure(routes),
+        )
+        .await;
+        Client {
+            app,
+            jar: Vec::new(),
+        }
+    }
+
+    impl<S: common::TestApp<BoxBody>> Client<S> {
+        /// Sends `req` with the jar's cookies; returns the `Set-Cookie`
+        /// values, the status and the body.
+        async fn send(
+            &mut self,
+            mut req: actix_test::TestRequest,
+        ) -> (Vec<Cookie<'static>>, u16, Value) {
+            for (name, value) in &self.jar {
+                req = req.cookie(Cookie::new(name.clone(), value.clone()));
+            }
+            let response: ServiceResponse<BoxBody> =
+                actix_test::call_service(&self.app, req.to_request()).await;
+            let cookies: Vec<Cookie<'static>> = response
+                .response()
+                .cookies()
+                .map(Cookie::into_owned)
+                .collect();
+            for cookie in &cookies {
+                self.jar.retain(|(name, _)| name != cookie.name());
+                if !cookie.value().is_empty() {
+                    self.jar
+                        .push((cookie.name().to_owned(), cookie.value().to_owned()));
+                }
+            }
+            let status = response.status().as_u16();
+            let body = actix_test::read_body(response).await;
+            (
+                cookies,
+                status,
+                serde_json::from_slice(&body).unwrap_or(Value::Null),
+            )
+        }
+
+        async fn get(&mut self, uri: &str) -> (Vec<Cookie<'static>>, u16, Value) {
+            self.send(actix_test::TestRequest::get().uri(uri)).await
+        }
+
+        async fn post(&mut self, uri: &str, headers: &[(&str, &str)]) -> (u16, Value) {
+            let mut req = actix_test::TestRequest::post().uri(uri);
+            for (name, value) in headers {
+                req = req.insert_header((*name, *value));
+            }
+            let (_, status, body) = self.send(req).await;
+            (status, body)
+        }
+
+        async fn status(&mut self, uri: &str) -> (u16, Value) {
+            let (_, status, body) = self.get(uri).await;
+            (status, body)
+        }
+    }
+
+    fn cookie<'a>(cookies: &'a [Cookie<'static>], name: &str) -> &'a Cookie<'static> {
+        cookies
+            .iter()
+            .find(|cookie| cookie.name() == name)
+            .unwrap_or_else(|| panic!("no {name} in {cookies:?}"))
+    }
+
+    const ACCESS: (&str, &str, &str, &str) = (
+        "/access_token",
+        "access_token_cookie",
+        "/protected",
+        "/delete_access_tokens",
+    );
+    const REFRESH: (&str, &str, &str, &str) = (
+        "/refresh_token",
+        "refresh_token_cookie",
+        "/refresh_protected",
+        "/delete_refresh_tokens",
+    );
+
+    #[actix_web::test]
+    async fn test_jwt_refresh_required_with_cookies() {
+        for (auth_url, cookie_name, protected_url, delete_url) in [REFRESH, ACCESS] {
+            let jwt = manager(|c| c);
+            let mut client = client(&jwt).await;
+            let missing = (401, msg(&format!("Missing cookie \"{cookie_name}\"")));
+            assert_eq!(client.status(protected_url).await, missing);
+            client.get(auth_url).await;
+            assert_eq!(
+                client.status(protected_url).await,
+                (200, json!({"foo": "bar"}))
+            );
+            client.get(delete_url).await;
+            assert_eq!(client.status(protected_url).await, missing);
+            client.get(auth_url).await;
+            assert_eq!(client.status(protected_url).await.0, 200);
+            client.get("/delete_tokens").await;
+            assert_eq!(client.status(protected_url).await, missing);
+        }
+    }
+
+    const POSTS: [(&str, &str, &str); 2] = [
+        (
+            "/refresh_token",
+            "csrf_refresh_token",
+            "/post_refresh_protected",
+        ),
+        ("/access_token", "csrf_access_token", "/post_protected"),
+    ];
+
+    #[actix_web::test]
+    async fn test_default_access_csrf_protection() {
+        for (auth_url, csrf_cookie, post_url) in POSTS {
+            let jwt = manager(|c| c);
+            let mut client = client(&jwt).await;
+            let (cookies, ..) = client.get(auth_url).await;
+            let csrf = cookie(&cookies, csrf_cookie).value().to_owned();
+            assert_eq!(
+                client.post(post_url, &[]).await,
+                (401, msg("Missing CSRF token"))
+            );
+            assert_eq!(
+                client.post(post_url, &[("X-CSRF-TOKEN", &csrf)]).await,
+                (200, json!({"foo": "bar"}))
+            );
+        }
+    }
+
+    #[actix_web::test]
+    async fn test_non_matching_csrf_token() {
+        for (auth_url, _, post_url) in POSTS {
+            let jwt = manager(|c| c);
+            let mut client = client(&jwt).await;
+            client.get(auth_url).await;
+            assert_eq!(
+                client
+                    .post(post_url, &[("X-CSRF-TOKEN", "totally_wrong_token")])
+                    .await,
+                (401, msg("CSRF double submit tokens do not match"))
+            );
+        }
+    }
+
+    #[actix_web::test]
+    async fn test_csrf_disabled() {
+        for (auth_url, _, post_url) in POSTS {
+            let jwt = manager(|c| c.csrf_protect(false));
+            let mut client = client(&jwt).await;
+            client.get(auth_url).await;
+            assert_eq!(
+                client.post(post_url, &[]).await,
+                (200, json!({"foo": "bar"}))
+            );
+        }
+    }
+
+    #[actix_web::test]
+    async fn test_csrf_with_custom_header_names() {
+        for (auth_url, csrf_cookie, post_url) in POSTS {
+            let foo = actix_web::http::header::HeaderName::from_static("foo");
+            let jwt = manager(|c| c.csrf_header_names(foo.clone(), foo));
+            let mut client = client(&jwt).await;
+            let (cookies, ..) = client.get(auth_url).await;
+            let csrf = cookie(&cookies, csrf_cookie).value().to_owned();
+            assert_eq!(
+                client.post(post_url, &[("FOO", &csrf)]).await,
+                (200, json!({"foo": "bar"}))
+            );
+        }
+    }
+
+    async fn post_form(configure: fn(CookieConfig) -> CookieConfig, field: &str) {
+        for (auth_url, csrf_cookie, post_url) in POSTS {
+            let jwt = manager(configure);
+            let mut client = client(&jwt).await;
+            let (cookies, ..) = client.get(auth_url).await;
+            let csrf = cookie(&cookies, csrf_cookie).value().to_owned();
+            let req = actix_test::TestRequest::post()
+                .uri(post_url)
+                .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                .set_payload(format!("{field}={csrf}"));
+            let (_, status, body) = client.send(req).await;
+            assert_eq!((status, body), (200, json!({"foo": "bar"})), "{post_url}");
+        }
+    }
+
+    #[actix_web::test]
+    async fn test_csrf_with_default_form_field() {
+        post_form(|c| c.csrf_check_form(true), "csrf_token").await;
+    }
+
+    #[actix_web::test]
+    async fn test_csrf_with_custom_form_field() {
+        post_form(
+            |c| c.csrf_check_form(true).csrf_field_names("FOO", "FOO"),
+            "FOO",
+        )
+        .await;
+    }
+
+    #[actix_web::test]
+    async fn test_custom_csrf_methods() {
+        let gets = [
+            (
+                "/refresh_token",
+                "csrf_refresh_token",
+                "/refresh_protected",
+                "/post_refresh_protected",
+            ),
+            (
+                "/access_token",
+                "csrf_access_token",
+                "/protected",
+                "/post_protected",
+            ),
+        ];
+        for (auth_url, csrf_cookie, get_url, post_url) in gets {
+            let jwt = manager(|c| c.csrf_methods([actix_web::http::Method::GET]));
+            let mut client = client(&jwt).await;
+            let (cookies, ..) = client.get(auth_url).await;
+            let csrf = cookie(&cookies, csrf_cookie).value().to_owned();
+            assert_eq!(
+                client.post(post_url, &[]).await,
+                (200, json!({"foo": "bar"}))
+            );
+            assert_eq!(
+                client.status(get_url).await,
+                (401, msg("Missing CSRF token"))
+            );
+            let req = actix_test::TestRequest::get()
+                .uri(get_url)
+                .insert_header(("X-CSRF-TOKEN", csrf));
+            let (_, status, body) = client.send(req).await;
+            assert_eq!((status, body), (200, json!({"foo": "bar"})));
+        }
+    }
+
+    /// README, "Secure cookies by default": with nothing configured our
+    /// cookies are `Secure` and `SameSite=Lax`, where Flask sets neither;
+    /// the rest is Flask's.
+    #[actix_web::test]
+    async fn test_default_cookie_options() {
+        let jwt = builder()
+            .token_location([TokenLocation::Cookies])
+            .build()
+            .unwrap();
+        let mut client = client(&jwt).await;
+        for (url, token_cookie, csrf_cookie) in [
+            ("/access_token", "access_token_cookie", "csrf_access_token"),
+            (
+                "/refresh_token",
+                "refresh_token_cookie",
+                "csrf_refresh_token",
+            ),
+        ] {
+            let (cookies, ..) = client.get(url).await;
+            assert_eq!(cookies.len(), 2);
+            let token = cookie(&cookies, token_cookie);
+            assert_eq!((token.path(), token.http_only()), (Some("/"), Some(true)));
+            let csrf = cookie(&cookies, csrf_cookie);
+            assert_eq!((csrf.path(), csrf.http_only()), (Some("/"), None));
+            for cookie in [token, csrf] {
+                assert_eq!(cookie.same_site(), Some(SameSite::Lax));
+                assert_eq!(cookie.secure(), Some(true));
+                assert!(
+                    cookie.max_age().is_none() && cookie.expires().is_none(),
+                    "session cookies"
+                );
+            }
+        }
+    }
+
+    #[actix_web::test]
+    async fn test_custom_cookie_options() {
+        let jwt = manager(|c| {
+            c.secure(true)
+                .domain("test.com")
+                .session_cookie(false)
+                .same_site(Some(SameSite::Strict))
+        });
+        let mut client = client(&jwt).await;
+        for (url, token_cookie, csrf_cookie) in [
+            ("/access_token", "access_token_cookie", "csrf_access_token"),
+            (
+                "/refresh_token",
+                "refresh_token_cookie",
+                "csrf_refresh_token",
+            ),
+        ] {
+            let (cookies, ..) = client.get(url).await;
+            assert_eq!(cookies.len(), 2);
+            assert_eq!(cookie(&cookies, token_cookie).http_only(), Some(true));
+            for cookie in [
+                cookie(&cookies, token_cookie),
+                cookie(&cookies, csrf_cookie),
+            ] {
+                assert_eq!(cookie.domain(), Some("test.com"));
+                assert_eq!(cookie.path(), Some("/"));
+                assert!(cookie.expires_datetime().is_some(), "{cookie}");
+                assert_eq!(cookie.secure(), Some(true));
+                assert_eq!(cookie.same_site(), Some(SameSite::Strict));
+            }
+        }
+    }
+
+    #[actix_web::test]
+    async fn test_custom_cookie_names_and_paths() {
+        let jwt = manager(|c| {
+            c.csrf_cookie_names("access_foo_csrf", "refresh_foo_csrf")
+                .csrf_cookie_paths("/protected", "/refresh_protected")
+                .cookie_names("access_foo", "refresh_foo")
+                .cookie_paths("/protected", "/refresh_protected")
+        });
+        let mut client = client(&jwt).await;
+        for (url, names, path) in [
+            (
+                "/access_token",
+                ["access_foo", "access_foo_csrf"],
+                "/protected",
+            ),
+            (
+                "/refresh_token",
+                ["refresh_foo", "refresh_foo_csrf"],
+                "/refresh_protected",
+            ),
+        ] {
+            let (cookies, ..) = client.get(url).await;
+            assert_eq!(cookies.len(), 2);
+            for name in names {
+                assert_eq!(cookie(&cookies, name).path(), Some(path));
+            }
+        }
+    }
+
+    #[actix_web::test]
+    async fn test_csrf_token_not_in_cookie() {
+        let jwt = manager(|c| c.csrf_in_cookies(false));
+        let mut client = client(&jwt).await;
+        for (url, name) in [
+            ("/access_token", "access_token_cookie"),
+            ("/refresh_token", "refresh_token_cookie"),
+        ] {
+            let (cookies, ..) = client.get(url).await;
+            assert_eq!(cookies.len(), 1);
+            cookie(&cookies, name);
+        }
+    }
+
+    #[actix_web::test]
+    async fn test_cookies_without_csrf() {
+        let jwt = manager(|c| c.csrf_protect(false));
+        let mut client = client(&jwt).await;
+        for (url, name) in [
+            ("/access_token", "access_token_cookie"),
+            ("/refresh_token", "refresh_token_cookie"),
+        ] {
+            let (cookies, ..) = client.get(url).await;
+            assert_eq!(cookies.len(), 1);
+            cookie(&cookies, name);
+        }
+    }
+
+    #[actix_web::test]
+    async fn test_jwt_optional_with_csrf_enabled() {
+        let jwt = manager(|c| c);
+        let mut client = client(&jwt).await;
+        assert_eq!(
+            client.post("/optional_post_protected", &[]).await,
+            (200, json!({"foo": "bar"}))
+        );
+        client.get("/access_token").await;
+        assert_eq!(
+            client.post("/optional_post_protected", &[]).await,
+            (401, msg("Missing CSRF token"))
+        );
+    }
+
+    #[actix_web::test]
+    async fn test_override_domain_option() {
+        for (auth_url, delete_url, token_cookie, csrf_cookie) in [
+            (
+                "/access_token",
+                "/delete_access_tokens",
+                "access_token_cookie",
+                "csrf_access_token",
+            ),
+            (
+                "/refresh_token",
+                "/delete_refresh_tokens",
+                "refresh_token_cookie",
+                "csrf_refresh_token",
+            ),
+        ] {
+            let jwt = manager(|c| c.domain("test.com"));
+            let mut client = client(&jwt).await;
+            for url in [auth_url, delete_url] {
+                let (cookies, ..) = client.get(&format!("{url}?domain=yolo.com")).await;
+                assert_eq!(cookies.len(), 2, "{url}");
+                for name in [token_cookie, csrf_cookie] {
+                    assert_eq!(cookie(&cookies, name).domain(), Some("yolo.com"), "{url}");
+                }
+            }
+        }
+    }
+}
