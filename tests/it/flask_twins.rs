@@ -1773,3 +1773,280 @@ mod cookies {
         }
     }
 }
+
+/// A manager from `configure`, and `/protected` behind `JwtRequired`
+/// answering `{"foo": "bar"}`: the `app` fixture of several Flask files.
+macro_rules! protected_app {
+    ($jwt:expr) => {
+        actix_test::init_service(
+            App::new().app_data(web::Data::new($jwt.clone())).route(
+                "/protected",
+                web::get()
+                    .to(|| async { HttpResponse::Ok().json(json!({"foo": "bar"})) })
+                    .wrap(JwtRequired::new()),
+            ),
+        )
+        .await
+    };
+}
+
+fn bar() -> (u16, Value) {
+    (200, json!({"foo": "bar"}))
+}
+
+/// `GET uri` with `headers`.
+fn get_with(uri: &str, headers: &[(&str, String)]) -> actix_test::TestRequest {
+    headers.iter().fold(
+        actix_test::TestRequest::get().uri(uri),
+        |req, (name, value)| req.insert_header((*name, value.clone())),
+    )
+}
+
+/// An `error_response` hook answering 201 `{"foo": "bar"}` for a missing
+/// token: Flask's `unauthorized_loader` in its tests.
+fn unauthorized_loader(
+    builder: actix_jwt_extended::manager::JwtManagerBuilder,
+) -> actix_jwt_extended::manager::JwtManagerBuilder {
+    builder.error_response(|error, _| {
+        matches!(error, actix_jwt_extended::JwtError::MissingToken(_))
+            .then(|| HttpResponse::Created().json(json!({"foo": "bar"})))
+    })
+}
+
+/// `tests/test_headers.py`.
+mod headers {
+    use super::*;
+
+    #[actix_web::test]
+    async fn test_default_headers() {
+        let jwt = builder().build().unwrap();
+        let app = protected_app!(jwt);
+        let token = jwt.create_access_token("username").unwrap();
+        let auth = |value: String| vec![("Authorization", value)];
+        assert_eq!(
+            answer(
+                &app,
+                get_with("/protected", &auth("Basic basiccreds".into()))
+            )
+            .await,
+            (
+                401,
+                msg(
+                    "Missing 'Bearer' type in 'Authorization' header. Expected 'Authorization: Bearer <JWT>'"
+                )
+            )
+        );
+        for value in [
+            format!("Bearer {token}"),
+            format!("Bearer {token}, Basic creds"),
+            format!("Basic creds, Bearer {token}"),
+        ] {
+            assert_eq!(
+                answer(&app, get_with("/protected", &auth(value))).await,
+                bar()
+            );
+        }
+    }
+
+    #[actix_web::test]
+    async fn test_header_with_trailing_spaces_and_commas() {
+        let jwt = builder().build().unwrap();
+        let app = protected_app!(jwt);
+        let token = jwt.create_access_token("username").unwrap();
+        let req = get_with(
+            "/protected",
+            &[("Authorization", format!("Bearer {token},   "))],
+        );
+        assert_eq!(answer(&app, req).await, bar());
+    }
+
+    #[actix_web::test]
+    async fn test_custom_header_name() {
+        let jwt = builder().header_name("Foo").build().unwrap();
+        let app = protected_app!(jwt);
+        let token = jwt.create_access_token("username").unwrap();
+        let req = get_with(
+            "/protected",
+            &[("Authorization", format!("Bearer {token}"))],
+        );
+        assert_eq!(answer(&app, req).await, (401, msg("Missing Foo Header")));
+        for value in [
+            format!("Bearer {token}"),
+            format!("Bearer {token}, Basic randomcredshere"),
+            format!("Basic randomcredshere, Bearer {token}"),
+        ] {
+            assert_eq!(
+                answer(&app, get_with("/protected", &[("Foo", value)])).await,
+                bar()
+            );
+        }
+    }
+
+    #[actix_web::test]
+    async fn test_custom_header_type() {
+        let jwt = builder().header_type("JWT").build().unwrap();
+        let app = protected_app!(jwt);
+        let token = jwt.create_access_token("username").unwrap();
+        let auth = |value: String| vec![("Authorization", value)];
+        assert_eq!(
+            answer(
+                &app,
+                get_with("/protected", &auth(format!("Bearer {token}")))
+            )
+            .await,
+            (
+                401,
+                msg(
+                    "Missing 'JWT' type in 'Authorization' header. Expected 'Authorization: JWT <JWT>'"
+                )
+            )
+        );
+        for value in [
+            format!("JWT {token}"),
+            format!("JWT {token}, Basic creds"),
+            format!("Basic creds, JWT {token}"),
+        ] {
+            assert_eq!(
+                answer(&app, get_with("/protected", &auth(value))).await,
+                bar()
+            );
+        }
+        let bare = builder().header_type("").build().unwrap();
+        let app = protected_app!(bare);
+        assert_eq!(
+            answer(&app, get_with("/protected", &auth(token.clone()))).await,
+            bar()
+        );
+        assert_eq!(
+            answer(
+                &app,
+                get_with("/protected", &auth(format!("Bearer {token}")))
+            )
+            .await,
+            (
+                422,
+                msg("Bad Authorization header. Expected 'Authorization: <JWT>'")
+            )
+        );
+    }
+
+    #[actix_web::test]
+    async fn test_missing_headers() {
+        let app = protected_app!(builder().build().unwrap());
+        assert_eq!(
+            answer(&app, get_with("/protected", &[])).await,
+            (401, msg("Missing Authorization Header"))
+        );
+        let app = protected_app!(unauthorized_loader(builder()).build().unwrap());
+        assert_eq!(
+            answer(&app, get_with("/protected", &[])).await,
+            (201, json!({"foo": "bar"}))
+        );
+    }
+
+    #[actix_web::test]
+    async fn test_header_without_jwt() {
+        let app = protected_app!(builder().build().unwrap());
+        assert_eq!(
+            answer(
+                &app,
+                get_with("/protected", &[("Authorization", "Bearer ".into())])
+            )
+            .await,
+            (
+                422,
+                msg("Bad Authorization header. Expected 'Authorization: Bearer <JWT>'")
+            )
+        );
+    }
+
+    #[actix_web::test]
+    async fn test_custom_error_msg_key() {
+        let app = protected_app!(builder().error_message_key("message").build().unwrap());
+        assert_eq!(
+            answer(&app, get_with("/protected", &[])).await,
+            (401, json!({"message": "Missing Authorization Header"}))
+        );
+    }
+}
+
+/// `tests/test_query_string.py`.
+mod query_string {
+    use super::*;
+
+    fn configured(
+        configure: impl FnOnce(
+            actix_jwt_extended::manager::JwtManagerBuilder,
+        ) -> actix_jwt_extended::manager::JwtManagerBuilder,
+    ) -> JwtManager {
+        configure(builder().token_location([TokenLocation::QueryString]))
+            .build()
+            .unwrap()
+    }
+
+    #[actix_web::test]
+    async fn test_default_query_paramater() {
+        let jwt = configured(|b| b);
+        let app = protected_app!(jwt);
+        let token = jwt.create_access_token("username").unwrap();
+        assert_eq!(
+            answer(&app, get_with(&format!("/protected?jwt={token}"), &[])).await,
+            bar()
+        );
+    }
+
+    #[actix_web::test]
+    async fn test_query_string_value_prefix() {
+        let jwt = configured(|b| b.query_string_value_prefix("bearer "));
+        let app = protected_app!(jwt);
+        let token = jwt.create_access_token("username").unwrap();
+        assert_eq!(
+            answer(
+                &app,
+                get_with(&format!("/protected?jwt=bearer%20{token}"), &[])
+            )
+            .await,
+            bar()
+        );
+        assert_eq!(
+            answer(&app, get_with(&format!("/protected?jwt={token}"), &[])).await,
+            (
+                422,
+                msg(
+                    "Invalid value for query parameter 'jwt'. Expected the value to start with 'bearer '"
+                )
+            )
+        );
+    }
+
+    #[actix_web::test]
+    async fn test_custom_query_paramater() {
+        let jwt = configured(|b| b.query_string_name("foo"));
+        let app = protected_app!(jwt);
+        let token = jwt.create_access_token("username").unwrap();
+        assert_eq!(
+            answer(&app, get_with(&format!("/protected?jwt={token}"), &[])).await,
+            (401, msg("Missing 'foo' query paramater"))
+        );
+        assert_eq!(
+            answer(&app, get_with(&format!("/protected?foo={token}"), &[])).await,
+            bar()
+        );
+    }
+
+    #[actix_web::test]
+    async fn test_missing_query_paramater() {
+        let jwt = configured(|b| b);
+        let app = protected_app!(jwt);
+        let token = jwt.create_access_token("username").unwrap();
+        let missing = (401, msg("Missing 'jwt' query paramater"));
+        assert_eq!(answer(&app, get_with("/protected", &[])).await, missing);
+        let header = [("Authorization", bearer(&token))];
+        assert_eq!(answer(&app, get_with("/protected", &header)).await, missing);
+        let app = protected_app!(configured(unauthorized_loader));
+        assert_eq!(
+            answer(&app, get_with("/protected", &[])).await,
+            (201, json!({"foo": "bar"}))
+        );
+    }
+}
