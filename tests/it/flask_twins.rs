@@ -2050,3 +2050,311 @@ mod query_string {
         );
     }
 }
+
+/// `tests/test_json.py`.
+mod json_body {
+    use super::*;
+
+    fn app_manager(
+        configure: impl FnOnce(
+            actix_jwt_extended::manager::JwtManagerBuilder,
+        ) -> actix_jwt_extended::manager::JwtManagerBuilder,
+    ) -> JwtManager {
+        configure(builder().token_location([TokenLocation::Json]))
+            .build()
+            .unwrap()
+    }
+
+    macro_rules! app {
+        ($jwt:expr) => {
+            actix_test::init_service(
+                App::new()
+                    .app_data(web::Data::new($jwt.clone()))
+                    .route(
+                        "/protected",
+                        web::post()
+                            .to(|| async { HttpResponse::Ok().json(json!({"foo": "bar"})) })
+                            .wrap(JwtRequired::new()),
+                    )
+                    .route(
+                        "/refresh",
+                        web::post()
+                            .to(|| async { HttpResponse::Ok().json(json!({"foo": "bar"})) })
+                            .wrap(RefreshRequired::new()),
+                    ),
+            )
+            .await
+        };
+    }
+
+    fn post(uri: &str, content_type: &str, body: String) -> actix_test::TestRequest {
+        actix_test::TestRequest::post()
+            .uri(uri)
+            .insert_header(("Content-Type", content_type.to_owned()))
+            .set_payload(body)
+    }
+
+    fn post_json(uri: &str, body: Value) -> actix_test::TestRequest {
+        post(uri, "application/json", body.to_string())
+    }
+
+    #[actix_web::test]
+    async fn test_content_type() {
+        let jwt = app_manager(|b| b);
+        let app = app!(jwt);
+        let access = jwt.create_access_token("username").unwrap();
+        let refresh = jwt.create_refresh_token("username").unwrap();
+        let form = "application/x-www-form-urlencoded";
+        let expected = (401, msg("Invalid content-type. Must be application/json."));
+        let req = post("/protected", form, format!("access_token={access}"));
+        assert_eq!(answer(&app, req).await, expected);
+        let req = post("/refresh", form, format!("refresh_token={refresh}"));
+        assert_eq!(answer(&app, req).await, expected);
+    }
+
+    #[actix_web::test]
+    async fn test_custom_body_key() {
+        let jwt = app_manager(|b| b.json_keys("Foo", "Bar"));
+        let app = app!(jwt);
+        let access = jwt.create_access_token("username").unwrap();
+        let refresh = jwt.create_refresh_token("username").unwrap();
+        assert_eq!(
+            answer(
+                &app,
+                post_json("/protected", json!({"access_token": access}))
+            )
+            .await,
+            (401, msg("Missing \"Foo\" key in json data."))
+        );
+        assert_eq!(
+            answer(
+                &app,
+                post_json("/refresh", json!({"refresh_token": refresh}))
+            )
+            .await,
+            (401, msg("Missing \"Bar\" key in json data."))
+        );
+        assert_eq!(
+            answer(&app, post_json("/protected", json!({"Foo": access}))).await,
+            bar()
+        );
+        assert_eq!(
+            answer(&app, post_json("/refresh", json!({"Bar": refresh}))).await,
+            bar()
+        );
+    }
+
+    #[actix_web::test]
+    async fn test_missing_keys() {
+        let app = app!(app_manager(|b| b));
+        let req = || post("/protected", "application/json", String::new());
+        assert_eq!(
+            answer(&app, req()).await,
+            (401, msg("Missing \"access_token\" key in json data."))
+        );
+        let app = app!(app_manager(unauthorized_loader));
+        assert_eq!(answer(&app, req()).await, (201, json!({"foo": "bar"})));
+    }
+
+    #[actix_web::test]
+    async fn test_defaults() {
+        let jwt = app_manager(|b| b);
+        let app = app!(jwt);
+        let access = jwt.create_access_token("username").unwrap();
+        let refresh = jwt.create_refresh_token("username").unwrap();
+        assert_eq!(
+            answer(
+                &app,
+                post_json("/protected", json!({"access_token": access}))
+            )
+            .await,
+            bar()
+        );
+        assert_eq!(
+            answer(
+                &app,
+                post_json("/refresh", json!({"refresh_token": refresh}))
+            )
+            .await,
+            bar()
+        );
+    }
+
+    #[actix_web::test]
+    async fn test_custom_content_type() {
+        let jwt = app_manager(|b| b);
+        let app = app!(jwt);
+        let access = jwt.create_access_token("username").unwrap();
+        let refresh = jwt.create_refresh_token("username").unwrap();
+        let content_type = "application/json;charset=UTF-8";
+        let req = post(
+            "/protected",
+            content_type,
+            json!({"access_token": access}).to_string(),
+        );
+        assert_eq!(answer(&app, req).await, bar());
+        let req = post(
+            "/refresh",
+            content_type,
+            json!({"refresh_token": refresh}).to_string(),
+        );
+        assert_eq!(answer(&app, req).await, bar());
+    }
+}
+
+/// `tests/test_options_method.py`. README, "OPTIONS without a token": a
+/// preflight passes the guard with an empty 200 and never reaches the
+/// handler (Flask runs the view, which answers "ok").
+mod options_method {
+    use super::*;
+
+    async fn options(uri: &str) -> (u16, actix_web::web::Bytes) {
+        let jwt = JwtManager::builder()
+            .secret("secret")
+            .allow_short_secret()
+            .build()
+            .unwrap();
+        let ok = || web::route().to(|| async { HttpResponse::Ok().body("ok") });
+        let app = actix_test::init_service(
+            App::new()
+                .app_data(web::Data::new(jwt))
+                .route("/jwt_required", ok().wrap(JwtRequired::new()))
+                .route("/fresh_jwt_required", ok().wrap(JwtRequired::new().fresh()))
+                .route(
+                    "/jwt_refresh_token_required",
+                    ok().wrap(RefreshRequired::new()),
+                ),
+        )
+        .await;
+        let req = actix_test::TestRequest::default()
+            .method(actix_web::http::Method::OPTIONS)
+            .uri(uri)
+            .to_request();
+        let response = actix_test::call_service(&app, req).await;
+        (
+            response.status().as_u16(),
+            actix_test::read_body(response).await,
+        )
+    }
+
+    #[actix_web::test]
+    async fn test_access_jwt_required_enpoint() {
+        assert_eq!(options("/jwt_required").await, (200, "".into()));
+    }
+
+    #[actix_web::test]
+    async fn test_access_jwt_refresh_token_required_enpoint() {
+        assert_eq!(
+            options("/jwt_refresh_token_required").await,
+            (200, "".into())
+        );
+    }
+
+    #[actix_web::test]
+    async fn test_access_fresh_jwt_required_enpoint() {
+        assert_eq!(options("/fresh_jwt_required").await, (200, "".into()));
+    }
+}
+
+/// `tests/test_claims_verification.py`: `token_verification_loader` is
+/// `verify_claims`, `token_verification_failed_loader` the `error_response`
+/// hook.
+mod claims_verification {
+    use actix_jwt_extended::JwtError;
+
+    use super::*;
+
+    async fn check(verdict: bool, custom: bool, expected: (u16, Value)) {
+        let mut jwt = builder()
+            .additional_claims_loader(|_| json!({"foo": "bar"}))
+            .verify_claims(move |token| {
+                assert_eq!(token.header()["alg"], "HS256");
+                assert_eq!(token.identity(), "username");
+                verdict
+            });
+        if custom {
+            jwt = jwt.error_response(|error, token| match error {
+                JwtError::ClaimsVerificationFailed => {
+                    let who = token.expect("the refused token").identity().to_owned();
+                    Some(
+                        HttpResponse::NotFound()
+                            .json(json!({"msg": format!("claims failed for {who}")})),
+                    )
+                }
+                _ => None,
+            });
+        }
+        let jwt = jwt.build().unwrap();
+        let foo = || web::get().to(|| async { HttpResponse::Ok().json(json!({"foo": "bar"})) });
+        let app = actix_test::init_service(
+            App::new()
+                .app_data(web::Data::new(jwt.clone()))
+                .route("/protected1", foo().wrap(JwtRequired::new()))
+                .route("/protected2", foo().wrap(JwtRequired::new().fresh()))
+                .route("/protected3", foo().wrap(JwtRequired::new().optional())),
+        )
+        .await;
+        let token = jwt.access_token("username").fresh(true).encode().unwrap();
+        for url in ["/protected1", "/protected2", "/protected3"] {
+            let req = get_with(url, &[("Authorization", bearer(&token))]);
+            assert_eq!(answer(&app, req).await, expected, "{url}");
+        }
+    }
+
+    #[actix_web::test]
+    async fn test_successful_claims_validation() {
+        check(true, false, bar()).await;
+    }
+
+    #[actix_web::test]
+    async fn test_unsuccessful_claims_validation() {
+        check(false, false, (400, msg("User claims verification failed"))).await;
+    }
+
+    #[actix_web::test]
+    async fn test_claims_validation_custom_error() {
+        check(false, true, (404, msg("claims failed for username"))).await;
+    }
+}
+
+/// `tests/test_get_methods_in_optional_endpoint.py`: on an optional route
+/// without a token every reader is empty and the user loader never runs.
+mod get_methods_in_optional_endpoint {
+    use actix_jwt_extended::{
+        Claims, CurrentUser, JwtIdentity, manager::UserLoader, token::DecodedToken,
+    };
+
+    use super::*;
+
+    struct NeverCalled;
+
+    impl UserLoader for NeverCalled {
+        type User = String;
+        type Error = std::convert::Infallible;
+        async fn load(&self, _: &DecodedToken) -> Result<Option<String>, Self::Error> {
+            panic!("the user loader ran for a request without a token");
+        }
+    }
+
+    #[actix_web::test]
+    async fn test_get_jwt_in_optional_route() {
+        let jwt = builder().user_loader(NeverCalled).build().unwrap();
+        let app = actix_test::init_service(
+            App::new().app_data(web::Data::new(jwt)).route(
+                "/optional",
+                web::get()
+                    .to(
+                        |claims: Option<Claims>,
+                         identity: Option<JwtIdentity>,
+                         user: Option<CurrentUser<String>>| async move {
+                            assert!(claims.is_none() && identity.is_none() && user.is_none());
+                            HttpResponse::Ok().json(json!({"foo": "bar"}))
+                        },
+                    )
+                    .wrap(JwtRequired::new().optional()),
+            ),
+        )
+        .await;
+        assert_eq!(answer(&app, get_with("/optional", &[])).await, bar());
+    }
+}
