@@ -2285,13 +2285,13 @@ mod claims_verification {
             });
         }
         let jwt = jwt.build().unwrap();
-        let foo = || web::get().to(|| async { HttpResponse::Ok().json(json!({"foo": "bar"})) });
+        let route = || web::get().to(|| async { HttpResponse::Ok().json(json!({"foo": "bar"})) });
         let app = actix_test::init_service(
             App::new()
                 .app_data(web::Data::new(jwt.clone()))
-                .route("/protected1", foo().wrap(JwtRequired::new()))
-                .route("/protected2", foo().wrap(JwtRequired::new().fresh()))
-                .route("/protected3", foo().wrap(JwtRequired::new().optional())),
+                .route("/protected1", route().wrap(JwtRequired::new()))
+                .route("/protected2", route().wrap(JwtRequired::new().fresh()))
+                .route("/protected3", route().wrap(JwtRequired::new().optional())),
         )
         .await;
         let token = jwt.access_token("username").fresh(true).encode().unwrap();
