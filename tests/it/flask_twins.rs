@@ -2358,3 +2358,461 @@ mod get_methods_in_optional_endpoint {
         assert_eq!(answer(&app, get_with("/optional", &[])).await, bar());
     }
 }
+
+/// `tests/test_user_lookup.py`: `user_lookup_loader` is a `UserLoader`,
+/// `current_user` and `get_current_user()` the `CurrentUser` extractor.
+mod user_lookup {
+    use actix_jwt_extended::{CurrentUser, JwtError, manager::UserLoader, token::DecodedToken};
+
+    use super::*;
+
+    /// Flask's `user_lookup_callback`: the user, or nobody.
+    struct Users {
+        found: bool,
+    }
+
+    impl UserLoader for Users {
+        type User = Value;
+        type Error = std::convert::Infallible;
+        async fn load(&self, token: &DecodedToken) -> Result<Option<Value>, Self::Error> {
+            Ok(self
+                .found
+                .then(|| json!({"username": token.claims()["sub"]})))
+        }
+    }
+
+    async fn get_user(user: CurrentUser<Value>) -> HttpResponse {
+        HttpResponse::Ok().json(json!({"foo": user["username"]}))
+    }
+
+    async fn both_urls(jwt: JwtManager, expected: (u16, Value)) {
+        let app = actix_test::init_service(
+            App::new()
+                .app_data(web::Data::new(jwt.clone()))
+                .route(
+                    "/get_user1",
+                    web::get().to(get_user).wrap(JwtRequired::new()),
+                )
+                .route(
+                    "/get_user2",
+                    web::get().to(get_user).wrap(JwtRequired::new()),
+                ),
+        )
+        .await;
+        let token = jwt.create_access_token("username").unwrap();
+        for url in ["/get_user1", "/get_user2"] {
+            let req = get_with(url, &[("Authorization", bearer(&token))]);
+            assert_eq!(answer(&app, req).await, expected, "{url}");
+        }
+    }
+
+    /// Flask raises a RuntimeError naming `@jwt.user_lookup_loader`; here a
+    /// 500 names `JwtManagerBuilder::user_loader`.
+    #[actix_web::test]
+    async fn test_no_user_lookup_loader_specified() {
+        let expected = (
+            500,
+            msg(
+                "CurrentUser needs a user loader: register one with JwtManagerBuilder::user_loader",
+            ),
+        );
+        both_urls(builder().build().unwrap(), expected).await;
+    }
+
+    #[actix_web::test]
+    async fn test_load_valid_user() {
+        let jwt = builder()
+            .user_loader(Users { found: true })
+            .build()
+            .unwrap();
+        both_urls(jwt, (200, json!({"foo": "username"}))).await;
+    }
+
+    #[actix_web::test]
+    async fn test_load_invalid_user() {
+        let jwt = builder()
+            .user_loader(Users { found: false })
+            .build()
+            .unwrap();
+        both_urls(jwt, (401, msg("Error loading the user username"))).await;
+    }
+
+    #[actix_web::test]
+    async fn test_custom_user_lookup_errors() {
+        let jwt = builder()
+            .user_loader(Users { found: false })
+            .error_response(|error, token| match error {
+                JwtError::UserNotFound(_) => {
+                    let token = token.expect("the token");
+                    assert_eq!(token.header()["alg"], "HS256");
+                    assert_eq!(token.identity(), "username");
+                    Some(HttpResponse::Created().json(json!({"foo": "bar"})))
+                }
+                _ => None,
+            })
+            .build()
+            .unwrap();
+        both_urls(jwt, (201, json!({"foo": "bar"}))).await;
+    }
+}
+
+/// The `/protected` (access) and `/protected2` (refresh) routes of
+/// `test_additional_claims_loader.py` and `test_jwt_header_loader.py`,
+/// answering with the token's claims or header.
+async fn claims_and_header_answers(jwt: &JwtManager, access: &str, refresh: &str) -> [Value; 2] {
+    use actix_jwt_extended::Claims;
+    let claims = |claims: Claims| async move {
+        HttpResponse::Ok()
+            .json(json!({"claims": claims.token().claims(), "header": claims.token().header()}))
+    };
+    let app = actix_test::init_service(
+        App::new()
+            .app_data(web::Data::new(jwt.clone()))
+            .route("/protected", web::get().to(claims).wrap(JwtRequired::new()))
+            .route(
+                "/protected2",
+                web::get().to(claims).wrap(RefreshRequired::new()),
+            ),
+    )
+    .await;
+    let mut answers = [Value::Null, Value::Null];
+    for (answer_of, (url, token)) in answers
+        .iter_mut()
+        .zip([("/protected", access), ("/protected2", refresh)])
+    {
+        let (status, body) = answer(&app, get_with(url, &[("Authorization", bearer(token))])).await;
+        assert_eq!(status, 200, "{url}: {body}");
+        *answer_of = body;
+    }
+    answers
+}
+
+/// `tests/test_additional_claims_loader.py`.
+mod additional_claims_loader {
+    use actix_jwt_extended::JwtError;
+
+    use super::*;
+
+    fn with_loader(claims: Value) -> JwtManager {
+        builder()
+            .additional_claims_loader(move |_| claims.clone())
+            .build()
+            .unwrap()
+    }
+
+    async fn claims(jwt: &JwtManager, access: &str, refresh: &str) -> [Value; 2] {
+        claims_and_header_answers(jwt, access, refresh)
+            .await
+            .map(|answer| answer["claims"].clone())
+    }
+
+    fn pair(jwt: &JwtManager) -> (String, String) {
+        (
+            jwt.create_access_token("username").unwrap(),
+            jwt.create_refresh_token("username").unwrap(),
+        )
+    }
+
+    #[actix_web::test]
+    async fn test_additional_claims_in_access_token() {
+        let jwt = with_loader(json!({"foo": "bar"}));
+        let (access, refresh) = pair(&jwt);
+        assert_eq!(claims(&jwt, &access, &refresh).await[0]["foo"], "bar");
+    }
+
+    /// Flask raises a TypeError for claims that are not a JSON object; here
+    /// creating the token fails.
+    #[test]
+    fn test_non_serializable_claims() {
+        let jwt = with_loader(json!(["not", "an", "object"]));
+        assert!(matches!(
+            jwt.create_access_token("username"),
+            Err(JwtError::Creation(_))
+        ));
+    }
+
+    #[actix_web::test]
+    async fn test_token_from_complex_object() {
+        #[derive(serde::Serialize)]
+        struct TestObject {
+            username: String,
+        }
+        let jwt = builder()
+            .additional_claims_loader(|object| json!({"username": object["username"]}))
+            .identity_loader(|object| object["username"].as_str().unwrap_or_default().to_owned())
+            .build()
+            .unwrap();
+        let object = || TestObject {
+            username: "username".into(),
+        };
+        let access = jwt.create_access_token(object()).unwrap();
+        let decoded = jwt.decode_token(&access).unwrap();
+        assert_eq!(
+            (
+                decoded.claims()["sub"].as_str(),
+                decoded.claims()["username"].as_str()
+            ),
+            (Some("username"), Some("username"))
+        );
+        let refresh = jwt.create_refresh_token(object()).unwrap();
+        assert_eq!(
+            claims(&jwt, &access, &refresh).await[0]["username"],
+            "username"
+        );
+    }
+
+    #[actix_web::test]
+    async fn test_additional_claims_in_refresh_token() {
+        let jwt = with_loader(json!({"foo": "bar"}));
+        let (access, refresh) = pair(&jwt);
+        assert_eq!(claims(&jwt, &access, &refresh).await[1]["foo"], "bar");
+    }
+
+    #[actix_web::test]
+    async fn test_additional_claims_in_refresh_token_specified_at_creation() {
+        let jwt = builder().build().unwrap();
+        let access = jwt.create_access_token("username").unwrap();
+        let refresh = jwt
+            .refresh_token("username")
+            .claims(json!({"foo": "bar"}))
+            .encode()
+            .unwrap();
+        assert_eq!(claims(&jwt, &access, &refresh).await[1]["foo"], "bar");
+    }
+
+    #[actix_web::test]
+    async fn test_additional_claims_in_access_token_specified_at_creation() {
+        let jwt = builder().build().unwrap();
+        let access = jwt
+            .access_token("username")
+            .claims(json!({"foo": "bar"}))
+            .encode()
+            .unwrap();
+        let refresh = jwt.create_refresh_token("username").unwrap();
+        assert_eq!(claims(&jwt, &access, &refresh).await[0]["foo"], "bar");
+    }
+
+    #[actix_web::test]
+    async fn test_addition_claims_merge() {
+        let jwt = with_loader(json!({"default": "value"}));
+        let access = jwt
+            .access_token("username")
+            .claims(json!({"foo": "bar"}))
+            .encode()
+            .unwrap();
+        let refresh = jwt.create_refresh_token("username").unwrap();
+        let [claims, _] = claims(&jwt, &access, &refresh).await;
+        assert_eq!(
+            (claims["foo"].as_str(), claims["default"].as_str()),
+            (Some("bar"), Some("value"))
+        );
+    }
+
+    #[actix_web::test]
+    async fn test_addition_claims_merge_tie_goes_to_create_access_token() {
+        let jwt = with_loader(json!({"default": "value"}));
+        let access = jwt
+            .access_token("username")
+            .claims(json!({"default": "foo"}))
+            .encode()
+            .unwrap();
+        let refresh = jwt.create_refresh_token("username").unwrap();
+        assert_eq!(claims(&jwt, &access, &refresh).await[0]["default"], "foo");
+    }
+}
+
+/// `tests/test_jwt_header_loader.py`.
+mod jwt_header_loader {
+    use actix_jwt_extended::JwtError;
+
+    use super::*;
+
+    fn with_loader(headers: Value) -> JwtManager {
+        builder()
+            .additional_headers_loader(move |_| headers.clone())
+            .build()
+            .unwrap()
+    }
+
+    async fn headers(jwt: &JwtManager, access: &str, refresh: &str) -> [Value; 2] {
+        claims_and_header_answers(jwt, access, refresh)
+            .await
+            .map(|answer| answer["header"].clone())
+    }
+
+    fn minted(jwt: &JwtManager, extra: Option<(&str, &str)>) -> (String, String) {
+        let mut access = jwt.access_token("username");
+        let mut refresh = jwt.refresh_token("username");
+        if let Some((name, value)) = extra {
+            access = access.header(name, value);
+            refresh = refresh.header(name, value);
+        }
+        (access.encode().unwrap(), refresh.encode().unwrap())
+    }
+
+    #[actix_web::test]
+    async fn test_jwt_headers_in_access_token() {
+        let jwt = with_loader(json!({"foo": "bar"}));
+        let (access, refresh) = minted(&jwt, None);
+        assert_eq!(headers(&jwt, &access, &refresh).await[0]["foo"], "bar");
+    }
+
+    /// Flask raises a TypeError; here creating the token fails.
+    #[test]
+    fn test_non_serializable_headers() {
+        let jwt = with_loader(json!("not an object"));
+        assert!(matches!(
+            jwt.create_access_token("username"),
+            Err(JwtError::Creation(_))
+        ));
+    }
+
+    #[actix_web::test]
+    async fn test_jwt_headers_in_refresh_token() {
+        let jwt = with_loader(json!({"foo": "bar"}));
+        let (access, refresh) = minted(&jwt, None);
+        assert_eq!(headers(&jwt, &access, &refresh).await[1]["foo"], "bar");
+    }
+
+    #[actix_web::test]
+    async fn test_jwt_header_in_refresh_token_specified_at_creation() {
+        let jwt = builder().build().unwrap();
+        let (access, refresh) = minted(&jwt, Some(("foo", "bar")));
+        assert_eq!(headers(&jwt, &access, &refresh).await[1]["foo"], "bar");
+    }
+
+    #[actix_web::test]
+    async fn test_jwt_header_in_access_token_specified_at_creation() {
+        let jwt = builder().build().unwrap();
+        let (access, refresh) = minted(&jwt, Some(("foo", "bar")));
+        assert_eq!(headers(&jwt, &access, &refresh).await[0]["foo"], "bar");
+    }
+
+    #[actix_web::test]
+    async fn test_jwt_header_in_access_token_specified_at_creation_override() {
+        let jwt = with_loader(json!({"ping": "pong"}));
+        let (access, refresh) = minted(&jwt, Some(("foo", "bar")));
+        assert_eq!(headers(&jwt, &access, &refresh).await[0]["foo"], "bar");
+    }
+
+    #[actix_web::test]
+    async fn test_jwt_header_in_refresh_token_specified_at_creation_override() {
+        let jwt = with_loader(json!({"ping": "pong"}));
+        let (access, refresh) = minted(&jwt, Some(("foo", "bar")));
+        assert_eq!(headers(&jwt, &access, &refresh).await[1]["foo"], "bar");
+    }
+}
+
+/// `tests/test_asymmetric_crypto.py`.
+mod asymmetric_crypto {
+    use jsonwebtoken::Algorithm;
+
+    use super::*;
+
+    /// Flask's test key is 1024 bits, which README's "RSA keys of 2048 bits
+    /// or more" refuses; the test runs with the suite's 2048-bit pair.
+    #[actix_web::test]
+    async fn test_asymmetric_cropto() {
+        let small = builder()
+            .algorithm(Algorithm::RS256)
+            .private_key(common::pem("rs1024_private.pem"))
+            .public_key(common::pem("rs1024_public.pem"))
+            .build();
+        assert!(small.is_err());
+
+        let hs256_token = builder()
+            .build()
+            .unwrap()
+            .create_access_token("username")
+            .unwrap();
+        let rs256 = builder()
+            .algorithm(Algorithm::RS256)
+            .private_key(common::pem("rs256_private.pem"))
+            .public_key(common::pem("rs256_public.pem"))
+            .build()
+            .unwrap();
+        let rs256_token = rs256.create_access_token("username").unwrap();
+        let app = protected_app!(rs256);
+        assert_eq!(
+            answer(
+                &app,
+                get_with("/protected", &[("Authorization", bearer(&hs256_token))])
+            )
+            .await,
+            (422, msg("The specified alg value is not allowed"))
+        );
+        assert_eq!(
+            answer(
+                &app,
+                get_with("/protected", &[("Authorization", bearer(&rs256_token))])
+            )
+            .await,
+            bar()
+        );
+    }
+}
+
+/// `tests/test_get_jwt_in_non_protected_contexts.py`. README, "Extractors
+/// protect unguarded routes": Flask's `get_jwt()` and friends raise a
+/// RuntimeError outside `jwt_required`; our extractors verify the token
+/// themselves, so without one the request is refused with 401.
+mod get_jwt_in_non_protected_contexts {
+    use actix_jwt_extended::{Claims, CurrentUser, JwtIdentity};
+
+    use super::*;
+
+    async fn unguarded<F, Args>(handler: F) -> (u16, Value)
+    where
+        F: actix_web::Handler<Args>,
+        Args: actix_web::FromRequest + 'static,
+        F::Output: actix_web::Responder + 'static,
+    {
+        let jwt = builder().build().unwrap();
+        let app = actix_test::init_service(
+            App::new()
+                .app_data(web::Data::new(jwt))
+                .route("/", web::get().to(handler)),
+        )
+        .await;
+        answer(&app, get_with("/", &[])).await
+    }
+
+    fn refused() -> (u16, Value) {
+        (401, msg("Missing Authorization Header"))
+    }
+
+    #[actix_web::test]
+    async fn test_get_jwt_in_non_protected_route() {
+        assert_eq!(
+            unguarded(|_: Claims| async { HttpResponse::Ok().finish() }).await,
+            refused()
+        );
+    }
+
+    #[actix_web::test]
+    async fn test_get_jwt_header_in_non_protected_route() {
+        let header =
+            |claims: Claims| async move { HttpResponse::Ok().json(claims.token().header()) };
+        assert_eq!(unguarded(header).await, refused());
+    }
+
+    #[actix_web::test]
+    async fn test_get_jwt_identity_in_non_protected_route() {
+        assert_eq!(
+            unguarded(|_: JwtIdentity| async { HttpResponse::Ok().finish() }).await,
+            refused()
+        );
+    }
+
+    #[actix_web::test]
+    async fn test_current_user_in_non_protected_route() {
+        let user = |_: CurrentUser<Value>| async { HttpResponse::Ok().finish() };
+        assert_eq!(unguarded(user).await, refused());
+    }
+
+    #[actix_web::test]
+    async fn test_get_current_user_in_non_protected_route() {
+        let user = |_: CurrentUser<String>| async { HttpResponse::Ok().finish() };
+        assert_eq!(unguarded(user).await, refused());
+    }
+}
