@@ -118,7 +118,8 @@ fn cookie<'c>(
                 invalid_domain(domain).to_string().into(),
             ));
         }
-        cookie.set_domain(domain.clone());
+        // As Werkzeug writes it: user agents ignore a leading dot anyway.
+        cookie.set_domain(domain.trim_start_matches('.').to_owned());
     }
     if let Some(same_site) = config.same_site {
         cookie.set_same_site(same_site);

@@ -2816,3 +2816,324 @@ mod get_jwt_in_non_protected_contexts {
         assert_eq!(unguarded(user).await, refused());
     }
 }
+
+/// `tests/test_config.py`, through `FlaskConfig`: Flask reads its config
+/// object; here each option shows in what the manager does.
+/// `test_config_json_encoder_flask21` and `test_config_json_encoder_flask`
+/// have no twin: they test Flask's JSON encoder class.
+mod config {
+    use actix_jwt_extended::config::{ConfigError, FlaskConfig};
+
+    use super::*;
+
+    fn flask(options: Value) -> Result<JwtManager, ConfigError> {
+        serde_json::from_value::<FlaskConfig>(options)
+            .map_err(|error| ConfigError::InvalidOption(error.to_string()))?
+            .into_builder()?
+            .allow_short_secret()
+            .build()
+    }
+
+    fn lifetime(jwt: &JwtManager, token: &str) -> Option<i64> {
+        let decoded = jwt.decode_token(token).unwrap();
+        Some(decoded.expires_at()? - decoded.claims()["iat"].as_i64().unwrap())
+    }
+
+    fn lifetimes(jwt: &JwtManager) -> (Option<i64>, Option<i64>) {
+        (
+            lifetime(jwt, &jwt.create_access_token("u").unwrap()),
+            lifetime(jwt, &jwt.create_refresh_token("u").unwrap()),
+        )
+    }
+
+    /// The `Set-Cookie` values for a new access and refresh token.
+    fn cookies(jwt: &JwtManager) -> Vec<String> {
+        let response = HttpResponse::Ok()
+            .set_access_cookies(jwt, &jwt.create_access_token("u").unwrap())
+            .unwrap()
+            .set_refresh_cookies(jwt, &jwt.create_refresh_token("u").unwrap())
+            .unwrap()
+            .finish();
+        common::set_cookies(&response)
+    }
+
+    #[actix_web::test]
+    async fn test_default_configs() {
+        let jwt = flask(json!({"JWT_SECRET_KEY": SECRET})).unwrap();
+        assert_eq!(lifetimes(&jwt), (Some(15 * 60), Some(30 * 86_400)));
+        let token = jwt.create_access_token("u").unwrap();
+        let decoded = jwt.decode_token(&token).unwrap();
+        assert_eq!(decoded.header()["alg"], "HS256");
+        assert!(decoded.claims().contains_key("sub") && decoded.claims().contains_key("csrf"));
+        let names: Vec<String> = cookies(&jwt)
+            .iter()
+            .map(|cookie| {
+                assert!(
+                    cookie.contains("Path=/") && !cookie.contains("Max-Age"),
+                    "{cookie}"
+                );
+                cookie.split('=').next().unwrap().to_owned()
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "access_token_cookie",
+                "csrf_access_token",
+                "refresh_token_cookie",
+                "csrf_refresh_token"
+            ]
+        );
+        // Headers only, `Authorization: Bearer`, errors under `msg`.
+        let app = protected_app!(jwt);
+        assert_eq!(
+            answer(&app, get_with(&format!("/protected?jwt={token}"), &[])).await,
+            (401, msg("Missing Authorization Header"))
+        );
+        assert_eq!(
+            answer(
+                &app,
+                get_with("/protected", &[("Authorization", bearer(&token))])
+            )
+            .await,
+            bar()
+        );
+    }
+
+    #[actix_web::test]
+    async fn test_override_configs() {
+        let long_secret = "0123456789abcdef".repeat(4);
+        let jwt = flask(json!({
+            "JWT_SECRET_KEY": long_secret,
+            "JWT_TOKEN_LOCATION": ["cookies", "query_string", "json"],
+            "JWT_HEADER_NAME": "TestHeader",
+            "JWT_HEADER_TYPE": "TestType",
+            "JWT_JSON_KEY": "TestKey",
+            "JWT_REFRESH_JSON_KEY": "TestRefreshKey",
+            "JWT_DECODE_ISSUER": "TestEncodeIssuer",
+            "JWT_ENCODE_ISSUER": "TestEncodeIssuer",
+            "JWT_QUERY_STRING_NAME": "banana",
+            "JWT_QUERY_STRING_VALUE_PREFIX": "kiwi",
+            "JWT_ACCESS_COOKIE_NAME": "new_access_cookie",
+            "JWT_REFRESH_COOKIE_NAME": "new_refresh_cookie",
+            "JWT_ACCESS_COOKIE_PATH": "/access/path",
+            "JWT_REFRESH_COOKIE_PATH": "/refresh/path",
+            "JWT_COOKIE_SECURE": true,
+            "JWT_COOKIE_DOMAIN": ".example.com",
+            "JWT_SESSION_COOKIE": false,
+            "JWT_COOKIE_SAMESITE": "Strict",
+            "JWT_COOKIE_CSRF_PROTECT": true,
+            "JWT_CSRF_METHODS": ["GET"],
+            "JWT_CSRF_IN_COOKIES": false,
+            "JWT_ACCESS_CSRF_COOKIE_NAME": "access_csrf_cookie",
+            "JWT_REFRESH_CSRF_COOKIE_NAME": "refresh_csrf_cookie",
+            "JWT_ACCESS_CSRF_COOKIE_PATH": "/csrf/access/path",
+            "JWT_REFRESH_CSRF_COOKIE_PATH": "/csrf/refresh/path",
+            "JWT_ACCESS_CSRF_HEADER_NAME": "X-ACCESS-CSRF",
+            "JWT_REFRESH_CSRF_HEADER_NAME": "X-REFRESH-CSRF",
+            "JWT_ACCESS_TOKEN_EXPIRES": 300,
+            "JWT_REFRESH_TOKEN_EXPIRES": 432000,
+            "JWT_ALGORITHM": "HS512",
+            "JWT_DECODE_ALGORITHMS": ["HS512", "HS256"],
+            "JWT_IDENTITY_CLAIM": "foo",
+            "JWT_ERROR_MESSAGE_KEY": "message",
+        }))
+        .unwrap();
+        assert_eq!(lifetimes(&jwt), (Some(300), Some(5 * 86_400)));
+        let token = jwt.create_access_token("u").unwrap();
+        let decoded = jwt.decode_token(&token).unwrap();
+        assert_eq!(decoded.header()["alg"], "HS512");
+        assert_eq!(
+            (
+                decoded.claims()["foo"].as_str(),
+                decoded.claims()["iss"].as_str()
+            ),
+            (Some("u"), Some("TestEncodeIssuer"))
+        );
+        // CSRF stays in the token, not in a cookie: two cookies, each with
+        // the configured name, path, domain and a lifetime.
+        let set = cookies(&jwt);
+        assert_eq!(set.len(), 2);
+        for (cookie, (name, path, max_age)) in set.iter().zip([
+            ("new_access_cookie", "/access/path", 300),
+            ("new_refresh_cookie", "/refresh/path", 432_000),
+        ]) {
+            assert!(cookie.starts_with(&format!("{name}=")), "{cookie}");
+            let attributes = common::persistent_attributes(cookie);
+            for expected in [
+                format!("Path={path}"),
+                "Domain=example.com".to_owned(),
+                "Secure".to_owned(),
+                "SameSite=Strict".to_owned(),
+                format!("Max-Age={max_age}"),
+            ] {
+                assert!(attributes.contains(&expected), "{cookie}: {expected}");
+            }
+        }
+        // The query string with its name and prefix; CSRF on GET with the
+        // configured header; errors under `message`.
+        let app = protected_app!(jwt);
+        assert_eq!(
+            answer(
+                &app,
+                get_with(&format!("/protected?banana=kiwi{token}"), &[])
+            )
+            .await,
+            bar()
+        );
+        let csrf = decoded.claims()["csrf"].as_str().unwrap().to_owned();
+        let cookie = ("Cookie", format!("new_access_cookie={token}"));
+        assert_eq!(
+            answer(&app, get_with("/protected", &[cookie.clone()])).await,
+            (401, json!({"message": "Missing CSRF token"}))
+        );
+        assert_eq!(
+            answer(
+                &app,
+                get_with("/protected", &[cookie, ("X-ACCESS-CSRF", csrf)])
+            )
+            .await,
+            bar()
+        );
+    }
+
+    #[test]
+    fn test_tokens_never_expire() {
+        let jwt = flask(json!({
+            "JWT_SECRET_KEY": SECRET, "JWT_ACCESS_TOKEN_EXPIRES": false, "JWT_REFRESH_TOKEN_EXPIRES": false,
+        }))
+        .unwrap();
+        assert_eq!(lifetimes(&jwt), (None, None));
+    }
+
+    #[test]
+    fn test_tokens_with_int_values() {
+        let jwt = flask(json!({
+            "JWT_SECRET_KEY": SECRET, "JWT_ACCESS_TOKEN_EXPIRES": 300, "JWT_REFRESH_TOKEN_EXPIRES": 432000,
+        }))
+        .unwrap();
+        assert_eq!(lifetimes(&jwt), (Some(300), Some(432_000)));
+    }
+
+    #[test]
+    fn test_symmetric_secret_key() {
+        assert_eq!(flask(json!({})).unwrap_err(), ConfigError::MissingSecret);
+        let minted_with = |secret: &str, token: &str| {
+            common::manager_with_secret(secret)
+                .decode_token(token)
+                .is_ok()
+        };
+        let fallback = flask(json!({"SECRET_KEY": "foobar"})).unwrap();
+        assert!(minted_with(
+            "foobar",
+            &fallback.create_access_token("u").unwrap()
+        ));
+        let own = flask(json!({"SECRET_KEY": "foobar", "JWT_SECRET_KEY": "foobarbaz"})).unwrap();
+        assert!(minted_with(
+            "foobarbaz",
+            &own.create_access_token("u").unwrap()
+        ));
+    }
+
+    #[test]
+    fn test_default_with_asymmetric_secret_key() {
+        for options in [
+            json!({"JWT_ALGORITHM": "RS256"}),
+            json!({"JWT_ALGORITHM": "RS256", "SECRET_KEY": "foobar"}),
+            json!({"JWT_ALGORITHM": "RS256", "JWT_SECRET_KEY": "foobarbaz"}),
+        ] {
+            assert!(flask(options.clone()).is_err(), "{options}");
+        }
+        let pem = |name| String::from_utf8(common::pem(name)).unwrap();
+        let jwt = flask(json!({
+            "JWT_ALGORITHM": "RS256",
+            "JWT_SECRET_KEY": "foobarbaz",
+            "JWT_PRIVATE_KEY": pem("rs256_private.pem"),
+            "JWT_PUBLIC_KEY": pem("rs256_public.pem"),
+        }))
+        .unwrap();
+        let token = jwt.create_access_token("u").unwrap();
+        assert_eq!(jwt.decode_token(&token).unwrap().header()["alg"], "RS256");
+    }
+
+    #[test]
+    fn test_invalid_config_options() {
+        for (name, value) in [
+            ("JWT_TOKEN_LOCATION", json!([])),
+            ("JWT_TOKEN_LOCATION", json!("banana")),
+            ("JWT_TOKEN_LOCATION", json!(1)),
+            ("JWT_TOKEN_LOCATION", json!({"location": "headers"})),
+            (
+                "JWT_TOKEN_LOCATION",
+                json!(["headers", "cookies", "banana"]),
+            ),
+            ("JWT_HEADER_NAME", json!("")),
+            ("JWT_ACCESS_TOKEN_EXPIRES", json!("banana")),
+            ("JWT_REFRESH_TOKEN_EXPIRES", json!("banana")),
+            ("JWT_ACCESS_TOKEN_EXPIRES", json!(true)),
+            ("JWT_REFRESH_TOKEN_EXPIRES", json!(true)),
+        ] {
+            let options = json!({"JWT_SECRET_KEY": SECRET, name: value});
+            assert!(flask(options).is_err(), "{name} = {value}");
+        }
+    }
+
+    #[test]
+    fn test_jwt_token_locations_config() {
+        let names = ["headers", "cookies", "query_string", "json"];
+        for location in names {
+            assert!(
+                flask(json!({"JWT_SECRET_KEY": SECRET, "JWT_TOKEN_LOCATION": location})).is_ok()
+            );
+        }
+        for count in 1..=names.len() {
+            let locations = &names[..count];
+            assert!(
+                flask(json!({"JWT_SECRET_KEY": SECRET, "JWT_TOKEN_LOCATION": locations})).is_ok()
+            );
+            let text = locations.join(",");
+            assert!(flask(json!({"JWT_SECRET_KEY": SECRET, "JWT_TOKEN_LOCATION": text})).is_ok());
+        }
+    }
+
+    #[test]
+    fn test_csrf_protect_config() {
+        for (protect, set) in [(true, 4), (false, 2)] {
+            let jwt = flask(json!({"JWT_SECRET_KEY": SECRET, "JWT_COOKIE_CSRF_PROTECT": protect}))
+                .unwrap();
+            assert_eq!(cookies(&jwt).len(), set, "{protect}");
+            let token = jwt.create_access_token("u").unwrap();
+            assert_eq!(
+                jwt.decode_token(&token)
+                    .unwrap()
+                    .claims()
+                    .contains_key("csrf"),
+                protect
+            );
+        }
+    }
+
+    /// README, "Unverifiable decode algorithms": Flask lists HS512 beside
+    /// RS256 and then cannot verify it; `FlaskConfig` leaves it out.
+    #[actix_web::test]
+    async fn test_missing_algorithm_in_decode_algorithms() {
+        let pem = |name| String::from_utf8(common::pem(name)).unwrap();
+        let jwt = flask(json!({
+            "JWT_ALGORITHM": "RS256",
+            "JWT_DECODE_ALGORITHMS": ["HS512"],
+            "JWT_PRIVATE_KEY": pem("rs256_private.pem"),
+            "JWT_PUBLIC_KEY": pem("rs256_public.pem"),
+        }))
+        .unwrap();
+        let app = protected_app!(jwt);
+        let token = jwt.create_access_token("u").unwrap();
+        assert_eq!(
+            answer(
+                &app,
+                get_with("/protected", &[("Authorization", bearer(&token))])
+            )
+            .await,
+            bar()
+        );
+    }
+}

@@ -272,6 +272,15 @@ pub fn pem(name: &str) -> Vec<u8> {
     fixture(&format!("keys/{name}")).into_bytes()
 }
 
+/// A manager with `secret` (any length).
+pub fn manager_with_secret(secret: &str) -> JwtManager {
+    JwtManager::builder()
+        .secret(secret)
+        .allow_short_secret()
+        .build()
+        .unwrap()
+}
+
 /// A manager with the test secret and `store`.
 pub fn manager_with(store: impl TokenStore) -> JwtManager {
     JwtManager::builder()
