@@ -2984,7 +2984,7 @@ mod config {
         let csrf = decoded.claims()["csrf"].as_str().unwrap().to_owned();
         let cookie = ("Cookie", format!("new_access_cookie={token}"));
         assert_eq!(
-            answer(&app, get_with("/protected", &[cookie.clone()])).await,
+            answer(&app, get_with("/protected", std::slice::from_ref(&cookie))).await,
             (401, json!({"message": "Missing CSRF token"}))
         );
         assert_eq!(
