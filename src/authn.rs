@@ -265,9 +265,11 @@ fn revocation(manager: JwtManager, token: DecodedToken) -> Pending<()> {
 }
 
 /// Starts the hooks' checks of `token`: at once when nothing is to be
-/// awaited (the claims hook alone is cheap), else as a future to share.
+/// awaited (the claims hook alone is cheap), else as a future to share,
+/// which runs when first awaited: with a token store, only after the
+/// revocation check passed, as Flask orders them.
 fn admission(manager: &JwtManager, token: DecodedToken) -> Admission {
-    if manager.hooks().loads_users() {
+    if manager.store().is_some() || manager.hooks().loads_users() {
         return Admission::Pending(admit(manager.clone(), token).boxed_local().shared());
     }
     Admission::Done(match manager.hooks().verify_claims(&token) {
