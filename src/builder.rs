@@ -289,7 +289,7 @@ impl JwtManagerBuilder {
     /// `test-util`). Defaults to the system clock.
     #[cfg(feature = "test-util")]
     #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
-    pub fn clock(mut self, clock: &crate::test::TestClock) -> Self {
+    pub fn clock(mut self, clock: &crate::claims::TestClock) -> Self {
         self.issue.clock = clock.clock();
         self.verify.clock = clock.clock();
         self

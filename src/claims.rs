@@ -77,15 +77,6 @@ pub(crate) struct Clock {
 }
 
 impl Clock {
-    /// A clock `ahead_ms` milliseconds ahead of the system clock, as the
-    /// shared counter says at each reading.
-    #[cfg(feature = "test-util")]
-    pub(crate) fn ahead(ahead_ms: Arc<AtomicU64>) -> Self {
-        Self {
-            ahead_ms: Some(ahead_ms),
-        }
-    }
-
     /// Time since the Unix epoch.
     pub(crate) fn now(&self) -> Duration {
         let ahead = self
@@ -103,6 +94,46 @@ impl Clock {
     /// [`now`](Self::now) in whole seconds.
     pub(crate) fn now_secs(&self) -> i64 {
         i64::try_from(self.now().as_secs()).unwrap_or(i64::MAX)
+    }
+}
+
+/// A clock for one manager that a test moves forward
+/// ([`JwtManagerBuilder::clock`](crate::manager::JwtManagerBuilder::clock)):
+/// the system time plus whatever [`advance`](Self::advance) added. Tokens
+/// the manager mints are dated by it, and their expiry, `nbf`, `iat` and
+/// freshness are checked by it. Clones share one clock.
+#[cfg(feature = "test-util")]
+#[derive(Debug, Clone, Default)]
+pub struct TestClock {
+    ahead_ms: Arc<AtomicU64>,
+}
+
+#[cfg(feature = "test-util")]
+impl TestClock {
+    /// A clock at the system time.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Moves the clock forward by `by` (to the millisecond).
+    pub fn advance(&self, by: Duration) {
+        let by = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        self.ahead_ms
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |ahead| {
+                Some(ahead.saturating_add(by))
+            })
+            .ok();
+    }
+
+    /// How far ahead of the system time the clock is.
+    pub fn ahead(&self) -> Duration {
+        Duration::from_millis(self.ahead_ms.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn clock(&self) -> Clock {
+        Clock {
+            ahead_ms: Some(Arc::clone(&self.ahead_ms)),
+        }
     }
 }
 

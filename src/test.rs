@@ -33,54 +33,11 @@
 //! # Ok(()) }
 //! ```
 
-use std::{
-    sync::{
-        Arc,
-        atomic::{AtomicU64, Ordering},
-    },
-    time::Duration,
-};
-
 use actix_web::{cookie::Cookie, http::header, test::TestRequest};
 use serde::Serialize;
 
-use crate::{claims::Clock, manager::JwtManager, token::TokenKind};
-
-/// A clock for one manager that a test moves forward
-/// ([`JwtManagerBuilder::clock`](crate::manager::JwtManagerBuilder::clock)):
-/// the system time plus whatever [`advance`](Self::advance) added. Tokens
-/// the manager mints are dated by it, and their expiry, `nbf`, `iat` and
-/// freshness are checked by it. Clones share one clock.
-#[derive(Debug, Clone, Default)]
-pub struct TestClock {
-    ahead_ms: Arc<AtomicU64>,
-}
-
-impl TestClock {
-    /// A clock at the system time.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Moves the clock forward by `by` (to the millisecond).
-    pub fn advance(&self, by: Duration) {
-        let by = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
-        self.ahead_ms
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |ahead| {
-                Some(ahead.saturating_add(by))
-            })
-            .ok();
-    }
-
-    /// How far ahead of the system time the clock is.
-    pub fn ahead(&self) -> Duration {
-        Duration::from_millis(self.ahead_ms.load(Ordering::Relaxed))
-    }
-
-    pub(crate) fn clock(&self) -> Clock {
-        Clock::ahead(Arc::clone(&self.ahead_ms))
-    }
-}
+pub use crate::claims::TestClock;
+use crate::{manager::JwtManager, token::TokenKind};
 
 /// Tokens on a test request, where the manager reads them.
 ///
