@@ -117,12 +117,27 @@ enum Outcome {
 
 type Pending<T> = Shared<LocalBoxFuture<'static, Result<T, Rejection>>>;
 
-/// The hooks' checks of one token: decided, or under way.
+/// Work shared per request: decided, or under way.
 #[derive(Clone)]
-enum Admission {
-    Done(Result<Admitted, Rejection>),
-    Pending(Pending<Admitted>),
+enum Shareable<T: Clone> {
+    Done(Result<T, Rejection>),
+    Pending(Pending<T>),
 }
+
+impl<T: Clone + 'static> Shareable<T> {
+    async fn outcome(self) -> Result<T, Rejection> {
+        match self {
+            Self::Done(outcome) => outcome,
+            Self::Pending(pending) => pending.await,
+        }
+    }
+}
+
+/// The verification of one token: synchronous, unless the decode key
+/// loader must be awaited.
+type Verification = Shareable<DecodedToken>;
+/// The hooks' checks of one token.
+type Admission = Shareable<Admitted>;
 
 /// One place searched for a token (locations and kind), and what came of it.
 /// The revocation check and the hooks run at most once each per token; a
@@ -130,7 +145,7 @@ enum Admission {
 struct Search {
     locations: Locations,
     kind: TokenKind,
-    verified: Result<DecodedToken, Rejection>,
+    verified: Verification,
     revocation: Option<Pending<()>>,
     admission: Option<Admission>,
 }
@@ -164,18 +179,39 @@ fn decided(req: &HttpRequest) -> Option<Outcome> {
 /// How far [`begin`] got without waiting.
 enum Step {
     Done(Result<Outcome, Rejection>),
-    Admitting(LocalBoxFuture<'static, Result<Admitted, Rejection>>),
+    Waiting(LocalBoxFuture<'static, Result<Outcome, Rejection>>),
 }
 
-/// Everything up to the stateful checks, synchronously: find and verify the
-/// token (once per place searched), apply the route's policy, then start or
-/// join the stateful checks of that token.
+/// Everything up to the stateful checks, synchronously where it can: find
+/// and verify the token (once per place searched), apply the route's policy,
+/// then start or join the stateful checks of that token.
 fn begin(
     req: &HttpRequest,
     manager: &JwtManager,
     requirement: Requirement,
     body: Option<&[u8]>,
 ) -> Step {
+    let (index, verification) = search(req, manager, requirement, body);
+    match verification {
+        Shareable::Done(verified) => proceed(req, manager, requirement, index, verified),
+        Shareable::Pending(pending) => {
+            let (req, manager) = (req.clone(), manager.clone());
+            Step::Waiting(Box::pin(async move {
+                let verified = pending.await;
+                finish(proceed(&req, &manager, requirement, index, verified)).await
+            }))
+        }
+    }
+}
+
+/// The search of the requirement's locations for its kind of token: the
+/// one already made on this request, or a new one.
+fn search(
+    req: &HttpRequest,
+    manager: &JwtManager,
+    requirement: Requirement,
+    body: Option<&[u8]>,
+) -> (usize, Verification) {
     let locations = requirement
         .locations
         .unwrap_or(manager.locations().locations);
@@ -187,30 +223,52 @@ fn begin(
             .position(|search| search.locations == locations && search.kind == kind)
             .map(|index| (index, searches[index].verified.clone()))
     });
-    let (index, verified) = match found {
-        Some(found) => found,
-        None => {
-            let verified = locations::find_token(req, manager.locations(), locations, kind, body)
-                .map_err(Rejection::from)
-                .and_then(|(found, from)| {
-                    let token = manager
-                        .verifier()
-                        .verify(&found.token, found.csrf.as_deref())?;
-                    Ok(token.read_from(from))
-                });
-            with_state(req, |state| {
-                let mut searches = state.searches.borrow_mut();
-                searches.push(Search {
-                    locations,
-                    kind,
-                    verified: verified.clone(),
-                    revocation: None,
-                    admission: None,
-                });
-                (searches.len() - 1, verified)
-            })
+    if let Some(found) = found {
+        return found;
+    }
+    let verified = match locations::find_token(req, manager.locations(), locations, kind, body) {
+        Err(missing) => Shareable::Done(Err(missing.into())),
+        Ok((found, from)) if manager.verifier().waits_for_keys() => {
+            let (token, csrf, manager) = (found.token.into_owned(), found.csrf, manager.clone());
+            Shareable::Pending(
+                async move {
+                    let verifier = manager.verifier();
+                    let verified = verifier.verify_async(&token, csrf.as_deref(), false);
+                    Ok(verified.await?.read_from(from))
+                }
+                .boxed_local()
+                .shared(),
+            )
         }
+        Ok((found, from)) => Shareable::Done(
+            manager
+                .verifier()
+                .verify(&found.token, found.csrf.as_deref())
+                .map(|token| token.read_from(from)),
+        ),
     };
+    with_state(req, |state| {
+        let mut searches = state.searches.borrow_mut();
+        searches.push(Search {
+            locations,
+            kind,
+            verified: verified.clone(),
+            revocation: None,
+            admission: None,
+        });
+        (searches.len() - 1, verified)
+    })
+}
+
+/// The route's policy on the verified token of search `index`, then the
+/// stateful checks: started, or joined when another reader started them.
+fn proceed(
+    req: &HttpRequest,
+    manager: &JwtManager,
+    requirement: Requirement,
+    index: usize,
+    verified: Result<DecodedToken, Rejection>,
+) -> Step {
     let token = match verified {
         Ok(found) => found,
         Err(Rejection {
@@ -238,16 +296,13 @@ fn begin(
         (revocation, admission)
     });
     match (revocation, admission) {
-        (None, Admission::Done(admitted)) => Step::Done(admitted.map(Outcome::Admitted)),
+        (None, Shareable::Done(admitted)) => Step::Done(admitted.map(Outcome::Admitted)),
         // Flask's order: revocation first; the hooks start only after it.
-        (revocation, admission) => Step::Admitting(Box::pin(async move {
+        (revocation, admission) => Step::Waiting(Box::pin(async move {
             if let Some(revocation) = revocation {
                 revocation.await?;
             }
-            match admission {
-                Admission::Done(admitted) => admitted,
-                Admission::Pending(pending) => pending.await,
-            }
+            admission.outcome().await.map(Outcome::Admitted)
         })),
     }
 }
@@ -270,9 +325,9 @@ fn revocation(manager: JwtManager, token: DecodedToken) -> Pending<()> {
 /// revocation check passed, as Flask orders them.
 fn admission(manager: &JwtManager, token: DecodedToken) -> Admission {
     if manager.store().is_some() || manager.hooks().loads_users() {
-        return Admission::Pending(admit(manager.clone(), token).boxed_local().shared());
+        return Shareable::Pending(admit(manager.clone(), token).boxed_local().shared());
     }
-    Admission::Done(match manager.hooks().verify_claims(&token) {
+    Shareable::Done(match manager.hooks().verify_claims(&token) {
         Ok(()) => Ok(Admitted { token, user: None }),
         Err(error) => Err(Rejection::with_token(error, token)),
     })
@@ -281,7 +336,7 @@ fn admission(manager: &JwtManager, token: DecodedToken) -> Admission {
 async fn finish(step: Step) -> Result<Outcome, Rejection> {
     match step {
         Step::Done(outcome) => outcome,
-        Step::Admitting(admission) => admission.await.map(Outcome::Admitted),
+        Step::Waiting(rest) => rest.await,
     }
 }
 
@@ -379,7 +434,7 @@ pub(crate) fn verified(req: &HttpRequest) -> Verified {
                 Ok(outcome)
             }
             Step::Done(Err(rejection)) => Err(rejection),
-            step @ Step::Admitting(_) => {
+            step @ Step::Waiting(_) => {
                 let (req, manager) = (req.clone(), manager.clone());
                 return Verified(Reading::Pending(Box::pin(async move {
                     match finish(step).await {

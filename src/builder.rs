@@ -4,7 +4,7 @@
 use std::{sync::Arc, time::Duration};
 
 use actix_web::HttpResponse;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::{
     JwtError,
@@ -13,7 +13,7 @@ use crate::{
     },
     hooks::{ErrorOptions, Hooks, Renderer, UserLoader},
     issue::{IssueOptions, Issuer},
-    keyring::{Key, KeyRing, KeySource},
+    keyring::{DecodeKeyLoader, DecodeKeys, Key, KeyRing, KeySource},
     locations::{LocationConfig, LocationOptions},
     store::{SharedStore, TokenStore},
     token::DecodedToken,
@@ -361,6 +361,95 @@ impl JwtManagerBuilder {
         self
     }
 
+    /// Chooses the key that signs each new token from the identity given to
+    /// `create_*_token` (Flask's `encode_key_loader`): one key per tenant,
+    /// for example. `Ok(None)` signs with the manager's key; an error or a
+    /// panic fails the creation ([`JwtError::Creation`], 500). The key must
+    /// sign the manager's [`algorithm`](Self::algorithm) (a secret: any HMAC
+    /// one), and a secret must be as long as [`secret`](Self::secret)
+    /// requires; its `kid` goes into the header. Every token the manager
+    /// mints uses it: the `create_*` methods, pairs, rotation, implicit
+    /// refresh. For a key that must be awaited (a database), await it in the
+    /// handler and pass it with
+    /// [`TokenBuilder::signing_key`](crate::token::TokenBuilder::signing_key)
+    /// or [`PairOptions::signing_key`](crate::manager::PairOptions::signing_key).
+    /// Pair it with a decode key loader that finds the same key. Defaults to
+    /// none: the manager's signing key.
+    pub fn encode_key_loader<E: std::fmt::Display>(
+        mut self,
+        loader: impl Fn(&Value) -> Result<Option<Key>, E> + Send + Sync + 'static,
+    ) -> Self {
+        self.issue.key_loader = Some(Hook(Arc::new(move |identity: &Value| {
+            loader(identity).map_err(|error| error.to_string())
+        })));
+        self
+    }
+
+    /// Chooses the key that verifies each token from its **unverified**
+    /// header and claims (Flask's `decode_key_loader`), for keys that answer
+    /// at once (a map in memory); see [`DecodeKeyLoader`] for what the
+    /// answers mean and [`decode_key_loader_async`](Self::decode_key_loader_async)
+    /// for keys that must be awaited. With a loader the manager needs no key
+    /// of its own, and the verified-token cache is off, so that a key the
+    /// loader withdraws stops its tokens at once. Defaults to none: the
+    /// manager's keys.
+    ///
+    /// ```
+    /// use actix_jwt_extended::{JwtManager, config::Algorithm, keys::Key};
+    /// use serde_json::Value;
+    /// use std::{collections::HashMap, convert::Infallible, sync::Arc};
+    ///
+    /// let tenants: Arc<HashMap<String, Key>> = Arc::new(HashMap::from([
+    ///     ("acme".to_owned(), Key::secret(Algorithm::HS256, [7u8; 32])?),
+    ///     ("initech".to_owned(), Key::secret(Algorithm::HS256, [9u8; 32])?),
+    /// ]));
+    /// let (signing, verifying) = (tenants.clone(), tenants);
+    /// let jwt = JwtManager::builder()
+    ///     .additional_claims_loader(|identity| {
+    ///         let tenant = identity.as_str().and_then(|id| id.split('@').nth(1));
+    ///         serde_json::json!({ "tenant": tenant })
+    ///     })
+    ///     .encode_key_loader(move |identity| {
+    ///         let tenant = identity.as_str().and_then(|id| id.split('@').nth(1));
+    ///         Ok::<_, Infallible>(tenant.and_then(|tenant| signing.get(tenant).cloned()))
+    ///     })
+    ///     .decode_key_loader(move |_header, claims| {
+    ///         let tenant = claims.get("tenant").and_then(Value::as_str);
+    ///         Ok::<_, Infallible>(tenant.and_then(|tenant| verifying.get(tenant).cloned()))
+    ///     })
+    ///     .build()?;
+    /// let token = jwt.create_access_token("alice@acme")?;
+    /// assert_eq!(jwt.decode_token(&token)?.claims()["tenant"], "acme");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decode_key_loader<E: std::fmt::Display>(
+        mut self,
+        loader: impl Fn(&Map<String, Value>, &Map<String, Value>) -> Result<Option<Key>, E>
+        + Send
+        + Sync
+        + 'static,
+    ) -> Self {
+        self.verify.key_loader = Some(DecodeKeys::Now(Hook(Arc::new(
+            move |header: &Map<String, Value>, claims: &Map<String, Value>| {
+                loader(header, claims).map_err(|error| error.to_string())
+            },
+        ))));
+        self
+    }
+
+    /// [`decode_key_loader`](Self::decode_key_loader) for keys that must be
+    /// awaited (a database, a key service): the guards and extractors wait
+    /// for it, once per token per request. The calls that cannot wait
+    /// answer [`JwtError::Misconfigured`]: use
+    /// [`JwtManager::decode_token_async`](crate::JwtManager::decode_token_async)
+    /// in place of `decode_token`; the cookie setters then read the token
+    /// they are given without its signature (it is checked when it comes
+    /// back). Defaults to none.
+    pub fn decode_key_loader_async(mut self, loader: impl DecodeKeyLoader) -> Self {
+        self.verify.key_loader = Some(DecodeKeys::Later(Hook(Arc::new(loader))));
+        self
+    }
+
     /// Checks every verified token's claims before the handler runs (Flask's
     /// `token_verification_loader`): `false` rejects the request with 400
     /// `User claims verification failed`. Defaults to accepting all.
@@ -454,7 +543,9 @@ impl JwtManagerBuilder {
             )));
         }
         let algorithm = self.keys.algorithm;
-        let keys = KeyRing::new(self.keys)?;
+        let mut source = self.keys;
+        source.decode_loader = self.verify.key_loader.is_some();
+        let keys = KeyRing::new(source)?;
         let locations = LocationConfig::new(self.locations)?;
         let issuer = Issuer::new(
             self.issue,

@@ -135,7 +135,14 @@ fn token_cookies(
     options: &CookieOptions,
 ) -> Result<Vec<Cookie<'static>>, JwtError> {
     let config = &manager.locations().cookies;
-    let decoded = manager.decode_token(token)?;
+    let decoded = if manager.verifier().waits_for_keys() {
+        manager
+            .verifier()
+            .read_unverified(token.as_bytes())
+            .map_err(|rejection| manager.renderer().hand_out_rejection(rejection))?
+    } else {
+        manager.decode_token(token)?
+    };
     if decoded.kind() != kind {
         return Err(JwtError::Creation(
             format!(
@@ -216,7 +223,10 @@ fn removal_cookies(
 ///
 /// The `set_*` methods verify the token they are given (it must be of the
 /// right kind and, with CSRF protection, carry a `csrf` claim) and set its
-/// cookie, HttpOnly, and the readable CSRF cookie beside it.
+/// cookie, HttpOnly, and the readable CSRF cookie beside it. With an
+/// [asynchronous decode key loader](crate::manager::JwtManagerBuilder::decode_key_loader_async),
+/// which they cannot wait for, they check everything but the signature: the
+/// token is verified when it comes back.
 pub trait JwtCookies {
     /// Sets the access token cookie and its CSRF cookie.
     fn set_access_cookies(&mut self, jwt: &JwtManager, token: &str) -> Result<&mut Self, JwtError> {

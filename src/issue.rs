@@ -9,7 +9,7 @@ use std::{
 };
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use jsonwebtoken::{Algorithm, Header};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::{Serialize, Serializer, ser::SerializeMap};
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -18,7 +18,7 @@ use crate::{
     JwtError,
     claims::{self, Clock, TokenKind},
     config::{ConfigError, Expiry, Hook},
-    keyring::{Key, KeyRing},
+    keyring::{EncodeKeyHook, Key, KeyRing, LoadedKey, check_loaded},
 };
 
 /// How fresh an access token is: Flask's `fresh=True`, `False` or a `timedelta`.
@@ -69,6 +69,7 @@ pub(crate) struct IssueOptions {
     pub(crate) identity: Option<Hook<IdentityHook>>,
     pub(crate) claims: Option<Hook<ObjectHook>>,
     pub(crate) headers: Option<Hook<ObjectHook>>,
+    pub(crate) key_loader: Option<Hook<EncodeKeyHook>>,
     pub(crate) clock: Clock,
 }
 
@@ -84,6 +85,7 @@ impl Default for IssueOptions {
             identity: None,
             claims: None,
             headers: None,
+            key_loader: None,
             clock: Clock::default(),
         }
     }
@@ -101,6 +103,8 @@ pub(crate) struct Draft<'a> {
     /// Chosen by the rotation helpers; otherwise a new UUID.
     pub(crate) jti: Option<&'a str>,
     pub(crate) family: Option<&'a str>,
+    /// This token's own signing key, chosen by the caller.
+    pub(crate) key: Option<&'a Key>,
 }
 
 /// Everything signing needs, prepared once when the manager is built.
@@ -127,6 +131,9 @@ pub(crate) struct Issuer {
     identity_hook: Option<Hook<IdentityHook>>,
     claims_hook: Option<Hook<ObjectHook>>,
     headers_hook: Option<Hook<ObjectHook>>,
+    /// Flask's `encode_key_loader`: a key per identity.
+    key_loader: Option<Hook<EncodeKeyHook>>,
+    allow_short_secret: bool,
     clock: Clock,
 }
 
@@ -183,6 +190,8 @@ impl Issuer {
             identity_hook: options.identity,
             claims_hook: options.claims,
             headers_hook: options.headers,
+            key_loader: options.key_loader,
+            allow_short_secret: keys.allows_short_secret(),
             clock: options.clock,
         })
     }
@@ -241,14 +250,27 @@ impl Issuer {
         }
         let mut headers = run_object_hook(self.headers_hook.as_ref(), draft.identity, "headers")?;
         headers.extend(draft.headers);
-        let header_segment = if headers.is_empty() {
-            Cow::Borrowed(self.header_segment.as_str())
-        } else {
-            Cow::Owned(header_segment(&custom_header(
-                &self.header,
+        let loaded = match (draft.key, &self.key_loader) {
+            (None, Some(loader)) => self.load_key(loader, draft.identity)?,
+            _ => None,
+        };
+        let chosen = draft.key.or(loaded.as_ref());
+        // A chosen key names itself in the header, as the manager's key does.
+        let base = match chosen {
+            Some(key) if key.kid != self.header.kid => Cow::Owned(Header {
+                kid: key.kid.clone(),
+                ..self.header.clone()
+            }),
+            _ => Cow::Borrowed(&self.header),
+        };
+        let header_segment = match (headers.is_empty(), &base) {
+            (true, Cow::Borrowed(_)) => Cow::Borrowed(self.header_segment.as_str()),
+            (true, Cow::Owned(base)) => Cow::Owned(header_segment(base)?),
+            (false, _) => Cow::Owned(header_segment(&custom_header(
+                &base,
                 headers,
                 self.kid_routing,
-            )?)?)
+            )?)?),
         };
 
         let lifetime = draft.expires.unwrap_or(self.lifetime(draft.kind));
@@ -300,13 +322,16 @@ impl Issuer {
             extra: &claims,
             family: draft.family,
         };
-        let key = self
-            .key
-            .as_ref()
-            .and_then(|key| key.encoding.as_ref())
-            .ok_or(JwtError::Creation(
-                "this manager has no signing key: it only verifies tokens".into(),
-            ))?;
+        let key = match chosen {
+            Some(key) => self.check_chosen(key)?,
+            None => self
+                .key
+                .as_ref()
+                .and_then(|key| key.encoding.as_ref())
+                .ok_or(JwtError::Creation(
+                    "this manager has no signing key: it only verifies tokens".into(),
+                ))?,
+        };
         let signing_failed = |error: &dyn std::fmt::Display| {
             JwtError::Creation(format!("signing failed: {error}").into())
         };
@@ -315,6 +340,43 @@ impl Issuer {
         let signature = jsonwebtoken::crypto::sign(input.as_bytes(), key, self.header.alg)
             .map_err(|error| signing_failed(&error))?;
         Ok(format!("{input}.{signature}"))
+    }
+}
+
+impl Issuer {
+    /// Runs the encode key loader for `identity`.
+    fn load_key(
+        &self,
+        loader: &Hook<EncodeKeyHook>,
+        identity: &Value,
+    ) -> Result<Option<Key>, JwtError> {
+        catch_unwind(AssertUnwindSafe(|| loader(identity)))
+            .unwrap_or_else(|_| Err("it panicked".to_owned()))
+            .map_err(|cause| {
+                JwtError::Creation(format!("the encode key loader failed: {cause}").into())
+            })
+    }
+
+    /// The signing half of a key chosen per token, if it may sign this
+    /// manager's tokens: their algorithm, and a secret long enough.
+    fn check_chosen<'k>(&self, key: &'k Key) -> Result<&'k EncodingKey, JwtError> {
+        let algorithm = self.header.alg;
+        match check_loaded(key, algorithm, self.allow_short_secret) {
+            Ok(()) => {}
+            Err(LoadedKey::WrongAlgorithm) => {
+                return Err(JwtError::Creation(
+                    format!(
+                        "the chosen {:?} key cannot sign this manager's {algorithm:?} tokens",
+                        key.algorithm()
+                    )
+                    .into(),
+                ));
+            }
+            Err(LoadedKey::Unfit(why)) => return Err(JwtError::Creation(why.into())),
+        }
+        key.encoding.as_ref().ok_or(JwtError::Creation(
+            "the chosen key cannot sign: it is a public key".into(),
+        ))
     }
 }
 

@@ -2,9 +2,10 @@
 //! JWK, and the key ring a manager signs and verifies with. The public
 //! `keys` module re-exports [`Key`].
 
-use std::{fmt, path::Path};
+use std::{fmt, future::Future, path::Path};
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use futures_util::future::LocalBoxFuture;
 use jsonwebtoken::{
     Algorithm, AlgorithmFamily, DecodingKey, EncodingKey,
     jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet, PublicKeyUse},
@@ -13,7 +14,7 @@ use serde_json::{Map, Value};
 
 use crate::{
     JwtError,
-    config::{ConfigError, Secret},
+    config::{ConfigError, Hook, Secret},
 };
 
 /// One key: its algorithm, an optional `kid`, the verifying half, and the
@@ -338,6 +339,95 @@ fn read(path: &Path) -> Result<Vec<u8>, ConfigError> {
     std::fs::read(path).map_err(|e| invalid(format!("cannot read {}: {e}", path.display())))
 }
 
+/// Chooses the key that verifies each token from the token's **unverified**
+/// header and claims (Flask's `decode_key_loader`): one key per tenant, keys
+/// that live in a database. Register it with
+/// [`decode_key_loader_async`](crate::manager::JwtManagerBuilder::decode_key_loader_async);
+/// a synchronous closure goes to
+/// [`decode_key_loader`](crate::manager::JwtManagerBuilder::decode_key_loader).
+///
+/// The header and claims are the attacker's until the signature is checked:
+/// use them only to pick a key, never to decide anything else. The token's
+/// `alg` is still pinned: a token whose algorithm is not a configured decode
+/// algorithm is refused before the loader runs, and the key verifies only its
+/// own algorithm (a secret: any HMAC one).
+///
+/// - `Ok(Some(key))`: the token is verified with `key`.
+/// - `Ok(None)`: with the manager's own keys, as without a loader (no
+///   configured key: 422 `No key is known for this token`).
+/// - `Err(_)` or a panic: 500 with the cause logged, never an open door.
+///
+/// ```
+/// use actix_jwt_extended::{config::Algorithm, keys::{DecodeKeyLoader, Key}};
+/// use serde_json::{Map, Value};
+/// use std::{collections::HashMap, convert::Infallible};
+///
+/// /// One secret per tenant; a database query in a real application.
+/// struct TenantKeys(HashMap<String, Key>);
+///
+/// impl DecodeKeyLoader for TenantKeys {
+///     type Error = Infallible;
+///
+///     async fn decode_key(
+///         &self,
+///         _header: &Map<String, Value>,
+///         claims: &Map<String, Value>,
+///     ) -> Result<Option<Key>, Infallible> {
+///         let tenant = claims.get("tenant").and_then(Value::as_str).unwrap_or_default();
+///         Ok(self.0.get(tenant).cloned())
+///     }
+/// }
+/// ```
+pub trait DecodeKeyLoader: Send + Sync + 'static {
+    /// A failure to look up (a database error): logged, answered with a 500.
+    type Error: fmt::Display;
+
+    /// The key for the token with this `header` and these `claims`.
+    fn decode_key(
+        &self,
+        header: &Map<String, Value>,
+        claims: &Map<String, Value>,
+    ) -> impl Future<Output = Result<Option<Key>, Self::Error>>;
+}
+
+/// [`DecodeKeyLoader`] behind a pointer, its error as text.
+pub(crate) trait DynDecodeKeyLoader: Send + Sync {
+    fn load<'a>(
+        &'a self,
+        header: &'a Map<String, Value>,
+        claims: &'a Map<String, Value>,
+    ) -> LocalBoxFuture<'a, Result<Option<Key>, String>>;
+}
+
+impl<L: DecodeKeyLoader> DynDecodeKeyLoader for L {
+    fn load<'a>(
+        &'a self,
+        header: &'a Map<String, Value>,
+        claims: &'a Map<String, Value>,
+    ) -> LocalBoxFuture<'a, Result<Option<Key>, String>> {
+        Box::pin(async move {
+            self.decode_key(header, claims)
+                .await
+                .map_err(|error| error.to_string())
+        })
+    }
+}
+
+/// A synchronous decode key loader: from the unverified header and claims.
+pub(crate) type DecodeKeyHook =
+    dyn Fn(&Map<String, Value>, &Map<String, Value>) -> Result<Option<Key>, String> + Send + Sync;
+/// An encode key loader: from the identity given to `create_*_token`.
+pub(crate) type EncodeKeyHook = dyn Fn(&Value) -> Result<Option<Key>, String> + Send + Sync;
+
+/// The application's decode key loader.
+#[derive(Debug, Clone)]
+pub(crate) enum DecodeKeys {
+    /// A closure: answers at once, so every API can use it.
+    Now(Hook<DecodeKeyHook>),
+    /// A [`DecodeKeyLoader`]: only the asynchronous paths can wait for it.
+    Later(Hook<dyn DynDecodeKeyLoader>),
+}
+
 /// Where the keys come from: the builder's key options, in Flask's terms.
 #[derive(Debug, Clone)]
 pub(crate) struct KeySource {
@@ -350,6 +440,8 @@ pub(crate) struct KeySource {
     pub(crate) decode_algorithms: Option<Vec<Algorithm>>,
     /// Accept HMAC secrets shorter than RFC 7518 asks for.
     pub(crate) allow_short_secret: bool,
+    /// A decode key loader chooses the verifying keys: the ring may be empty.
+    pub(crate) decode_loader: bool,
 }
 
 impl Default for KeySource {
@@ -363,18 +455,18 @@ impl Default for KeySource {
             verification_keys: Vec::new(),
             decode_algorithms: None,
             allow_short_secret: false,
+            decode_loader: false,
         }
     }
 }
 
 /// RFC 7518 section 3.2: an HMAC key at least as long as the hash output of
-/// every algorithm it signs or verifies. A shorter one is refused, or, with
-/// the opt-in, accepted with a warning.
-fn check_secret_length(
-    key: &Key,
-    algorithms: &[Algorithm],
-    allow_short_secret: bool,
-) -> Result<(), ConfigError> {
+/// every algorithm it signs or verifies. `None` when `key` is long enough (or
+/// not a secret).
+fn short_secret(key: &Key, algorithms: &[Algorithm]) -> Option<ConfigError> {
+    if key.secret_len == 0 {
+        return None;
+    }
     let (minimum, algorithm) = std::iter::once(key.algorithm)
         .chain(algorithms.iter().copied())
         .filter_map(|alg| match alg {
@@ -385,27 +477,41 @@ fn check_secret_length(
         })
         .max_by_key(|(minimum, _)| *minimum)
         .unwrap_or((32, key.algorithm));
-    let length = key.secret_len;
-    if length >= minimum {
-        return Ok(());
-    }
-    if !allow_short_secret {
-        return Err(ConfigError::ShortSecret {
+    (key.secret_len < minimum).then_some(ConfigError::ShortSecret {
+        algorithm,
+        length: key.secret_len,
+        minimum,
+    })
+}
+
+/// A configured secret shorter than [`short_secret`] allows is refused, or,
+/// with the opt-in, accepted with a warning.
+fn check_secret_length(
+    key: &Key,
+    algorithms: &[Algorithm],
+    allow_short_secret: bool,
+) -> Result<(), ConfigError> {
+    match short_secret(key, algorithms) {
+        Some(short) if !allow_short_secret => Err(short),
+        Some(ConfigError::ShortSecret {
             algorithm,
             length,
             minimum,
-        });
+        }) => {
+            log::warn!(
+                "actix-jwt-extended: the {algorithm:?} secret is {length} bytes, shorter than the \
+                 {minimum} RFC 7518 asks for; accepted because of allow_short_secret(). Use a \
+                 long random secret in production"
+            );
+            Ok(())
+        }
+        _ => Ok(()),
     }
-    log::warn!(
-        "actix-jwt-extended: the {algorithm:?} secret is {length} bytes, shorter than the {minimum} \
-         RFC 7518 asks for; accepted because of allow_short_secret(). Use a long random secret in production"
-    );
-    Ok(())
 }
 
 /// A secret verifies every HMAC algorithm, as in Flask; any other key only
 /// its own algorithm.
-fn verifies(key: Algorithm, token: Algorithm) -> bool {
+pub(crate) fn verifies(key: Algorithm, token: Algorithm) -> bool {
     let hmac = |alg: Algorithm| alg.family() == AlgorithmFamily::Hmac;
     key == token || (hmac(key) && hmac(token))
 }
@@ -417,6 +523,30 @@ pub(crate) struct KeyRing {
     signing: Option<Key>,
     keys: Vec<Key>,
     algorithms: Vec<Algorithm>,
+    allow_short_secret: bool,
+}
+
+/// [`KeyRing::check_loaded`] for a part that keeps only `allow_short_secret`.
+pub(crate) fn check_loaded(
+    key: &Key,
+    algorithm: Algorithm,
+    allow_short_secret: bool,
+) -> Result<(), LoadedKey> {
+    if !verifies(key.algorithm, algorithm) {
+        return Err(LoadedKey::WrongAlgorithm);
+    }
+    match short_secret(key, &[algorithm]) {
+        Some(short) if !allow_short_secret => Err(LoadedKey::Unfit(short.to_string())),
+        _ => Ok(()),
+    }
+}
+
+/// Why a key loader's key was not used.
+pub(crate) enum LoadedKey {
+    /// It is not for the token's algorithm: the token's fault.
+    WrongAlgorithm,
+    /// A secret too short: the application's.
+    Unfit(String),
 }
 
 impl KeyRing {
@@ -433,6 +563,7 @@ impl KeyRing {
             verification_keys,
             decode_algorithms,
             allow_short_secret,
+            decode_loader,
         } = source;
         if algorithm.family() == AlgorithmFamily::Hmac
             && signing_key.is_none()
@@ -485,7 +616,7 @@ impl KeyRing {
                 key.algorithm
             )));
         }
-        if keys.is_empty() {
+        if keys.is_empty() && !decode_loader {
             return Err(ConfigError::MissingSecret);
         }
         let mut kids: Vec<&str> = keys.iter().filter_map(Key::kid).collect();
@@ -495,6 +626,9 @@ impl KeyRing {
         }
         let algorithms = decode_algorithms.unwrap_or_else(|| {
             let mut algorithms: Vec<Algorithm> = Vec::new();
+            if keys.is_empty() {
+                algorithms.push(algorithm);
+            }
             for key in &keys {
                 if !algorithms.contains(&key.algorithm) {
                     algorithms.push(key.algorithm);
@@ -507,7 +641,7 @@ impl KeyRing {
         }
         if let Some(alg) = algorithms
             .iter()
-            .find(|alg| !keys.iter().any(|key| verifies(key.algorithm, **alg)))
+            .find(|alg| !decode_loader && !keys.iter().any(|key| verifies(key.algorithm, **alg)))
         {
             return Err(invalid(format!("no configured key verifies {alg:?}")));
         }
@@ -518,7 +652,20 @@ impl KeyRing {
             signing,
             keys,
             algorithms,
+            allow_short_secret,
         })
+    }
+
+    /// Whether a key loader's `key` may sign or verify a token of
+    /// `algorithm`: the key's own algorithm (a secret: any HMAC one), and
+    /// a secret as long as a configured one must be. The error says why not.
+    pub(crate) fn check_loaded(&self, key: &Key, algorithm: Algorithm) -> Result<(), LoadedKey> {
+        check_loaded(key, algorithm, self.allow_short_secret)
+    }
+
+    /// Whether short HMAC secrets were accepted with the opt-in.
+    pub(crate) fn allows_short_secret(&self) -> bool {
+        self.allow_short_secret
     }
 
     /// Whether a token's `kid` picks its verifying key: some key has one.
@@ -566,6 +713,10 @@ impl KeyRing {
         header: &Map<String, Value>,
         algorithm: Algorithm,
     ) -> Result<&Key, JwtError> {
+        if self.keys.is_empty() {
+            // Only a key loader's manager has none: it found none either.
+            return Err(JwtError::Malformed("No key is known for this token".into()));
+        }
         let kid = header.get("kid").and_then(Value::as_str);
         let named =
             kid.and_then(|kid| self.keys.iter().find(|key| key.kid.as_deref() == Some(kid)));

@@ -448,7 +448,10 @@ pub mod keys {
     //! # Ok::<(), Box<dyn std::error::Error>>(())
     //! ```
 
-    pub use crate::{keyring::Key, manager::jwks};
+    pub use crate::{
+        keyring::{DecodeKeyLoader, Key},
+        manager::jwks,
+    };
 }
 
 pub use authn::JwtRequestExt;

@@ -17,6 +17,7 @@ use crate::{
     error::Handout,
     hooks::{Hooks, Renderer},
     issue::Issuer,
+    keyring::Key,
     locations::LocationConfig,
     store::{Cutoff, DynStore, Rotation, RotationRequest, SharedStore, StoreError, TokenFacts},
     token::{DecodedToken, Freshness, Rejection, TokenBuilder, claim_value, claims_object},
@@ -60,6 +61,7 @@ pub struct PairOptions {
     access_expires: Option<Expiry>,
     refresh_expires: Option<Expiry>,
     carry_claims: bool,
+    key: Option<Key>,
     error: Option<String>,
 }
 
@@ -118,6 +120,14 @@ impl PairOptions {
     /// behind. Defaults to leaving them behind; ignored at login.
     pub fn carry_claims(mut self) -> Self {
         self.carry_claims = true;
+        self
+    }
+
+    /// Signs both tokens with `key`, as
+    /// [`TokenBuilder::signing_key`](crate::token::TokenBuilder::signing_key)
+    /// does for one. Defaults to the manager's choice.
+    pub fn signing_key(mut self, key: Key) -> Self {
+        self.key = Some(key);
         self
     }
 
@@ -221,6 +231,28 @@ impl JwtManager {
     pub fn decode_token(&self, token: &str) -> Result<DecodedToken, JwtError> {
         self.verifier()
             .verify(token.as_bytes(), None)
+            .map_err(|rejection| self.renderer().hand_out_rejection(rejection))
+    }
+
+    /// [`decode_token`](Self::decode_token) that can wait for an
+    /// asynchronous [decode key loader](JwtManagerBuilder::decode_key_loader_async)
+    /// (which `decode_token` cannot); without one, the same as `decode_token`.
+    pub async fn decode_token_async(&self, token: &str) -> Result<DecodedToken, JwtError> {
+        self.verifier()
+            .verify_async(token.as_bytes(), None, false)
+            .await
+            .map_err(|rejection| self.renderer().hand_out_rejection(rejection))
+    }
+
+    /// [`decode_token_allow_expired`](Self::decode_token_allow_expired) that
+    /// can wait for an asynchronous decode key loader.
+    pub async fn decode_token_allow_expired_async(
+        &self,
+        token: &str,
+    ) -> Result<DecodedToken, JwtError> {
+        self.verifier()
+            .verify_async(token.as_bytes(), None, true)
+            .await
             .map_err(|rejection| self.renderer().hand_out_rejection(rejection))
     }
 
@@ -492,6 +524,10 @@ impl JwtManager {
             .refresh_token(draft.identity)
             .rotation(Some(refresh_jti), draft.family)
             .claims(&claims);
+        if let Some(key) = &options.key {
+            access = access.signing_key(key.clone());
+            refresh = refresh.signing_key(key.clone());
+        }
         if let Some(expires) = options.refresh_expires {
             refresh = refresh.expires(expires);
         }

@@ -13,6 +13,7 @@ use crate::{
     config::{Expiry, TokenLocation},
     error::Handout,
     issue::{Draft, Issuer},
+    keyring::Key,
 };
 pub use crate::{claims::TokenKind, issue::Freshness};
 
@@ -261,6 +262,7 @@ pub struct TokenBuilder<'a> {
     /// Set by the rotation helpers: a chosen `jti` and the rotation family.
     jti: Option<String>,
     family: Option<String>,
+    key: Option<Key>,
     error: Option<Cow<'static, str>>,
 }
 
@@ -294,6 +296,7 @@ impl<'a> TokenBuilder<'a> {
             headers: Map::new(),
             jti: None,
             family: None,
+            key: None,
             error: None,
         };
         match serde_json::to_value(identity) {
@@ -375,6 +378,18 @@ impl<'a> TokenBuilder<'a> {
         self
     }
 
+    /// Signs this token with `key` in place of the manager's signing key and
+    /// the [encode key loader](crate::manager::JwtManagerBuilder::encode_key_loader),
+    /// for a key the handler awaited (a tenant's key from a database). The
+    /// key must sign the manager's algorithm (a secret: any HMAC one); its
+    /// `kid` goes into the header. Whatever verifies the token must know the
+    /// key: a [decode key loader](crate::manager::JwtManagerBuilder::decode_key_loader_async),
+    /// or the manager's keys. Defaults to the manager's choice.
+    pub fn signing_key(mut self, key: Key) -> Self {
+        self.key = Some(key);
+        self
+    }
+
     /// A `jti` and rotation family chosen by the manager's rotation helpers.
     pub(crate) fn rotation(mut self, jti: Option<String>, family: &str) -> Self {
         self.jti = jti;
@@ -400,6 +415,7 @@ impl<'a> TokenBuilder<'a> {
                 headers: self.headers,
                 jti: self.jti.as_deref(),
                 family: self.family.as_deref(),
+                key: self.key.as_ref(),
             }),
         };
         signed.map_err(|error| self.handout.hand_out(error))

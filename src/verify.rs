@@ -3,7 +3,10 @@
 //! JSON, the algorithm allow-list, the signature, then `iat`, `nbf`, `exp`,
 //! `iss`, `aud`, the types of `sub` and `jti`, and the identity claim.
 
-use std::borrow::Cow;
+use std::{
+    borrow::Cow,
+    panic::{AssertUnwindSafe, catch_unwind},
+};
 
 use base64::{
     Engine, alphabet,
@@ -11,6 +14,8 @@ use base64::{
         DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig, general_purpose::URL_SAFE_NO_PAD,
     },
 };
+use futures_util::FutureExt;
+use jsonwebtoken::Algorithm;
 use serde_json::{Map, Value};
 use subtle::ConstantTimeEq;
 
@@ -19,7 +24,7 @@ use crate::{
     cache::TokenCache,
     claims::{self, Clock, TokenKind, numeric_date},
     config::ConfigError,
-    keyring::KeyRing,
+    keyring::{DecodeKeys, Key, KeyRing, LoadedKey},
     token::{DecodedToken, Rejection},
 };
 
@@ -33,6 +38,7 @@ pub(crate) struct VerifyOptions {
     pub(crate) identity_claim: String,
     pub(crate) token_cache: usize,
     pub(crate) clock: Clock,
+    pub(crate) key_loader: Option<DecodeKeys>,
 }
 
 impl Default for VerifyOptions {
@@ -45,6 +51,7 @@ impl Default for VerifyOptions {
             identity_claim: claims::SUB.to_owned(),
             token_cache: 4096,
             clock: Clock::default(),
+            key_loader: None,
         }
     }
 }
@@ -64,6 +71,8 @@ pub(crate) struct Verifier {
     /// Tokens that passed every check, served again until they expire.
     pub(crate) cache: Option<TokenCache>,
     clock: Clock,
+    /// The application's choice of key per token; `None`: the key ring's.
+    loader: Option<DecodeKeys>,
 }
 
 impl Verifier {
@@ -93,8 +102,14 @@ impl Verifier {
             audience: options.audience,
             issuer: options.issuer.map(|issuer| vec![issuer]),
             verify_sub: options.verify_sub,
-            cache: TokenCache::new(options.token_cache),
+            // A loader's keys can change (a tenant's key rotated or
+            // withdrawn): every token is verified with its key of the moment.
+            cache: match options.key_loader {
+                None => TokenCache::new(options.token_cache),
+                Some(_) => None,
+            },
             clock: options.clock,
+            loader: options.key_loader,
         })
     }
 
@@ -105,7 +120,8 @@ impl Verifier {
     }
 
     /// Verifies `token`; `csrf` is the double submit value sent beside a token
-    /// from a cookie, compared with its `csrf` claim.
+    /// from a cookie, compared with its `csrf` claim. With an asynchronous
+    /// decode key loader, see [`verify_async`](Self::verify_async).
     pub(crate) fn verify(
         &self,
         token: &[u8],
@@ -127,6 +143,33 @@ impl Verifier {
         Ok(verified)
     }
 
+    /// Whether verification waits for an asynchronous decode key loader:
+    /// then only [`verify_async`](Self::verify_async) can verify.
+    pub(crate) fn waits_for_keys(&self) -> bool {
+        matches!(self.loader, Some(DecodeKeys::Later(_)))
+    }
+
+    /// [`verify`](Self::verify) (or, with `allow_expired`,
+    /// [`verify_allowing_expired`](Self::verify_allowing_expired)) that can
+    /// wait for an asynchronous decode key loader.
+    pub(crate) async fn verify_async(
+        &self,
+        token: &[u8],
+        csrf: Option<&[u8]>,
+        allow_expired: bool,
+    ) -> Result<DecodedToken, Rejection> {
+        let Some(DecodeKeys::Later(loader)) = &self.loader else {
+            return self.verify_uncached(token, csrf, allow_expired);
+        };
+        let parsed = self.parse(token)?;
+        let loaded = AssertUnwindSafe(loader.load(&parsed.header, &parsed.claims))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| Err("it panicked".to_owned()));
+        let key = loaded.map_err(loader_failed)?;
+        self.finish(parsed, key.as_ref(), csrf, allow_expired)
+    }
+
     /// The clock tokens are checked by.
     pub(crate) fn clock(&self) -> &Clock {
         &self.clock
@@ -143,12 +186,43 @@ impl Verifier {
         self.verify_uncached(token, None, true)
     }
 
+    /// Reads `token` with every check but its signature and expiry, for the
+    /// cookie setters when the keys are an asynchronous loader's: the token
+    /// is the application's own, verified when it comes back.
+    pub(crate) fn read_unverified(&self, token: &[u8]) -> Result<DecodedToken, Rejection> {
+        let parsed = self.parse(token)?;
+        self.validate(parsed, None, true)
+    }
+
     fn verify_uncached(
         &self,
         token: &[u8],
         csrf: Option<&[u8]>,
         allow_expired: bool,
     ) -> Result<DecodedToken, Rejection> {
+        let parsed = self.parse(token)?;
+        let key = match &self.loader {
+            None => None,
+            Some(DecodeKeys::Now(loader)) => {
+                catch_unwind(AssertUnwindSafe(|| loader(&parsed.header, &parsed.claims)))
+                    .unwrap_or_else(|_| Err("it panicked".to_owned()))
+                    .map_err(loader_failed)?
+            }
+            Some(DecodeKeys::Later(_)) => {
+                return Err(JwtError::Misconfigured(
+                    "the decode key loader is asynchronous, and this call cannot wait for it: \
+                     use JwtManager::decode_token_async (or register a closure with \
+                     JwtManagerBuilder::decode_key_loader)",
+                )
+                .into());
+            }
+        };
+        self.finish(parsed, key.as_ref(), csrf, allow_expired)
+    }
+
+    /// Everything PyJWT checks before it needs the key: segments, base64,
+    /// the header and payload JSON, and the algorithm allow-list.
+    fn parse<'t>(&self, token: &'t [u8]) -> Result<Parsed<'t>, Rejection> {
         let (signing_input, signature) =
             rsplit_once(token, b'.').ok_or(malformed("Not enough segments"))?;
         let (header, payload) =
@@ -157,54 +231,91 @@ impl Verifier {
         let header = b64(header).ok_or(malformed("Invalid header padding"))?;
         let header: Value = serde_json::from_slice(&header)
             .map_err(|e| JwtError::Malformed(format!("Invalid header string: {e}").into()))?;
-        let Value::Object(header_fields) = &header else {
+        let Value::Object(header) = header else {
             return Err(malformed("Invalid header string: must be a json object").into());
         };
         // RFC 7797 unencoded payloads are not supported; reject them as PyJWT does.
-        let unencoded = header_fields.get("b64") == Some(&Value::Bool(false));
+        let unencoded = header.get("b64") == Some(&Value::Bool(false));
         if unencoded && !payload.is_empty() {
             return Err(malformed("Payload segment must be empty when 'b64' is false.").into());
         }
         let payload = b64(payload).ok_or(malformed("Invalid payload padding"))?;
-        // Checked here for PyJWT's order of messages. On the stack: signatures
-        // are at most 512 bytes (RSA-4096); a longer one is valid base64 that
-        // no key signed, reported when the signature is checked.
+        // Checked here for PyJWT's order of messages. Signatures are at most
+        // 512 bytes (RSA-4096); a longer one is valid base64 that no key
+        // signed, reported when the signature is checked.
         let mut raw = [0u8; 1024];
-        let raw = match B64.decode_slice(signature, &mut raw) {
-            Ok(length) if complete_padding(signature) => Some(&raw[..length]),
+        let raw_len = match B64.decode_slice(signature, &mut raw) {
+            Ok(length) if complete_padding(signature) => Some(length),
             Err(base64::DecodeSliceError::OutputSliceTooSmall) if complete_padding(signature) => {
                 None
             }
             _ => return Err(malformed("Invalid crypto padding").into()),
         };
-        check_header(header_fields, unencoded)?;
+        check_header(&header, unencoded)?;
 
         // Flask-JWT-Extended reads the payload before it checks the signature.
         let claims: Value = serde_json::from_slice(&payload)
             .map_err(|e| JwtError::Malformed(format!("Invalid payload string: {e}").into()))?;
-        let Value::Object(fields) = &claims else {
+        let Value::Object(claims) = claims else {
             return Err(malformed("Invalid payload string: must be a json object").into());
         };
+        let algorithm = self.keys.allowed_algorithm(&header)?;
+        Ok(Parsed {
+            signing_input,
+            signature,
+            raw,
+            raw_len,
+            header,
+            claims,
+            algorithm,
+        })
+    }
 
-        let algorithm = self.keys.allowed_algorithm(header_fields)?;
-        let key = self.keys.key_for(header_fields, algorithm)?;
-        let raw = raw.ok_or(JwtError::InvalidSignature)?;
+    /// The signature, with `loaded` (a key loader's key) or the key ring's
+    /// key for the token, then the claims.
+    fn finish(
+        &self,
+        parsed: Parsed<'_>,
+        loaded: Option<&Key>,
+        csrf: Option<&[u8]>,
+        allow_expired: bool,
+    ) -> Result<DecodedToken, Rejection> {
+        let algorithm = parsed.algorithm;
+        let key = match loaded {
+            None => self.keys.key_for(&parsed.header, algorithm)?,
+            Some(key) => match self.keys.check_loaded(key, algorithm) {
+                Ok(()) => key,
+                Err(LoadedKey::WrongAlgorithm) => return Err(JwtError::AlgorithmNotAllowed.into()),
+                Err(LoadedKey::Unfit(why)) => return Err(loader_failed(why).into()),
+            },
+        };
+        let raw = &parsed.raw[..parsed.raw_len.ok_or(JwtError::InvalidSignature)?];
         // jsonwebtoken reads the signature unpadded; PyJWT also takes it with
         // its padding, the same bytes.
         let unpadded;
-        let signature = match std::str::from_utf8(signature) {
+        let signature = match std::str::from_utf8(parsed.signature) {
             Ok(text) if !text.ends_with('=') => text,
             _ => {
                 unpadded = URL_SAFE_NO_PAD.encode(raw);
                 unpadded.as_str()
             }
         };
-        if !jsonwebtoken::crypto::verify(signature, signing_input, &key.decoding, algorithm)
+        if !jsonwebtoken::crypto::verify(signature, parsed.signing_input, &key.decoding, algorithm)
             .unwrap_or(false)
         {
             return Err(JwtError::InvalidSignature.into());
         }
+        self.validate(parsed, csrf, allow_expired)
+    }
 
+    /// The claims, in Flask-JWT-Extended's order, once the signature holds.
+    fn validate(
+        &self,
+        parsed: Parsed<'_>,
+        csrf: Option<&[u8]>,
+        allow_expired: bool,
+    ) -> Result<DecodedToken, Rejection> {
+        let fields = &parsed.claims;
         // Flask-JWT-Extended decodes an expired token again without the `exp`
         // check, so later claim errors win over "expired".
         let expired = self.validate_registered_claims(fields)?;
@@ -218,8 +329,16 @@ impl Verifier {
         // Explicit typing (RFC 8725 section 3.11): a `type` other than the
         // two Flask writes (or none, an access token) is refused, after
         // "expired" as Flask would report that first.
-        let token = TokenKind::of(fields)
-            .map(|kind| DecodedToken::new(header, claims, identity, kind, algorithm));
+        let kind = TokenKind::of(fields);
+        let token = kind.map(|kind| {
+            DecodedToken::new(
+                Value::Object(parsed.header),
+                Value::Object(parsed.claims),
+                identity,
+                kind,
+                parsed.algorithm,
+            )
+        });
         match (expired && !allow_expired, token) {
             (true, Some(token)) => Err(Rejection::with_token(JwtError::Expired, token)),
             (true, None) => Err(JwtError::Expired.into()),
@@ -277,6 +396,24 @@ impl Verifier {
         }
         Ok(expired)
     }
+}
+
+/// A token taken apart, checked up to the point where the key is needed.
+struct Parsed<'t> {
+    signing_input: &'t [u8],
+    signature: &'t [u8],
+    /// The decoded signature; `raw_len` is `None` when it is longer than any
+    /// key signs.
+    raw: [u8; 1024],
+    raw_len: Option<usize>,
+    header: Map<String, Value>,
+    claims: Map<String, Value>,
+    algorithm: Algorithm,
+}
+
+/// A decode key loader failed, panicked, or gave a key unfit for use.
+fn loader_failed(cause: String) -> JwtError {
+    JwtError::Hook(format!("the decode key loader failed: {cause}").into())
 }
 
 /// The CSRF double submit check: the value sent beside a cookie token must

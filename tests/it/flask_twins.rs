@@ -595,6 +595,84 @@ mod decode_tokens {
         );
     }
 
+    /// Flask's default key callbacks return the configured secret; custom
+    /// ones replace it. Flask calls the private callbacks; here the keys
+    /// show in which tokens verify.
+    #[test]
+    fn test_encode_decode_callback_values() {
+        use actix_jwt_extended::keys::Key;
+        let default = configured(|b| b.secret("foobarbaz"));
+        let token = default.create_access_token("username").unwrap();
+        let foobarbaz = JwtManager::builder()
+            .secret("foobarbaz")
+            .allow_short_secret()
+            .build()
+            .unwrap();
+        assert_eq!(
+            foobarbaz.decode_token(&token).unwrap().identity(),
+            "username"
+        );
+
+        let different = || Key::secret(Algorithm::HS256, "different secret").unwrap();
+        let custom = configured(|b| {
+            b.secret("foobarbaz")
+                .encode_key_loader(move |_| Ok::<_, std::convert::Infallible>(Some(different())))
+                .decode_key_loader(move |_, _| Ok::<_, std::convert::Infallible>(Some(different())))
+        });
+        let token = custom.create_access_token("username").unwrap();
+        assert!(matches!(
+            foobarbaz.decode_token(&token),
+            Err(JwtError::InvalidSignature)
+        ));
+        let verifier = JwtManager::builder()
+            .secret("different secret")
+            .allow_short_secret()
+            .build()
+            .unwrap();
+        assert_eq!(
+            verifier.decode_token(&token).unwrap().identity(),
+            "username"
+        );
+        assert_eq!(custom.decode_token(&token).unwrap().identity(), "username");
+    }
+
+    #[test]
+    fn test_custom_encode_decode_key_callbacks() {
+        use actix_jwt_extended::keys::Key;
+        use std::convert::Infallible;
+        let different = || Key::secret(Algorithm::HS256, "different secret").unwrap();
+        let encode_only = |b: actix_jwt_extended::manager::JwtManagerBuilder| {
+            b.secret("foobarbaz").encode_key_loader(move |identity| {
+                assert_eq!(identity, "username");
+                Ok::<_, Infallible>(Some(different()))
+            })
+        };
+        let jwt = configured(encode_only);
+        for token in [
+            jwt.create_access_token("username").unwrap(),
+            jwt.create_refresh_token("username").unwrap(),
+        ] {
+            assert!(matches!(
+                jwt.decode_token(&token),
+                Err(JwtError::InvalidSignature)
+            ));
+        }
+
+        let jwt = configured(|b| {
+            encode_only(b).decode_key_loader(move |header, claims| {
+                assert_eq!(header["alg"], "HS256");
+                assert_eq!(claims["sub"], "username");
+                Ok::<_, Infallible>(Some(different()))
+            })
+        });
+        for token in [
+            jwt.create_access_token("username").unwrap(),
+            jwt.create_refresh_token("username").unwrap(),
+        ] {
+            assert_eq!(jwt.decode_token(&token).unwrap().identity(), "username");
+        }
+    }
+
     #[test]
     fn test_valid_aud() {
         let jwt = configured(|b| b.decode_audience(["foo", "bar"]));

@@ -12,6 +12,7 @@ mod flask_twins;
 mod guards;
 mod hooks;
 mod interop;
+mod key_loaders;
 mod keys;
 mod locations;
 mod parity;
