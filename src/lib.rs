@@ -435,6 +435,11 @@ pub mod keys {
     //! `kid`, the one configured key that has none), and only with that key's own
     //! algorithm: the token's header never chooses a key type.
     //!
+    //! Keys not known in advance (one per tenant, kept in a database) are
+    //! chosen per token by loaders: `JwtManagerBuilder::encode_key_loader`,
+    //! `decode_key_loader`, and `decode_key_loader_async` with a
+    //! [`DecodeKeyLoader`] that awaits.
+    //!
     //! ```
     //! use actix_jwt_extended::{JwtManager, config::Algorithm, keys::Key};
     //!
