@@ -135,14 +135,7 @@ fn token_cookies(
     options: &CookieOptions,
 ) -> Result<Vec<Cookie<'static>>, JwtError> {
     let config = &manager.locations().cookies;
-    let decoded = if manager.verifier().waits_for_keys() {
-        manager
-            .verifier()
-            .read_unverified(token.as_bytes())
-            .map_err(|rejection| manager.renderer().hand_out_rejection(rejection))?
-    } else {
-        manager.decode_token(token)?
-    };
+    let decoded = manager.read_own_token(token)?;
     if decoded.kind() != kind {
         return Err(JwtError::Creation(
             format!(

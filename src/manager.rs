@@ -256,6 +256,19 @@ impl JwtManager {
             .map_err(|rejection| self.renderer().hand_out_rejection(rejection))
     }
 
+    /// A token this application minted, read for the cookie helpers:
+    /// [`decode_token`](Self::decode_token), or, when the keys are an
+    /// asynchronous loader's (which cannot be awaited here), every check but
+    /// the signature; the token is verified when it comes back.
+    pub(crate) fn read_own_token(&self, token: &str) -> Result<DecodedToken, JwtError> {
+        if !self.verifier().waits_for_keys() {
+            return self.decode_token(token);
+        }
+        self.verifier()
+            .read_unverified(token.as_bytes())
+            .map_err(|rejection| self.renderer().hand_out_rejection(rejection))
+    }
+
     /// [`decode_token`](Self::decode_token) without the expiry check (Flask's
     /// `decode_token(token, allow_expired=True)`), for example to read the
     /// identity or session of an expired token. The signature, algorithm,

@@ -88,7 +88,7 @@ fn in_cookie(
     let cookies = &jwt.locations().cookies;
     let (cookie, csrf_header, _) = cookies.read_names(kind);
     let req = req.cookie(Cookie::new(cookie.to_owned(), token.clone()));
-    let csrf = jwt.decode_token(&token).ok().and_then(|decoded| {
+    let csrf = jwt.read_own_token(&token).ok().and_then(|decoded| {
         decoded
             .claims()
             .get(crate::claims::CSRF)?

@@ -875,3 +875,37 @@ async fn a_request_without_a_manager_key_or_a_loader_key_is_refused() {
         )
     );
 }
+
+#[cfg(feature = "test-util")]
+#[actix_web::test]
+async fn the_test_utilities_work_with_an_awaited_loader() {
+    use actix_jwt_extended::test::TestRequestExt;
+    let tenants = Tenants::new();
+    let jwt = tenant_manager(&tenants, true)
+        .token_location([TokenLocation::Cookies, TokenLocation::Headers])
+        .cookies(CookieConfig::new().secure(false))
+        .build()
+        .unwrap();
+    let app = actix_test::init_service(
+        App::new()
+            .app_data(web::Data::new(jwt.clone()))
+            .route("/p", web::post().to(whoami).wrap(JwtRequired::new())),
+    )
+    .await;
+    let cookies = actix_test::TestRequest::post()
+        .uri("/p")
+        .with_jwt_cookies(&jwt, "alice@acme");
+    let (status, body) = send(&app, cookies).await;
+    assert_eq!(
+        (status, &body["location"]),
+        (StatusCode::OK, &json!("Cookies"))
+    );
+    let header = actix_test::TestRequest::post()
+        .uri("/p")
+        .with_access_token(&jwt, "bob@initech");
+    let (status, body) = send(&app, header).await;
+    assert_eq!(
+        (status, &body["tenant"]),
+        (StatusCode::OK, &json!("initech"))
+    );
+}
