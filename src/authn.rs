@@ -8,7 +8,9 @@
 //! first: nested guards, or several extractors on a route without a guard.
 //! actix-web creates every extractor's future before it polls any, so the
 //! synchronous part runs in `from_request` and the asynchronous part is one
-//! shared future that every reader awaits.
+//! shared future that every reader awaits. Verification itself is
+//! synchronous, unless the decode key loader must be awaited: then it is
+//! shared the same way.
 
 use std::{
     any::Any,

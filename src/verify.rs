@@ -159,7 +159,10 @@ impl Verifier {
         allow_expired: bool,
     ) -> Result<DecodedToken, Rejection> {
         let Some(DecodeKeys::Later(loader)) = &self.loader else {
-            return self.verify_uncached(token, csrf, allow_expired);
+            return match allow_expired {
+                false => self.verify(token, csrf),
+                true => self.verify_uncached(token, csrf, true),
+            };
         };
         let parsed = self.parse(token)?;
         let loaded = AssertUnwindSafe(loader.load(&parsed.header, &parsed.claims))
