@@ -78,6 +78,21 @@ impl Tenants {
     }
 }
 
+/// An HS256 token of `claims` signed with `secret`.
+fn hs256_with(secret: &str, claims: &Value) -> String {
+    forge(
+        &json!({"alg": "HS256", "typ": "JWT"}),
+        claims,
+        secret,
+        Algorithm::HS256,
+    )
+}
+
+/// The bytes of `secret(byte)`, as text for `forge`.
+fn secret_text(byte: u8) -> String {
+    String::from_utf8(vec![byte; 32]).unwrap()
+}
+
 /// The tenant of an identity `user@tenant`.
 fn tenant_of(identity: &Value) -> Option<&str> {
     identity.as_str()?.split('@').nth(1)
@@ -195,12 +210,7 @@ async fn each_tenant_signs_and_verifies_with_its_own_key() {
         let payload = jwt.decode_token_async(&acme).await.unwrap();
         let mut claims = payload.claims().clone();
         claims.insert("tenant".into(), json!("initech"));
-        let forged = forge(
-            &json!({"alg": "HS256", "typ": "JWT"}),
-            &Value::Object(claims),
-            &String::from_utf8(vec![1; 32]).unwrap(),
-            Algorithm::HS256,
-        );
+        let forged = hs256_with(&secret_text(1), &Value::Object(claims));
         assert_eq!(
             call(&app, Method::GET, "/p", Some(&bearer(&forged))).await,
             (
@@ -309,12 +319,7 @@ async fn no_key_from_the_loader_falls_back_to_the_managers_keys() {
         .claims()
         .clone();
     claims.insert("tenant".into(), json!("acme"));
-    let forged = forge(
-        &json!({"alg": "HS256", "typ": "JWT"}),
-        &Value::Object(claims),
-        &SECRET.repeat(4),
-        Algorithm::HS256,
-    );
+    let forged = hs256_with(&SECRET.repeat(4), &Value::Object(claims));
     assert_eq!(
         call(&app, Method::GET, "/p", Some(&bearer(&forged))).await,
         (
@@ -341,12 +346,7 @@ async fn algorithms_stay_pinned_whatever_the_loader_returns() {
         let payload = |tenant: &str| json!({"sub": "eve", "type": "access", "tenant": tenant, "exp": now() + 60});
         // Algorithm confusion: HS256 keyed with the public key's PEM bytes.
         let public = String::from_utf8(pem("rs256_public.pem")).unwrap();
-        let confused = forge(
-            &json!({"alg": "HS256", "typ": "JWT"}),
-            &payload("rsa"),
-            &public,
-            Algorithm::HS256,
-        );
+        let confused = hs256_with(&public, &payload("rsa"));
         assert_eq!(
             call(&app, Method::GET, "/p", Some(&bearer(&confused))).await,
             (
@@ -360,7 +360,7 @@ async fn algorithms_stay_pinned_whatever_the_loader_returns() {
         let hs512 = forge(
             &json!({"alg": "HS512", "typ": "JWT"}),
             &payload("acme"),
-            &String::from_utf8(vec![1; 32]).unwrap(),
+            &secret_text(1),
             Algorithm::HS512,
         );
         let none = format!(
@@ -707,12 +707,7 @@ async fn every_route_policy_holds_with_an_awaited_loader() {
         .claims()
         .clone();
     claims.insert("exp".into(), json!(now() - 10));
-    let expired = forge(
-        &json!({"alg": "HS256", "typ": "JWT"}),
-        &Value::Object(claims),
-        &String::from_utf8(vec![1; 32]).unwrap(),
-        Algorithm::HS256,
-    );
+    let expired = hs256_with(&secret_text(1), &Value::Object(claims));
     assert_eq!(
         call(&app, Method::GET, "/p", Some(&bearer(&expired))).await,
         (StatusCode::UNAUTHORIZED, json!({ "expired": "old@acme" }))
@@ -860,12 +855,7 @@ async fn a_request_without_a_manager_key_or_a_loader_key_is_refused() {
         .decode_key_loader_async(AwaitingLoader(Tenants::default()))
         .build()
         .unwrap();
-    let token = forge(
-        &json!({"alg": "HS256", "typ": "JWT"}),
-        &json!({"sub": "x", "tenant": "nobody"}),
-        &SECRET.repeat(4),
-        Algorithm::HS256,
-    );
+    let token = hs256_with(&SECRET.repeat(4), &json!({"sub": "x", "tenant": "nobody"}));
     let app = tenant_app!(jwt);
     assert_eq!(
         call(&app, Method::GET, "/p", Some(&bearer(&token))).await,
@@ -907,5 +897,46 @@ async fn the_test_utilities_work_with_an_awaited_loader() {
     assert_eq!(
         (status, &body["tenant"]),
         (StatusCode::OK, &json!("initech"))
+    );
+}
+
+#[actix_web::test]
+async fn implicit_refresh_reissues_the_cookie_with_the_tenants_key() {
+    use actix_jwt_extended::cookies::ImplicitRefresh;
+    let tenants = Tenants::new();
+    let jwt = tenant_manager(&tenants, true)
+        .token_location([TokenLocation::Cookies])
+        .cookies(CookieConfig::new().secure(false))
+        .build()
+        .unwrap();
+    let app = actix_test::init_service(
+        App::new()
+            .app_data(web::Data::new(jwt.clone()))
+            .wrap(ImplicitRefresh::new(Duration::from_secs(30 * 60)))
+            .route("/p", web::get().to(whoami).wrap(JwtRequired::new())),
+    )
+    .await;
+    let token = jwt.create_access_token("alice@acme").unwrap();
+    let req = actix_test::TestRequest::get()
+        .uri("/p")
+        .cookie(actix_web::cookie::Cookie::new("access_token_cookie", token));
+    let res = actix_test::call_service(&app, req.to_request()).await;
+    assert_eq!(res.status(), 200);
+    let renewed = res
+        .response()
+        .cookies()
+        .find(|cookie| cookie.name() == "access_token_cookie")
+        .expect("an access token expiring within the window is renewed")
+        .value()
+        .to_owned();
+    // Signed with acme's key: the tenant's own verifier accepts it.
+    let acme = JwtManager::builder()
+        .verification_key(secret(1))
+        .build()
+        .unwrap();
+    let decoded = acme.decode_token(&renewed).unwrap();
+    assert_eq!(
+        (decoded.identity(), &decoded.claims()["tenant"]),
+        ("alice@acme", &json!("acme"))
     );
 }
