@@ -409,19 +409,32 @@ pub use memory::MemoryStore;
 
 /// Key names, shared by the stores so a Redis dump reads like the memory maps.
 mod key {
+    /// The kinds of revocation key, before the `:` and the id.
+    pub(super) const JTI: &str = "jti";
+    pub(super) const FAMILY_REVOKED: &str = "fam-revoked";
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(super) const IDENTITY_CUTOFF: &str = "sub-cutoff";
+    /// `RedisStore`'s stream of revocations, for the mirrors.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(super) const FEED: &str = "revocations";
+
+    /// The key of the revocation of kind `kind` of `id`.
+    pub(super) fn of(kind: &str, id: &str) -> String {
+        format!("{kind}:{id}")
+    }
     pub(super) fn jti(jti: &str) -> String {
-        format!("jti:{jti}")
+        of(JTI, jti)
     }
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(super) fn identity_cutoff(identity: &str) -> String {
-        format!("sub-cutoff:{identity}")
+        of(IDENTITY_CUTOFF, identity)
     }
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(super) fn family(family: &str) -> String {
         format!("fam:{family}")
     }
     pub(super) fn family_revoked(family: &str) -> String {
-        format!("fam-revoked:{family}")
+        of(FAMILY_REVOKED, family)
     }
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(super) fn family_previous(family: &str) -> String {
@@ -429,6 +442,8 @@ mod key {
     }
 }
 
+#[cfg(feature = "redis")]
+mod mirror;
 #[cfg(feature = "redis")]
 mod redis_store;
 #[cfg(feature = "redis")]

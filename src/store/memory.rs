@@ -160,12 +160,12 @@ impl MemoryStore {
     }
 }
 
-fn alive(until: Option<i64>, now: i64) -> bool {
-    until.is_none_or(|until| until > now)
-}
-
-impl TokenStore for MemoryStore {
-    async fn is_revoked(&self, token: TokenFacts<'_>) -> Result<bool, StoreError> {
+/// What a revocation mirror (`RedisStore`'s) needs: the answer without an
+/// `await`, and revocations made elsewhere, which are never refused for
+/// room (the mirror holds what Redis holds).
+impl MemoryStore {
+    /// [`TokenStore::is_revoked`], synchronously.
+    pub(super) fn revokes(&self, token: &TokenFacts<'_>) -> bool {
         let entries = self.lock();
         let now = now();
         let jti = token.jti.is_some_and(|jti| entries.is_live(&key::jti(jti)));
@@ -175,8 +175,39 @@ impl TokenStore for MemoryStore {
         let identity = entries
             .cutoffs
             .get(token.identity)
-            .is_some_and(|(record, until)| alive(*until, now) && record.revokes(&token));
-        Ok(jti || session || identity)
+            .is_some_and(|(record, until)| alive(*until, now) && record.revokes(token));
+        jti || session || identity
+    }
+
+    /// Records the revocation kept under `key` (of [`key::jti`] or
+    /// [`key::family_revoked`]) until `until`.
+    #[cfg(feature = "redis")]
+    pub(super) fn mirror_revocation(&self, key: String, until: Option<i64>) {
+        // Without a capacity there is always room.
+        let _ = self.lock().revoke(key, until, usize::MAX, true);
+    }
+
+    /// Records an identity's cut-off record as another store merged it.
+    #[cfg(feature = "redis")]
+    pub(super) fn mirror_cutoff(&self, identity: &str, record: CutoffRecord, until: Option<i64>) {
+        let mut entries = self.lock();
+        let until = match entries.cutoffs.get(identity) {
+            Some((_, None)) => None,
+            Some((_, Some(kept))) => until.map(|until| until.max(*kept)),
+            None => until,
+        };
+        entries.cutoffs.insert(identity.to_owned(), (record, until));
+        entries.sweep();
+    }
+}
+
+fn alive(until: Option<i64>, now: i64) -> bool {
+    until.is_none_or(|until| until > now)
+}
+
+impl TokenStore for MemoryStore {
+    async fn is_revoked(&self, token: TokenFacts<'_>) -> Result<bool, StoreError> {
+        Ok(self.revokes(&token))
     }
 
     async fn revoke(&self, jti: &str, expires_at: Option<i64>) -> Result<(), StoreError> {

@@ -1,23 +1,61 @@
 //! [`RedisStore`]: revocations shared by every instance through Redis.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use redis::{
-    AsyncCommands, Client, Script, SetExpiry, SetOptions,
+    AsyncCommands, Client, Script,
     aio::{ConnectionManager, ConnectionManagerConfig},
 };
 
 use super::{
-    Cutoff, CutoffRecord, Rotation, RotationRequest, StoreError, TokenFacts, TokenStore, key, now,
+    Cutoff, CutoffRecord, Rotation, RotationRequest, StoreError, TokenFacts, TokenStore, key,
+    mirror::{self, Mirror, Revocation},
+    now,
 };
+
+/// Appends a revocation to the stream the mirrors follow, in the script
+/// that writes it, trimming entries older than ten minutes (a reconnecting
+/// feed reads the keys first; see the mirror's docs).
+/// `feed(stream, kind, id, until ('' for good), record or nil)`.
+macro_rules! feed_function {
+    () => {
+        r#"
+local function feed(stream, kind, id, until_, record)
+  local minid = (tonumber(redis.call('TIME')[1]) - 600) * 1000
+  if record then
+    redis.call('XADD', stream, 'MINID', '~', minid, '*', 'k', kind, 'i', id, 'u', until_, 'r', record)
+  else
+    redis.call('XADD', stream, 'MINID', '~', minid, '*', 'k', kind, 'i', id, 'u', until_)
+  end
+end
+"#
+    };
+}
+
+/// Revokes a token or a session, and tells the mirrors.
+/// KEYS: the revocation, the stream, then state it replaces (deleted).
+/// ARGV: the kind of the revocation's key, id, until (Unix seconds, '' for
+/// good).
+const REVOKE: &str = concat!(
+    feed_function!(),
+    r#"
+if ARGV[3] == '' then redis.call('SET', KEYS[1], '1') else redis.call('SET', KEYS[1], '1', 'EXAT', ARGV[3]) end
+for i = 3, #KEYS do redis.call('DEL', KEYS[i]) end
+feed(KEYS[2], ARGV[1], ARGV[2], ARGV[3], nil)
+return 1
+"#
+);
 
 /// Replaces the family's current refresh token if `presented` is it;
 /// otherwise revokes the family. One script, so two concurrent refreshes with
 /// the same token cannot both win.
-/// KEYS: the family's current token, its revocation, the token it replaced.
-/// ARGV: presented, next, keep (seconds, 0: for good), family id, reuse
-/// interval (milliseconds, 0: none).
-const ROTATE: &str = r#"
+/// KEYS: the family's current token, its revocation, the token it replaced,
+/// the stream. ARGV: presented, next, keep (seconds, 0: for good), family
+/// id, reuse interval (milliseconds, 0: none), keep until (Unix seconds, ''
+/// for good).
+const ROTATE: &str = concat!(
+    feed_function!(),
+    r#"
 if redis.call('EXISTS', KEYS[2]) == 1 then return 'revoked' end
 local current = redis.call('GET', KEYS[1])
 local is_current = (current == ARGV[1]) or (current == false and ARGV[1] == ARGV[4])
@@ -33,13 +71,18 @@ if current and interval > 0 and redis.call('GET', KEYS[3]) == ARGV[1] then
 end
 if ttl > 0 then redis.call('SET', KEYS[2], '1', 'EX', ttl) else redis.call('SET', KEYS[2], '1') end
 redis.call('DEL', KEYS[1], KEYS[3])
+feed(KEYS[4], 'fam-revoked', ARGV[4], ARGV[6], nil)
 return 'reused'
-"#;
+"#
+);
 
 /// Merges a cut-off into an identity's record, as `CutoffRecord::apply` does.
-/// KEYS: the record. ARGV: issued up to (ms), the session spared ('' for
-/// none), keep (seconds, 0: for good).
-const CUTOFF: &str = r#"
+/// KEYS: the record, the stream. ARGV: issued up to (ms), the session spared
+/// ('' for none), keep (seconds, 0: for good), the identity. Returns the
+/// record and until when it is kept ('' for good).
+const CUTOFF: &str = concat!(
+    feed_function!(),
+    r#"
 local all, up_to, spared = nil, nil, nil
 local record = redis.call('GET', KEYS[1])
 if record then
@@ -69,18 +112,37 @@ if ttl > 0 then
   local left = redis.call('TTL', KEYS[1])
   if record and left == -1 then ttl = 0 elseif left > ttl then ttl = left end
 end
-if ttl > 0 then redis.call('SET', KEYS[1], text, 'EX', ttl) else redis.call('SET', KEYS[1], text) end
-return text
-"#;
+local until_ = ''
+if ttl > 0 then
+  redis.call('SET', KEYS[1], text, 'EX', ttl)
+  until_ = tostring(tonumber(redis.call('TIME')[1]) + ttl)
+else
+  redis.call('SET', KEYS[1], text)
+end
+feed(KEYS[2], 'sub-cutoff', ARGV[4], until_, text)
+return {text, until_}
+"#
+);
 
 /// A [`TokenStore`] in Redis (the `redis` feature), for several instances
-/// behind a load balancer: a revocation made through one is seen by all at
-/// once. Keys expire with their token (TTL = remaining lifetime).
+/// behind a load balancer. Keys expire with their token (TTL = remaining
+/// lifetime).
 ///
-/// It connects lazily and reconnects by itself after Redis restarts; while
-/// Redis cannot answer within the timeouts, requests to guarded routes are
-/// denied with 503 (fail closed). Build it inside the actix runtime (in
-/// `main` under `#[actix_web::main]`).
+/// Each instance keeps a **local mirror** of the revocations, so a guarded
+/// request asks no network: a feed from Redis (a stream written in the same
+/// script as each revocation) keeps it current. A revocation returns once it
+/// is in Redis, the instance that made it refuses the token at once, and the
+/// others as soon as the feed delivers it (a network round trip; see
+/// `BENCHMARKS.md`). While the mirror is not known to be current (start-up,
+/// a broken feed, catching up after one) requests ask Redis directly; when
+/// Redis cannot answer within the timeouts they are denied with 503 (fail
+/// closed). The mirror holds what Redis holds: each entry leaves when the
+/// last token it covers expires. Every instance writing to the same prefix
+/// must run a version with the feed (0.2 or later), or turn the mirror off
+/// with [`RedisStoreBuilder::mirror`].
+///
+/// It connects lazily and reconnects by itself after Redis restarts. Build
+/// it inside the actix runtime (in `main` under `#[actix_web::main]`).
 ///
 /// ```no_run
 /// use actix_jwt_extended::{JwtManager, store::RedisStore};
@@ -94,10 +156,12 @@ return text
 pub struct RedisStore {
     connection: ConnectionManager,
     prefix: String,
+    revoke: Script,
     rotate: Script,
     cutoff: Script,
     /// The most any call waits for Redis, connecting and retrying included.
     deadline: Duration,
+    mirror: Option<Arc<Mirror>>,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -105,6 +169,7 @@ impl std::fmt::Debug for RedisStore {
         f.debug_struct("RedisStore")
             .field("prefix", &self.prefix)
             .field("response_timeout", &self.deadline)
+            .field("mirror_is_current", &self.mirror_is_current())
             .finish_non_exhaustive()
     }
 }
@@ -117,6 +182,7 @@ pub struct RedisStoreBuilder {
     prefix: String,
     response_timeout: Duration,
     connection_timeout: Duration,
+    mirror: bool,
 }
 
 /// The URL may hold a password: it is not shown.
@@ -127,6 +193,7 @@ impl std::fmt::Debug for RedisStoreBuilder {
             .field("prefix", &self.prefix)
             .field("response_timeout", &self.response_timeout)
             .field("connection_timeout", &self.connection_timeout)
+            .field("mirror", &self.mirror)
             .finish()
     }
 }
@@ -139,7 +206,17 @@ impl RedisStore {
             prefix: "actix-jwt-extended:".into(),
             response_timeout: Duration::from_millis(500),
             connection_timeout: Duration::from_millis(500),
+            mirror: true,
         }
+    }
+
+    /// Whether the local mirror answers revocation checks now (its feed has
+    /// caught up and follows Redis); `false` while requests ask Redis
+    /// directly, and without a mirror. For health checks and monitoring.
+    pub fn mirror_is_current(&self) -> bool {
+        self.mirror
+            .as_ref()
+            .is_some_and(|mirror| mirror.is_current())
     }
 
     fn key(&self, name: String) -> String {
@@ -169,7 +246,17 @@ impl RedisStoreBuilder {
         self
     }
 
-    /// Checks the URL and prepares a lazy connection; nothing is sent yet.
+    /// Whether revocation checks are answered from a local mirror kept
+    /// current by a feed from Redis (see [`RedisStore`]), or each asks Redis.
+    /// Turn it off while instances of an earlier version (without the feed)
+    /// still write to the same prefix. Defaults to on.
+    pub fn mirror(mut self, mirror: bool) -> Self {
+        self.mirror = mirror;
+        self
+    }
+
+    /// Checks the URL and prepares a lazy connection; with the mirror, starts
+    /// its feed (on a thread of its own, which ends with the store).
     pub fn build(self) -> Result<RedisStore, StoreError> {
         let client = Client::open(self.url.as_str()).map_err(|e| StoreError::new(e.to_string()))?;
         let config = ConnectionManagerConfig::new()
@@ -179,14 +266,31 @@ impl RedisStoreBuilder {
             .set_number_of_retries(1)
             .set_min_delay(Duration::from_millis(20))
             .set_max_delay(Duration::from_millis(200));
-        let connection = ConnectionManager::new_lazy_with_config(client, config)
+        let connection = ConnectionManager::new_lazy_with_config(client.clone(), config)
             .map_err(|e| StoreError::new(e.to_string()))?;
+        let mirror = match self.mirror {
+            false => None,
+            true => {
+                let mirror = Arc::new(Mirror::default());
+                let source = mirror::Source {
+                    client,
+                    prefix: self.prefix.clone(),
+                    timeout: self.response_timeout.max(self.connection_timeout),
+                };
+                mirror::spawn(&mirror, source).map_err(|error| {
+                    StoreError::new(format!("cannot start the revocation feed: {error}"))
+                })?;
+                Some(mirror)
+            }
+        };
         Ok(RedisStore {
             connection,
             prefix: self.prefix,
+            revoke: Script::new(REVOKE),
             rotate: Script::new(ROTATE),
             cutoff: Script::new(CUTOFF),
             deadline: self.response_timeout,
+            mirror,
         })
     }
 }
@@ -198,12 +302,20 @@ fn unavailable(error: redis::RedisError) -> StoreError {
 /// 9999-12-31T23:59:59Z: later expiries are kept without one.
 const LAST_EXPIRY: i64 = crate::claims::LAST_DATE;
 
-/// Seconds left until `until`, for the rotation script; 0 (no TTL) for never
-/// and past [`LAST_EXPIRY`].
+/// Seconds left until `until`, for the scripts; 0 (no TTL) for never and
+/// past [`LAST_EXPIRY`].
 fn ttl(until: Option<i64>) -> i64 {
     until
         .filter(|until| *until <= LAST_EXPIRY)
         .map_or(0, |until| until.saturating_sub(now()).max(1))
+}
+
+/// `until` as the scripts and the feed write it: '' for good (and past
+/// [`LAST_EXPIRY`]).
+fn until_arg(until: Option<i64>) -> String {
+    until
+        .filter(|until| *until <= LAST_EXPIRY)
+        .map_or_else(String::new, |until| until.to_string())
 }
 
 impl RedisStore {
@@ -222,24 +334,41 @@ impl RedisStore {
         }
     }
 
-    async fn set(&self, key: String, value: String, until: Option<i64>) -> Result<(), StoreError> {
-        if until.is_some_and(|until| until <= now()) {
-            return Ok(()); // Already expired: nothing to remember.
+    /// Writes `revocation` (a token or a session: a cut-off is merged by
+    /// its own script) until `until`, deleting `replaced` state, and tells
+    /// the mirrors; this instance's mirror at once.
+    async fn revoke_key(
+        &self,
+        revocation: Revocation,
+        until: Option<i64>,
+        replaced: &[String],
+    ) -> Result<(), StoreError> {
+        let (kind, id) = revocation.kind_and_id();
+        let mut invocation = self.revoke.key(self.key(key::of(kind, id)));
+        invocation.key(self.key(key::FEED.to_owned()));
+        for state in replaced {
+            invocation.key(self.key(state.clone()));
         }
-        let mut options = SetOptions::default();
-        // Redis refuses an expiry past year 292 million; a token that lives
-        // past year 9999 is as good as never expiring: keep it for good.
-        if let Some(until) = until.filter(|until| *until <= LAST_EXPIRY) {
-            options = options.with_expiration(SetExpiry::EXAT(until as u64));
-        }
+        invocation.arg(kind).arg(id).arg(until_arg(until));
         let mut connection = self.connection.clone();
-        self.within(connection.set_options::<_, _, ()>(self.key(key), value, options))
-            .await
+        self.within(invocation.invoke_async::<i64>(&mut connection))
+            .await?;
+        if let Some(mirror) = &self.mirror {
+            mirror.apply(revocation, until);
+        }
+        Ok(())
     }
 }
 
 impl TokenStore for RedisStore {
     async fn is_revoked(&self, token: TokenFacts<'_>) -> Result<bool, StoreError> {
+        if let Some(answer) = self
+            .mirror
+            .as_ref()
+            .and_then(|mirror| mirror.answer(&token))
+        {
+            return Ok(answer);
+        }
         let keys = [
             self.key(key::jti(token.jti.unwrap_or_default())),
             self.key(key::family_revoked(token.session.unwrap_or_default())),
@@ -264,7 +393,11 @@ impl TokenStore for RedisStore {
     }
 
     async fn revoke(&self, jti: &str, expires_at: Option<i64>) -> Result<(), StoreError> {
-        self.set(key::jti(jti), "1".into(), expires_at).await
+        if expires_at.is_some_and(|until| until <= now()) {
+            return Ok(()); // Already expired: nothing to remember.
+        }
+        self.revoke_key(Revocation::Token(jti.to_owned()), expires_at, &[])
+            .await
     }
 
     async fn revoke_session(
@@ -272,14 +405,15 @@ impl TokenStore for RedisStore {
         session: &str,
         keep_until: Option<i64>,
     ) -> Result<(), StoreError> {
-        self.set(key::family_revoked(session), "1".into(), keep_until)
-            .await?;
-        let mut connection = self.connection.clone();
-        let state = [
-            self.key(key::family(session)),
-            self.key(key::family_previous(session)),
-        ];
-        self.within(connection.del::<_, ()>(&state)).await
+        let state = [key::family(session), key::family_previous(session)];
+        if keep_until.is_some_and(|until| until <= now()) {
+            // Nothing to remember; the rotation state goes all the same.
+            let mut connection = self.connection.clone();
+            let state = state.map(|name| self.key(name));
+            return self.within(connection.del::<_, ()>(&state)).await;
+        }
+        self.revoke_key(Revocation::Session(session.to_owned()), keep_until, &state)
+            .await
     }
 
     async fn revoke_identity(&self, cutoff: Cutoff<'_>) -> Result<(), StoreError> {
@@ -291,12 +425,24 @@ impl TokenStore for RedisStore {
             .cutoff
             .key(self.key(key::identity_cutoff(cutoff.identity)));
         invocation
+            .key(self.key(key::FEED.to_owned()))
             .arg(cutoff.issued_up_to_ms)
             .arg(cutoff.except_session.unwrap_or_default())
-            .arg(ttl(cutoff.keep_until));
-        self.within(invocation.invoke_async::<String>(&mut connection))
-            .await
-            .map(drop)
+            .arg(ttl(cutoff.keep_until))
+            .arg(cutoff.identity);
+        let (text, until): (String, String) = self
+            .within(invocation.invoke_async(&mut connection))
+            .await?;
+        if let Some(mirror) = &self.mirror {
+            let record = CutoffRecord::parse(&text)
+                .ok_or_else(|| StoreError::new(format!("unreadable cut-off record {text:?}")))?;
+            let until = until.parse().ok();
+            mirror.apply(
+                Revocation::Cutoff(cutoff.identity.to_owned(), record),
+                until,
+            );
+        }
+        Ok(())
     }
 
     async fn rotate(&self, rotation: RotationRequest<'_>) -> Result<Rotation, StoreError> {
@@ -306,17 +452,24 @@ impl TokenStore for RedisStore {
         invocation
             .key(self.key(key::family_revoked(family)))
             .key(self.key(key::family_previous(family)))
+            .key(self.key(key::FEED.to_owned()))
             .arg(rotation.presented)
             .arg(rotation.next)
             .arg(ttl(rotation.keep_until))
             .arg(family)
-            .arg(u64::try_from(rotation.reuse_interval.as_millis()).unwrap_or(u64::MAX));
+            .arg(u64::try_from(rotation.reuse_interval.as_millis()).unwrap_or(u64::MAX))
+            .arg(until_arg(rotation.keep_until));
         let outcome: String = self
             .within(invocation.invoke_async(&mut connection))
             .await?;
         match outcome.as_str() {
             "rotated" => Ok(Rotation::Rotated),
-            "reused" => Ok(Rotation::Reused),
+            "reused" => {
+                if let Some(mirror) = &self.mirror {
+                    mirror.apply(Revocation::Session(family.to_owned()), rotation.keep_until);
+                }
+                Ok(Rotation::Reused)
+            }
             "revoked" => Ok(Rotation::Revoked),
             other => match other.strip_prefix("repeated:") {
                 Some(current) => Ok(Rotation::Repeated {

@@ -26,22 +26,66 @@ fn store(url: &str, prefix: &str) -> RedisStore {
         .unwrap()
 }
 
+/// Calls `app` with `token` until it is refused as revoked; how long that
+/// took. Fails after two seconds: the feed delivers in a round trip.
+async fn refused_within<B: actix_web::body::MessageBody>(
+    app: &impl crate::common::TestApp<B>,
+    token: &str,
+) -> Duration {
+    let started = Instant::now();
+    loop {
+        match call(app, Method::GET, "/p", Some(&bearer(token))).await {
+            (actix_web::http::StatusCode::UNAUTHORIZED, body) => {
+                assert_eq!(body, msg("Token has been revoked"));
+                return started.elapsed();
+            }
+            (status, _) => assert_eq!(status, 200, "accepted or refused, nothing else"),
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "another instance still accepts a revoked token after 2 s"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+/// Asserts that `app` refuses `token` as revoked on the first try.
+async fn refused_at_once<B: actix_web::body::MessageBody>(
+    app: &impl crate::common::TestApp<B>,
+    token: &str,
+) {
+    assert_eq!(
+        call(app, Method::GET, "/p", Some(&bearer(token))).await,
+        (
+            actix_web::http::StatusCode::UNAUTHORIZED,
+            msg("Token has been revoked")
+        )
+    );
+}
+
+/// Waits until `store`'s mirror has caught up with Redis.
+async fn mirror_current(store: &RedisStore) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !store.mirror_is_current() {
+        assert!(Instant::now() < deadline, "the mirror never caught up");
+        actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 #[actix_web::test]
-async fn a_revocation_through_one_instance_is_seen_by_another_at_once() {
+async fn a_revocation_through_one_instance_is_refused_there_at_once_and_soon_by_another() {
     let Some(url) = redis_url() else { return };
     let prefix = format!("shared:{}:", uuid::Uuid::new_v4());
-    let one = manager(
+    let stores = [(); 2].map(|()| {
         RedisStore::builder(&url)
             .key_prefix(&prefix)
             .build()
-            .unwrap(),
-    );
-    let two = manager(
-        RedisStore::builder(&url)
-            .key_prefix(&prefix)
-            .build()
-            .unwrap(),
-    );
+            .unwrap()
+    });
+    for store in &stores {
+        mirror_current(store).await;
+    }
+    let [one, two] = stores.clone().map(manager);
     let (app_one, app_two) = (guarded!(one.clone()), guarded!(two.clone()));
     let token = one.create_access_token("alice").unwrap();
     assert_eq!(
@@ -50,27 +94,26 @@ async fn a_revocation_through_one_instance_is_seen_by_another_at_once() {
             .0,
         200
     );
+    // A token: refused by the instance that revoked it with its next request.
     one.revoke_token(&one.decode_token(&token).unwrap())
         .await
         .unwrap();
-    for app in [&app_one, &app_two] {
-        assert_eq!(
-            call(app, Method::GET, "/p", Some(&bearer(&token))).await,
-            (
-                actix_web::http::StatusCode::UNAUTHORIZED,
-                msg("Token has been revoked")
-            )
-        );
-    }
+    refused_at_once(&app_one, &token).await;
+    refused_within(&app_two, &token).await;
     // Log out everywhere through instance two, seen by instance one.
     let other = one.create_access_token("bob").unwrap();
     two.revoke_all_tokens("bob").await.unwrap();
-    assert_eq!(
-        call(&app_one, Method::GET, "/p", Some(&bearer(&other)))
-            .await
-            .0,
-        401
-    );
+    refused_at_once(&app_two, &other).await;
+    refused_within(&app_one, &other).await;
+    // A session through instance one, seen by instance two.
+    let pair = two.create_token_pair("carol").unwrap();
+    one.end_session(&one.decode_token(&pair.refresh_token).unwrap())
+        .await
+        .unwrap();
+    refused_at_once(&app_one, &pair.access_token).await;
+    refused_within(&app_two, &pair.access_token).await;
+    // All of it answered by the mirrors, not by asking Redis.
+    assert!(stores.iter().all(RedisStore::mirror_is_current));
 }
 
 #[actix_web::test]
@@ -251,6 +294,31 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// Two instances on a Redis of their own, with their mirrors current.
+async fn two_instances(url: &str) -> ([RedisStore; 2], [JwtManager; 2]) {
+    let prefix = format!("drill:{}:", uuid::Uuid::new_v4());
+    let stores = [(); 2].map(|()| {
+        RedisStore::builder(url)
+            .key_prefix(&prefix)
+            .build()
+            .unwrap()
+    });
+    for store in &stores {
+        mirror_current(store).await;
+    }
+    let managers = stores.clone().map(manager);
+    (stores, managers)
+}
+
+/// Waits until `store` has noticed that its feed is gone.
+async fn mirror_given_up(store: &RedisStore) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while store.mirror_is_current() {
+        assert!(Instant::now() < deadline, "a broken feed went unnoticed");
+        actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 #[actix_web::test]
 async fn with_redis_down_requests_fail_closed_and_recover_when_it_returns() {
     let port = free_port();
@@ -258,46 +326,135 @@ async fn with_redis_down_requests_fail_closed_and_recover_when_it_returns() {
         return;
     };
     let url = format!("redis://127.0.0.1:{port}/");
-    let jwt = manager(store(&url, "outage"));
-    let app = guarded!(jwt.clone());
-    let token = bearer(&jwt.create_access_token("o").unwrap());
-    assert_eq!(call(&app, Method::GET, "/p", Some(&token)).await.0, 200);
+    let (stores, [one, two]) = two_instances(&url).await;
+    let (app_one, app_two) = (guarded!(one.clone()), guarded!(two.clone()));
+    let revoked_before = one.create_access_token("before").unwrap();
+    one.revoke_token(&one.decode_token(&revoked_before).unwrap())
+        .await
+        .unwrap();
+    refused_within(&app_two, &revoked_before).await;
+    let token = bearer(&one.create_access_token("o").unwrap());
+    assert_eq!(call(&app_two, Method::GET, "/p", Some(&token)).await.0, 200);
 
     redis.stop();
-    for _ in 0..3 {
-        let started = Instant::now();
-        assert_eq!(
-            call(&app, Method::GET, "/p", Some(&token)).await,
-            (
-                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
-                msg("Token revocation store unavailable")
-            )
-        );
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "took {:?}",
-            started.elapsed()
-        );
+    for store in &stores {
+        mirror_given_up(store).await;
     }
-    let decoded = jwt.decode_token(&token[7..]).unwrap();
+    for app in [&app_one, &app_two] {
+        for _ in 0..3 {
+            let started = Instant::now();
+            assert_eq!(
+                call(app, Method::GET, "/p", Some(&token)).await,
+                (
+                    actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                    msg("Token revocation store unavailable")
+                )
+            );
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "took {:?}",
+                started.elapsed()
+            );
+        }
+    }
+    // A revocation during the outage fails, and says so.
+    let decoded = one.decode_token(&token[7..]).unwrap();
     assert!(matches!(
-        jwt.revoke_token(&decoded).await,
+        one.revoke_token(&decoded).await,
         Err(JwtError::StoreUnavailable(_))
     ));
 
+    // Redis comes back empty (no persistence): both instances recover
+    // without a restart, and still refuse what was revoked before.
     let _redis = OwnRedis::start(port).expect("redis-server restarts");
     let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let (status, _) = call(&app, Method::GET, "/p", Some(&token)).await;
-        if status == 200 {
-            break;
+    for app in [&app_one, &app_two] {
+        loop {
+            let (status, _) = call(app, Method::GET, "/p", Some(&token)).await;
+            if status == 200 {
+                break;
+            }
+            assert_eq!(status, 503, "only the documented status while reconnecting");
+            assert!(
+                Instant::now() < deadline,
+                "did not recover after Redis came back"
+            );
+            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
         }
-        assert_eq!(status, 503, "only the documented status while reconnecting");
-        assert!(
-            Instant::now() < deadline,
-            "did not recover after Redis came back"
-        );
-        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    for store in &stores {
+        mirror_current(store).await;
+    }
+    for app in [&app_one, &app_two] {
+        refused_at_once(app, &revoked_before).await;
+    }
+}
+
+/// Kills the feed connections of every store on the Redis at `url`.
+async fn kill_feeds(url: &str) -> usize {
+    let client = redis::Client::open(url).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let list: String = redis::cmd("CLIENT")
+        .arg("LIST")
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    let mut killed = 0;
+    for line in list
+        .lines()
+        .filter(|line| line.contains("name=actix-jwt-extended-feed"))
+    {
+        let id = line
+            .split(' ')
+            .find_map(|field| field.strip_prefix("id="))
+            .unwrap();
+        let gone: i64 = redis::cmd("CLIENT")
+            .arg("KILL")
+            .arg("ID")
+            .arg(id)
+            .query_async(&mut connection)
+            .await
+            .unwrap();
+        killed += gone as usize;
+    }
+    killed
+}
+
+#[actix_web::test]
+async fn a_broken_feed_is_noticed_caught_up_and_misses_nothing() {
+    let port = free_port();
+    let Some(_redis) = OwnRedis::start(port) else {
+        return;
+    };
+    let url = format!("redis://127.0.0.1:{port}/");
+    let (stores, [one, two]) = two_instances(&url).await;
+    let app_two = guarded!(two.clone());
+    assert_eq!(kill_feeds(&url).await, 2);
+    // Revocations made through instance one while the feeds are down.
+    let tokens: Vec<String> = (0..20)
+        .map(|i| one.create_access_token(format!("gap-{i}")).unwrap())
+        .collect();
+    for token in &tokens {
+        one.revoke_token(&one.decode_token(token).unwrap())
+            .await
+            .unwrap();
+    }
+    let pair = one.create_token_pair("gap-session").unwrap();
+    one.end_session(&one.decode_token(&pair.access_token).unwrap())
+        .await
+        .unwrap();
+    let everywhere = one.create_access_token("gap-everywhere").unwrap();
+    one.revoke_all_tokens("gap-everywhere").await.unwrap();
+    // Whether instance two answers from Redis (feed down) or from its
+    // mirror (caught up again), every one of them is refused.
+    for token in tokens.iter().chain([&pair.access_token, &everywhere]) {
+        refused_within(&app_two, token).await;
+    }
+    for store in &stores {
+        mirror_current(store).await;
+    }
+    for token in tokens.iter().chain([&pair.access_token, &everywhere]) {
+        refused_at_once(&app_two, token).await;
     }
 }
 
@@ -410,33 +567,52 @@ async fn sessions_other_devices_same_second_and_reuse_interval_through_redis() {
     a_refresh_within_the_reuse_interval_is_not_theft(&jwt, &lenient).await;
 }
 
-/// A cut-off written by version 0.1 (whole seconds) still revokes what it
-/// covered, and a new one merges with it.
+/// Revocations written by earlier versions (no feed; a cut-off in whole
+/// seconds, as 0.1 wrote it) before the store starts still revoke what they
+/// covered, answered by the mirror, and a new cut-off merges with them.
 #[actix_web::test]
-async fn a_cutoff_in_seconds_from_an_earlier_version_still_counts() {
+async fn revocations_from_an_earlier_version_still_count() {
     let Some(url) = redis_url() else { return };
     let prefix = format!("test:legacy:{}:", uuid::Uuid::new_v4());
-    let jwt = manager(
-        RedisStore::builder(&url)
-            .key_prefix(&prefix)
-            .build()
-            .unwrap(),
-    );
-    let before = jwt.create_access_token("ivan").unwrap();
-    let iat = jwt.decode_token(&before).unwrap().issued_at().unwrap();
+    let minting = crate::common::manager();
+    let before = minting.create_access_token("ivan").unwrap();
+    let iat = minting.decode_token(&before).unwrap().issued_at().unwrap();
+    let revoked = minting.create_access_token("judy").unwrap();
+    let revoked_jti = minting
+        .decode_token(&revoked)
+        .unwrap()
+        .jti()
+        .unwrap()
+        .to_owned();
     let client = redis::Client::open(url.as_str()).unwrap();
     let mut connection = client.get_multiplexed_async_connection().await.unwrap();
-    redis::AsyncCommands::set::<_, _, ()>(
-        &mut connection,
-        format!("{prefix}sub-cutoff:ivan"),
-        iat.to_string(),
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        crate::common::revocation_of(&jwt, &before).await,
-        Some(JwtError::Revoked)
-    );
+    redis::cmd("SET")
+        .arg(format!("{prefix}sub-cutoff:ivan"))
+        .arg(iat.to_string())
+        .exec_async(&mut connection)
+        .await
+        .unwrap();
+    redis::cmd("SET")
+        .arg(format!("{prefix}jti:{revoked_jti}"))
+        .arg("1")
+        .arg("EX")
+        .arg(900)
+        .exec_async(&mut connection)
+        .await
+        .unwrap();
+
+    let store = RedisStore::builder(&url)
+        .key_prefix(&prefix)
+        .build()
+        .unwrap();
+    mirror_current(&store).await;
+    let jwt = manager(store.clone());
+    for token in [&before, &revoked] {
+        assert_eq!(
+            crate::common::revocation_of(&jwt, token).await,
+            Some(JwtError::Revoked)
+        );
+    }
     while (crate::common::now() as i64) <= iat {
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -452,4 +628,5 @@ async fn a_cutoff_in_seconds_from_an_earlier_version_still_counts() {
         crate::common::revocation_of(&jwt, &other.access_token).await,
         None
     );
+    assert!(store.mirror_is_current());
 }
