@@ -1,7 +1,8 @@
 //! The "Blocklist and Token Revoking" chapter of the Flask-JWT-Extended
 //! guide, route for route: `DELETE /logout` revokes whichever token it is
-//! given. Revocations live in Redis when `REDIS_URL` is set (shared by every
-//! instance), else in this process's memory.
+//! given. Revocations live in Redis when `REDIS_URL` is set, or in a Redis
+//! Cluster when `REDIS_CLUSTER_URLS` is (comma-separated seed nodes), shared
+//! by every instance; else in this process's memory.
 //!
 //! Logging out should end the whole session, not one token: a login here
 //! starts a session (`create_token_pair`), `/refresh` mints into it, and
@@ -11,6 +12,7 @@
 //! ```sh
 //! cargo run --example blocklist
 //! REDIS_URL=redis://127.0.0.1:6379/ cargo run --example blocklist --features redis
+//! REDIS_CLUSTER_URLS=redis://127.0.0.1:7000,redis://127.0.0.1:7001 cargo run --example blocklist --features redis
 //! ```
 
 use std::time::Duration;
@@ -172,10 +174,15 @@ async fn main() -> std::io::Result<()> {
         .ok()
         .and_then(|p| p.parse().ok())
         .unwrap_or(5000);
-    let jwt = match std::env::var("REDIS_URL") {
-        Ok(url) => redis_manager(&secret, &url)?,
-        Err(_) => {
-            log::info!("REDIS_URL is not set: revocations live in this process's memory");
+    let redis =
+        (std::env::var("REDIS_URL").ok()).or_else(|| std::env::var("REDIS_CLUSTER_URLS").ok());
+    let jwt = match redis {
+        Some(_) => redis_manager(&secret)?,
+        None => {
+            log::info!(
+                "neither REDIS_URL nor REDIS_CLUSTER_URLS is set: revocations live in this \
+                 process's memory"
+            );
             manager(&secret, MemoryStore::new()).map_err(std::io::Error::other)?
         }
     };
@@ -191,19 +198,30 @@ async fn main() -> std::io::Result<()> {
     .await
 }
 
+/// A manager on `RedisStore`: one server (`REDIS_URL`) or a cluster
+/// (`REDIS_CLUSTER_URLS`). The URLs may hold a password: they are not logged.
 #[cfg(feature = "redis")]
-fn redis_manager(secret: &str, url: &str) -> std::io::Result<JwtManager> {
-    // The URL may hold a password: it is not logged.
-    log::info!("revocations live in Redis (REDIS_URL)");
-    let store = actix_jwt_extended::store::RedisStore::builder(url)
-        .build()
-        .map_err(std::io::Error::other)?;
+fn redis_manager(secret: &str) -> std::io::Result<JwtManager> {
+    use actix_jwt_extended::store::RedisStore;
+    let builder = match std::env::var("REDIS_URL") {
+        Ok(url) => {
+            log::info!("revocations live in Redis (REDIS_URL)");
+            RedisStore::builder(url)
+        }
+        Err(_) => {
+            log::info!("revocations live in a Redis Cluster (REDIS_CLUSTER_URLS)");
+            let nodes = std::env::var("REDIS_CLUSTER_URLS").unwrap_or_default();
+            RedisStore::cluster_builder(nodes.split(',').map(str::to_owned))
+        }
+    };
+    let store = builder.build().map_err(std::io::Error::other)?;
     manager(secret, store).map_err(std::io::Error::other)
 }
 
 #[cfg(not(feature = "redis"))]
-fn redis_manager(_: &str, _: &str) -> std::io::Result<JwtManager> {
+fn redis_manager(_: &str) -> std::io::Result<JwtManager> {
     Err(std::io::Error::other(
-        "REDIS_URL is set but this build has no Redis support: run with `--features redis`",
+        "REDIS_URL or REDIS_CLUSTER_URLS is set but this build has no Redis support: run \
+         with `--features redis`",
     ))
 }

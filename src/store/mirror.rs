@@ -27,12 +27,16 @@ use std::{
 };
 
 use redis::{
-    AsyncConnectionConfig, Client, RedisResult, Value,
-    aio::MultiplexedConnection,
+    AsyncConnectionConfig, RedisResult, Value,
+    cluster::ClusterConfig,
+    cluster_routing::{Route, RoutingInfo, SingleNodeRoutingInfo, SlotAddr},
     streams::{StreamId, StreamReadReply},
 };
 
-use super::{CutoffRecord, MemoryStore, TokenFacts, key};
+use super::{
+    CutoffRecord, MemoryStore, TokenFacts, key,
+    redis_store::{Connection, Target},
+};
 
 /// How long one `XREAD` waits for news before it asks again.
 const BLOCK: Duration = Duration::from_secs(1);
@@ -113,7 +117,7 @@ impl Mirror {
 /// Where the feed reads from.
 #[derive(Clone)]
 pub(super) struct Source {
-    pub(super) client: Client,
+    pub(super) target: Target,
     pub(super) prefix: String,
     pub(super) timeout: Duration,
 }
@@ -161,25 +165,37 @@ async fn feed(mirror: Weak<Mirror>, source: Source) {
     }
 }
 
-async fn connect(source: &Source) -> RedisResult<MultiplexedConnection> {
-    let config = AsyncConnectionConfig::new()
-        .set_connection_timeout(Some(source.timeout))
-        .set_response_timeout(Some(BLOCK + source.timeout));
-    let mut connection = source
-        .client
-        .get_multiplexed_async_connection_with_config(&config)
-        .await?;
-    redis::cmd("CLIENT")
-        .arg("SETNAME")
-        .arg(FEED_CLIENT_NAME)
-        .exec_async(&mut connection)
-        .await?;
-    Ok(connection)
+/// The feed's own connection: its `XREAD BLOCK` would hold up the store's.
+async fn connect(source: &Source) -> RedisResult<Connection> {
+    let response_timeout = BLOCK + source.timeout;
+    match &source.target {
+        Target::Server(client) => {
+            let config = AsyncConnectionConfig::new()
+                .set_connection_timeout(Some(source.timeout))
+                .set_response_timeout(Some(response_timeout));
+            let mut connection = client
+                .get_multiplexed_async_connection_with_config(&config)
+                .await?;
+            redis::cmd("CLIENT")
+                .arg("SETNAME")
+                .arg(FEED_CLIENT_NAME)
+                .exec_async(&mut connection)
+                .await?;
+            Ok(Connection::Server(connection))
+        }
+        Target::Cluster(client, _) => {
+            let config = ClusterConfig::new()
+                .set_connection_timeout(source.timeout)
+                .set_response_timeout(response_timeout);
+            let connection = client.get_async_connection_with_config(config).await?;
+            Ok(Connection::Cluster(connection))
+        }
+    }
 }
 
 /// Steps 1 to 3 of the module docs; returns `Ok` when the store is gone.
 async fn follow(
-    connection: &mut MultiplexedConnection,
+    connection: &mut Connection,
     mirror: &Weak<Mirror>,
     source: &Source,
 ) -> RedisResult<()> {
@@ -255,22 +271,25 @@ fn parse_entry(entry: &StreamId) -> Option<(Revocation, Option<i64>)> {
 }
 
 /// Step 2: every live revocation key of the prefix, with its expiry.
-async fn snapshot(
-    connection: &mut MultiplexedConnection,
-    mirror: &Mirror,
-    prefix: &str,
-) -> RedisResult<()> {
+async fn snapshot(connection: &mut Connection, mirror: &Mirror, prefix: &str) -> RedisResult<()> {
     let pattern = format!("{}*", glob_escape(prefix));
     let mut cursor = 0u64;
     loop {
-        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
-            .arg(cursor)
+        let mut scan = redis::cmd("SCAN");
+        scan.arg(cursor)
             .arg("MATCH")
             .arg(&pattern)
             .arg("COUNT")
-            .arg(BATCH)
-            .query_async(connection)
-            .await?;
+            .arg(BATCH);
+        let (next, keys): (u64, Vec<String>) = match connection {
+            // In a cluster, the node that holds the prefix's slot.
+            Connection::Cluster(cluster) => {
+                let node = Route::with_key(prefix, SlotAddr::Master);
+                let routing = RoutingInfo::SingleNode(SingleNodeRoutingInfo::SpecificNode(node));
+                redis::from_redis_value(cluster.route_command(scan, routing).await?)?
+            }
+            _ => scan.query_async(connection).await?,
+        };
         let found: Vec<(&str, &str, &str)> = keys
             .iter()
             .filter_map(|name| {

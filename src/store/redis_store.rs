@@ -3,8 +3,10 @@
 use std::{sync::Arc, time::Duration};
 
 use redis::{
-    AsyncCommands, Client, Script,
-    aio::{ConnectionManager, ConnectionManagerConfig},
+    AsyncCommands, Client, Cmd, Pipeline, RedisFuture, Script, Value,
+    aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig, MultiplexedConnection},
+    cluster::{ClusterClient, ClusterClientBuilder},
+    cluster_async::ClusterConnection,
 };
 
 use super::{
@@ -124,6 +126,57 @@ return {text, until_}
 "#
 );
 
+/// A connection to the store's Redis: one server (through the connection
+/// manager, or the feed's own connection) or a cluster.
+#[derive(Clone)]
+pub(super) enum Connection {
+    Managed(ConnectionManager),
+    Server(MultiplexedConnection),
+    Cluster(ClusterConnection),
+}
+
+impl ConnectionLike for Connection {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        match self {
+            Self::Managed(connection) => connection.req_packed_command(cmd),
+            Self::Server(connection) => connection.req_packed_command(cmd),
+            Self::Cluster(connection) => connection.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        match self {
+            Self::Managed(connection) => connection.req_packed_commands(pipeline, offset, count),
+            Self::Server(connection) => connection.req_packed_commands(pipeline, offset, count),
+            Self::Cluster(connection) => connection.req_packed_commands(pipeline, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Self::Managed(connection) => connection.get_db(),
+            Self::Server(connection) => connection.get_db(),
+            Self::Cluster(connection) => connection.get_db(),
+        }
+    }
+}
+
+/// Where the store's Redis is, and how to reach it.
+#[derive(Clone)]
+pub(super) enum Target {
+    Server(Client),
+    /// The cluster connection is made on first use, then shared.
+    Cluster(
+        Box<ClusterClient>,
+        Arc<tokio::sync::OnceCell<ClusterConnection>>,
+    ),
+}
+
 /// A [`TokenStore`] in Redis (the `redis` feature), for several instances
 /// behind a load balancer. Keys expire with their token (TTL = remaining
 /// lifetime).
@@ -154,7 +207,9 @@ return {text, until_}
 /// ```
 #[derive(Clone)]
 pub struct RedisStore {
-    connection: ConnectionManager,
+    /// The connection manager for one server; for a cluster, made on first use.
+    connection: Option<ConnectionManager>,
+    target: Target,
     prefix: String,
     revoke: Script,
     rotate: Script,
@@ -178,7 +233,9 @@ impl std::fmt::Debug for RedisStore {
 #[derive(Clone)]
 #[must_use = "call `build()` to get a RedisStore"]
 pub struct RedisStoreBuilder {
-    url: String,
+    /// One server's URL, or a cluster's seed nodes.
+    nodes: Vec<String>,
+    cluster: bool,
     prefix: String,
     response_timeout: Duration,
     connection_timeout: Duration,
@@ -189,7 +246,8 @@ pub struct RedisStoreBuilder {
 impl std::fmt::Debug for RedisStoreBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisStoreBuilder")
-            .field("url", &"<redacted>")
+            .field("nodes", &"<redacted>")
+            .field("cluster", &self.cluster)
             .field("prefix", &self.prefix)
             .field("response_timeout", &self.response_timeout)
             .field("connection_timeout", &self.connection_timeout)
@@ -202,11 +260,36 @@ impl RedisStore {
     /// A builder for the Redis server at `url` (`redis://host:port/db`).
     pub fn builder(url: impl Into<String>) -> RedisStoreBuilder {
         RedisStoreBuilder {
-            url: url.into(),
+            nodes: vec![url.into()],
+            cluster: false,
             prefix: "actix-jwt-extended:".into(),
             response_timeout: Duration::from_millis(500),
             connection_timeout: Duration::from_millis(500),
             mirror: true,
+        }
+    }
+
+    /// A builder for a Redis Cluster, from some of its nodes
+    /// (`redis://host:port`); the others are discovered. Every key of the
+    /// store shares one hash slot (the key prefix is a hash tag), so each
+    /// check and each script is one slot's; the mirror takes the read load
+    /// that sharding would spread.
+    ///
+    /// ```no_run
+    /// use actix_jwt_extended::store::RedisStore;
+    ///
+    /// # #[actix_web::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let store = RedisStore::cluster_builder(["redis://10.0.0.1:7000", "redis://10.0.0.2:7000"]).build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn cluster_builder(
+        nodes: impl IntoIterator<Item = impl Into<String>>,
+    ) -> RedisStoreBuilder {
+        RedisStoreBuilder {
+            nodes: nodes.into_iter().map(Into::into).collect(),
+            cluster: true,
+            prefix: "{actix-jwt-extended}:".into(),
+            ..Self::builder("")
         }
     }
 
@@ -225,8 +308,10 @@ impl RedisStore {
 }
 
 impl RedisStoreBuilder {
-    /// Prefix of every key, to share a Redis database. Defaults to
-    /// `actix-jwt-extended:`.
+    /// Prefix of every key, to share a Redis database. In a cluster it must
+    /// hold a hash tag (`{...}`), so that every key of the store shares a
+    /// slot. Defaults to `actix-jwt-extended:`, and to
+    /// `{actix-jwt-extended}:` in a cluster.
     pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = prefix.into();
         self
@@ -258,22 +343,42 @@ impl RedisStoreBuilder {
     /// Checks the URL and prepares a lazy connection; with the mirror, starts
     /// its feed (on a thread of its own, which ends with the store).
     pub fn build(self) -> Result<RedisStore, StoreError> {
-        let client = Client::open(self.url.as_str()).map_err(|e| StoreError::new(e.to_string()))?;
-        let config = ConnectionManagerConfig::new()
-            .set_response_timeout(Some(self.response_timeout))
-            .set_connection_timeout(Some(self.connection_timeout))
-            // Fail fast while Redis is away; the next request tries again.
-            .set_number_of_retries(1)
-            .set_min_delay(Duration::from_millis(20))
-            .set_max_delay(Duration::from_millis(200));
-        let connection = ConnectionManager::new_lazy_with_config(client.clone(), config)
-            .map_err(|e| StoreError::new(e.to_string()))?;
+        let invalid = |error: redis::RedisError| StoreError::new(error.to_string());
+        let (target, connection) = if self.cluster {
+            if !has_hash_tag(&self.prefix) {
+                return Err(StoreError::new(format!(
+                    "the key prefix {:?} has no hash tag ({{...}}): in a Redis Cluster every \
+                     key of the store must share a slot",
+                    self.prefix
+                )));
+            }
+            let client = ClusterClientBuilder::new(self.nodes)
+                .connection_timeout(self.connection_timeout)
+                .response_timeout(self.response_timeout)
+                .retries(1)
+                .build()
+                .map_err(invalid)?;
+            (Target::Cluster(Box::new(client), Arc::default()), None)
+        } else {
+            let url = self.nodes.first().map_or("", String::as_str);
+            let client = Client::open(url).map_err(invalid)?;
+            let config = ConnectionManagerConfig::new()
+                .set_response_timeout(Some(self.response_timeout))
+                .set_connection_timeout(Some(self.connection_timeout))
+                // Fail fast while Redis is away; the next request tries again.
+                .set_number_of_retries(1)
+                .set_min_delay(Duration::from_millis(20))
+                .set_max_delay(Duration::from_millis(200));
+            let connection =
+                ConnectionManager::new_lazy_with_config(client.clone(), config).map_err(invalid)?;
+            (Target::Server(client), Some(connection))
+        };
         let mirror = match self.mirror {
             false => None,
             true => {
                 let mirror = Arc::new(Mirror::default());
                 let source = mirror::Source {
-                    client,
+                    target: target.clone(),
                     prefix: self.prefix.clone(),
                     timeout: self.response_timeout.max(self.connection_timeout),
                 };
@@ -285,6 +390,7 @@ impl RedisStoreBuilder {
         };
         Ok(RedisStore {
             connection,
+            target,
             prefix: self.prefix,
             revoke: Script::new(REVOKE),
             rotate: Script::new(ROTATE),
@@ -293,6 +399,14 @@ impl RedisStoreBuilder {
             mirror,
         })
     }
+}
+
+/// Whether `prefix` holds a Redis Cluster hash tag: a non-empty `{...}`.
+fn has_hash_tag(prefix: &str) -> bool {
+    prefix
+        .split_once('{')
+        .and_then(|(_, rest)| rest.split_once('}'))
+        .is_some_and(|(tag, _)| !tag.is_empty())
 }
 
 fn unavailable(error: redis::RedisError) -> StoreError {
@@ -319,6 +433,21 @@ fn until_arg(until: Option<i64>) -> String {
 }
 
 impl RedisStore {
+    /// A connection for one call: the connection manager's, or the cluster's
+    /// (connecting on first use).
+    async fn connection(&self) -> Result<Connection, StoreError> {
+        match (&self.connection, &self.target) {
+            (Some(manager), _) => Ok(Connection::Managed(manager.clone())),
+            (None, Target::Cluster(client, shared)) => {
+                let connecting = shared.get_or_try_init(|| client.get_async_connection());
+                self.within(connecting)
+                    .await
+                    .map(|connection| Connection::Cluster(connection.clone()))
+            }
+            (None, Target::Server(_)) => Err(StoreError::new("no connection to Redis")),
+        }
+    }
+
     /// Runs `command` within the documented bound: the connection manager's
     /// own timeouts apply per attempt, and it retries once.
     async fn within<T>(
@@ -350,7 +479,7 @@ impl RedisStore {
             invocation.key(self.key(state.clone()));
         }
         invocation.arg(kind).arg(id).arg(until_arg(until));
-        let mut connection = self.connection.clone();
+        let mut connection = self.connection().await?;
         self.within(invocation.invoke_async::<i64>(&mut connection))
             .await?;
         if let Some(mirror) = &self.mirror {
@@ -374,7 +503,7 @@ impl TokenStore for RedisStore {
             self.key(key::family_revoked(token.session.unwrap_or_default())),
             self.key(key::identity_cutoff(token.identity)),
         ];
-        let mut connection = self.connection.clone();
+        let mut connection = self.connection().await?;
         let [jti, session, cutoff]: [Option<String>; 3] = self
             .within(connection.mget::<_, Vec<Option<String>>>(&keys))
             .await?
@@ -408,7 +537,7 @@ impl TokenStore for RedisStore {
         let state = [key::family(session), key::family_previous(session)];
         if keep_until.is_some_and(|until| until <= now()) {
             // Nothing to remember; the rotation state goes all the same.
-            let mut connection = self.connection.clone();
+            let mut connection = self.connection().await?;
             let state = state.map(|name| self.key(name));
             return self.within(connection.del::<_, ()>(&state)).await;
         }
@@ -420,7 +549,7 @@ impl TokenStore for RedisStore {
         if cutoff.keep_until.is_some_and(|until| until <= now()) {
             return Ok(()); // Every token it covers has expired: nothing to remember.
         }
-        let mut connection = self.connection.clone();
+        let mut connection = self.connection().await?;
         let mut invocation = self
             .cutoff
             .key(self.key(key::identity_cutoff(cutoff.identity)));
@@ -447,7 +576,7 @@ impl TokenStore for RedisStore {
 
     async fn rotate(&self, rotation: RotationRequest<'_>) -> Result<Rotation, StoreError> {
         let family = rotation.family;
-        let mut connection = self.connection.clone();
+        let mut connection = self.connection().await?;
         let mut invocation = self.rotate.key(self.key(key::family(family)));
         invocation
             .key(self.key(key::family_revoked(family)))

@@ -458,19 +458,24 @@ fn blocklist_example_answers_like_flask_with_memory_and_redis() {
         let Some(flask_redis) = crate::common::live_server_url("FLASK_BLOCKLIST_REDIS_URL") else {
             return;
         };
+        use actix_jwt_extended::store::RedisStore;
         let url =
             std::env::var("REDIS_URL").expect(".ci/run sets REDIS_URL with the Redis blocklist");
-        // The store connects lazily, inside the server's runtime.
-        let jwt = {
-            let system = actix_web::rt::System::new();
-            system.block_on(async {
-                let store = actix_jwt_extended::store::RedisStore::builder(url)
-                    .build()
-                    .unwrap();
-                blocklist::manager(crate::common::SECRET, store).unwrap()
-            })
-        };
-        let ours_redis = crate::common::start_with(jwt, blocklist::routes);
-        assert_eq!(blocklist_story(&ours_redis), blocklist_story(&flask_redis));
+        let expected = blocklist_story(&flask_redis);
+        let cluster = crate::common::redis_cluster_urls();
+        let builders = std::iter::once(RedisStore::builder(url))
+            .chain(cluster.map(RedisStore::cluster_builder));
+        for builder in builders {
+            // The store connects lazily, inside the server's runtime.
+            let jwt = {
+                let system = actix_web::rt::System::new();
+                system.block_on(async {
+                    let store = builder.clone().build().unwrap();
+                    blocklist::manager(crate::common::SECRET, store).unwrap()
+                })
+            };
+            let ours_redis = crate::common::start_with(jwt, blocklist::routes);
+            assert_eq!(blocklist_story(&ours_redis), expected, "{builder:?}");
+        }
     }
 }

@@ -1,6 +1,7 @@
-//! `RedisStore` against real Redis servers: `.ci/run` starts one and sets
-//! `REDIS_URL`; the outage test starts, stops and restarts its own
-//! `redis-server`. Under `CI=true` a missing Redis fails these tests.
+//! `RedisStore` against real Redis servers: `.ci/run` starts one
+//! (`REDIS_URL`) and a three-node cluster (`REDIS_CLUSTER_URLS`); the drills
+//! start, stop and restart `redis-server` processes of their own. Under
+//! `CI=true` a missing Redis fails these tests.
 #![cfg(feature = "redis")]
 
 use std::{
@@ -14,16 +15,46 @@ use crate::common::{
 };
 use actix_jwt_extended::{
     JwtError, JwtManager,
-    store::{Cutoff, RedisStore, TokenStore},
+    store::{Cutoff, RedisStore, RedisStoreBuilder, TokenStore},
 };
 use actix_web::http::Method;
 
 /// A store with a prefix of its own, so tests do not see each other's keys.
 fn store(url: &str, prefix: &str) -> RedisStore {
-    RedisStore::builder(url)
-        .key_prefix(format!("test:{prefix}:{}:", uuid::Uuid::new_v4()))
-        .build()
-        .unwrap()
+    Deployment::Server(url.to_owned()).store(prefix)
+}
+
+/// A Redis the tests run against: one server, or a cluster.
+#[derive(Debug, Clone)]
+enum Deployment {
+    Server(String),
+    Cluster(Vec<String>),
+}
+
+impl Deployment {
+    /// Every deployment `.ci/run` starts (outside CI, those that are there).
+    fn all() -> Vec<Self> {
+        let server = redis_url().map(Self::Server);
+        let cluster = crate::common::redis_cluster_urls().map(Self::Cluster);
+        server.into_iter().chain(cluster).collect()
+    }
+
+    /// A builder for the key prefix `prefix` (a hash tag in a cluster).
+    fn builder(&self, prefix: &str) -> RedisStoreBuilder {
+        match self {
+            Self::Server(url) => RedisStore::builder(url).key_prefix(prefix),
+            Self::Cluster(nodes) => {
+                RedisStore::cluster_builder(nodes.clone()).key_prefix(format!("{{{prefix}}}:"))
+            }
+        }
+    }
+
+    /// A store with a prefix of its own, so tests do not see each other's keys.
+    fn store(&self, prefix: &str) -> RedisStore {
+        self.builder(&format!("test:{prefix}:{}:", uuid::Uuid::new_v4()))
+            .build()
+            .unwrap()
+    }
 }
 
 /// Calls `app` with `token` until it is refused as revoked; how long that
@@ -74,14 +105,14 @@ async fn mirror_current(store: &RedisStore) {
 
 #[actix_web::test]
 async fn a_revocation_through_one_instance_is_refused_there_at_once_and_soon_by_another() {
-    let Some(url) = redis_url() else { return };
+    for deployment in Deployment::all() {
+        revocation_through_one_instance(&deployment).await;
+    }
+}
+
+async fn revocation_through_one_instance(deployment: &Deployment) {
     let prefix = format!("shared:{}:", uuid::Uuid::new_v4());
-    let stores = [(); 2].map(|()| {
-        RedisStore::builder(&url)
-            .key_prefix(&prefix)
-            .build()
-            .unwrap()
-    });
+    let stores = [(); 2].map(|()| deployment.builder(&prefix).build().unwrap());
     for store in &stores {
         mirror_current(store).await;
     }
@@ -183,8 +214,14 @@ async fn revocation_keys_expire_with_the_token() {
 
 #[actix_web::test]
 async fn rotation_through_redis_detects_reuse_and_races() {
-    let Some(url) = redis_url() else { return };
-    let jwt = manager(store(&url, "rotation"));
+    for deployment in Deployment::all() {
+        rotation_detects_reuse_and_races(&deployment).await;
+    }
+}
+
+async fn rotation_detects_reuse_and_races(deployment: &Deployment) {
+    let prefix = format!("rotation:{}:", uuid::Uuid::new_v4());
+    let [jwt, other] = [(); 2].map(|()| manager(deployment.builder(&prefix).build().unwrap()));
     let app = guarded!(jwt.clone());
     let decoded = |token: &str| jwt.decode_token(token).unwrap();
     let first = jwt.create_token_pair("alice").unwrap();
@@ -215,10 +252,13 @@ async fn rotation_through_redis_detects_reuse_and_races() {
         401
     );
 
-    // Concurrent refreshes with one refresh token: exactly one wins.
+    // Concurrent refreshes with one refresh token, on two instances:
+    // exactly one wins.
     let pair = jwt.create_token_pair("race").unwrap();
     let token = decoded(&pair.refresh_token);
-    let racers: Vec<_> = (0..8).map(|_| jwt.rotate_refresh_token(&token)).collect();
+    let racers: Vec<_> = (0..8)
+        .map(|i| [&jwt, &other][i % 2].rotate_refresh_token(&token))
+        .collect();
     let results = futures_util::future::join_all(racers).await;
     assert_eq!(
         results.iter().filter(|r| r.is_ok()).count(),
@@ -558,13 +598,14 @@ async fn sessions_other_devices_same_second_and_reuse_interval_through_redis() {
         log_out_everywhere_orders_tokens_within_the_same_second,
         other_devices_end_and_no_cutoff_undoes_another, with_reuse_interval,
     };
-    let Some(url) = redis_url() else { return };
-    let jwt = manager(store(&url, "sessions"));
-    ending_a_session_covers_rotation_and_tokens_minted_outside_a_pair(&jwt).await;
-    other_devices_end_and_no_cutoff_undoes_another(&jwt).await;
-    log_out_everywhere_orders_tokens_within_the_same_second(&jwt).await;
-    let lenient = with_reuse_interval(store(&url, "reuse"));
-    a_refresh_within_the_reuse_interval_is_not_theft(&jwt, &lenient).await;
+    for deployment in Deployment::all() {
+        let jwt = manager(deployment.store("sessions"));
+        ending_a_session_covers_rotation_and_tokens_minted_outside_a_pair(&jwt).await;
+        other_devices_end_and_no_cutoff_undoes_another(&jwt).await;
+        log_out_everywhere_orders_tokens_within_the_same_second(&jwt).await;
+        let lenient = with_reuse_interval(deployment.store("reuse"));
+        a_refresh_within_the_reuse_interval_is_not_theft(&jwt, &lenient).await;
+    }
 }
 
 /// Revocations written by earlier versions (no feed; a cut-off in whole

@@ -254,6 +254,13 @@ pub fn redis_url() -> Option<String> {
     service_var("REDIS_URL", "Redis")
 }
 
+/// The seed nodes of the Redis Cluster `.ci/run` starts.
+#[cfg_attr(not(feature = "redis"), allow(dead_code))]
+pub fn redis_cluster_urls() -> Option<Vec<String>> {
+    let urls = service_var("REDIS_CLUSTER_URLS", "a Redis Cluster")?;
+    Some(urls.split(',').map(str::to_owned).collect())
+}
+
 /// A file of `tests/fixtures/`, read at run time.
 pub fn fixture(name: &str) -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
