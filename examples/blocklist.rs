@@ -188,14 +188,17 @@ async fn main() -> std::io::Result<()> {
     };
 
     log::info!("serving on http://127.0.0.1:{port}");
-    HttpServer::new(move || {
+    let server = HttpServer::new(move || {
         App::new()
             .app_data(web::Data::new(jwt.clone()))
             .configure(routes)
-    })
-    .bind(("127.0.0.1", port))?
-    .run()
-    .await
+    });
+    // WORKERS: for benchmarks (benches/store_load.sh); defaults to one per core.
+    let server = match std::env::var("WORKERS").ok().and_then(|n| n.parse().ok()) {
+        Some(workers) => server.workers(workers),
+        None => server,
+    };
+    server.bind(("127.0.0.1", port))?.run().await
 }
 
 /// A manager on `RedisStore`: one server (`REDIS_URL`) or a cluster
