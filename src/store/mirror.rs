@@ -86,9 +86,12 @@ pub(super) struct Mirror {
 }
 
 impl Mirror {
-    /// The mirror's answer for `token`, while it is current.
+    /// The mirror's answer for `token`: while it is current, either; else
+    /// only "revoked" (what it knows stays true), and `None` when Redis
+    /// must be asked.
     pub(super) fn answer(&self, token: &TokenFacts<'_>) -> Option<bool> {
-        self.is_current().then(|| self.revocations.revokes(token))
+        let revoked = self.revocations.revokes(token);
+        (revoked || self.is_current()).then_some(revoked)
     }
 
     /// Whether the feed has caught up and is following the stream.

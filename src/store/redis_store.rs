@@ -185,14 +185,16 @@ pub(super) enum Target {
 /// request asks no network: a feed from Redis (a stream written in the same
 /// script as each revocation) keeps it current. A revocation returns once it
 /// is in Redis, the instance that made it refuses the token at once, and the
-/// others as soon as the feed delivers it (a network round trip; see
-/// `BENCHMARKS.md`). While the mirror is not known to be current (start-up,
-/// a broken feed, catching up after one) requests ask Redis directly; when
+/// others as soon as the feed delivers it (a network round trip; at most
+/// about 1.5 s on a connection that hangs without breaking). While the
+/// mirror is not known to be current (start-up, a broken feed, catching up
+/// after one) requests ask Redis directly, unless the mirror already knows
+/// the token to be revoked; when
 /// Redis cannot answer within the timeouts they are denied with 503 (fail
 /// closed). The mirror holds what Redis holds: each entry leaves when the
 /// last token it covers expires. Every instance writing to the same prefix
-/// must run a version with the feed (0.2 or later), or turn the mirror off
-/// with [`RedisStoreBuilder::mirror`].
+/// must run a version with the feed (this one or later), or turn the mirror
+/// off with [`RedisStoreBuilder::mirror`].
 ///
 /// It connects lazily and reconnects by itself after Redis restarts. Build
 /// it inside the actix runtime (in `main` under `#[actix_web::main]`).

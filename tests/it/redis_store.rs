@@ -380,6 +380,10 @@ async fn with_redis_down_requests_fail_closed_and_recover_when_it_returns() {
     for store in &stores {
         mirror_given_up(store).await;
     }
+    // What the mirrors know to be revoked stays refused without Redis.
+    for app in [&app_one, &app_two] {
+        refused_at_once(app, &revoked_before).await;
+    }
     for app in [&app_one, &app_two] {
         for _ in 0..3 {
             let started = Instant::now();
