@@ -345,7 +345,52 @@ fn glob_escape(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::glob_escape;
+    use super::{Mirror, Revocation, glob_escape};
+    use crate::store::{CutoffRecord, TokenFacts, key, now};
+
+    #[test]
+    fn keys_and_entries_read_alike() {
+        assert_eq!(
+            Revocation::read(key::JTI, "a", None),
+            Some(Revocation::Token("a".into()))
+        );
+        assert_eq!(
+            Revocation::read(key::FAMILY_REVOKED, "f", None),
+            Some(Revocation::Session("f".into()))
+        );
+        let record = CutoffRecord::parse("5 - -").unwrap();
+        assert_eq!(
+            Revocation::read(key::IDENTITY_CUTOFF, "u", Some("5 - -")),
+            Some(Revocation::Cutoff("u".into(), record))
+        );
+        // Rotation state and unreadable records are not revocations.
+        assert_eq!(Revocation::read("fam", "f", None), None);
+        assert_eq!(Revocation::read(key::IDENTITY_CUTOFF, "u", Some("x")), None);
+        assert_eq!(Revocation::read(key::IDENTITY_CUTOFF, "u", None), None);
+        for revocation in [
+            Revocation::Token("a".into()),
+            Revocation::Session("f".into()),
+        ] {
+            let (kind, id) = revocation.kind_and_id();
+            assert_eq!(Revocation::read(kind, id, None), Some(revocation.clone()));
+        }
+    }
+
+    #[test]
+    fn a_mirror_not_current_answers_only_what_it_knows_is_revoked() {
+        let mirror = Mirror::default();
+        let revoked = TokenFacts::new("gone", "u", Some(now()), None);
+        let other = TokenFacts::new("fine", "u", Some(now()), None);
+        mirror.apply(Revocation::Token("gone".into()), Some(now() + 60));
+        assert_eq!(mirror.answer(&revoked), Some(true));
+        assert_eq!(mirror.answer(&other), None);
+        mirror.set_current(true);
+        assert_eq!(mirror.answer(&other), Some(false));
+        // Entries leave with the last token they cover.
+        mirror.apply(Revocation::Token("old".into()), Some(now() - 1));
+        let old = TokenFacts::new("old", "u", Some(now()), None);
+        assert_eq!(mirror.answer(&old), Some(false));
+    }
 
     #[test]
     fn prefixes_are_matched_literally() {
