@@ -136,6 +136,16 @@ fn tenant_manager(tenants: &Tenants, wait: bool) -> JwtManagerBuilder {
     }
 }
 
+/// [`tenant_manager`] with an awaited loader, reading tokens from
+/// `locations`, cookies over plain HTTP.
+fn cookie_manager(tenants: &Tenants, locations: &[TokenLocation]) -> JwtManager {
+    tenant_manager(tenants, true)
+        .token_location(locations.iter().copied())
+        .cookies(CookieConfig::new().secure(false))
+        .build()
+        .unwrap()
+}
+
 async fn whoami(identity: JwtIdentity, claims: Claims<Value>) -> HttpResponse {
     HttpResponse::Ok().json(json!({
         "identity": identity.as_str(),
@@ -758,11 +768,7 @@ async fn decode_token_cannot_wait_for_an_awaited_loader_and_says_what_to_use() {
 #[actix_web::test]
 async fn cookies_and_csrf_work_with_an_awaited_loader() {
     let tenants = Tenants::new();
-    let jwt = tenant_manager(&tenants, true)
-        .token_location([TokenLocation::Cookies])
-        .cookies(CookieConfig::new().secure(false))
-        .build()
-        .unwrap();
+    let jwt = cookie_manager(&tenants, &[TokenLocation::Cookies]);
     let app = actix_test::init_service(
         App::new()
             .app_data(web::Data::new(jwt.clone()))
@@ -871,11 +877,7 @@ async fn a_request_without_a_manager_key_or_a_loader_key_is_refused() {
 async fn the_test_utilities_work_with_an_awaited_loader() {
     use actix_jwt_extended::test::TestRequestExt;
     let tenants = Tenants::new();
-    let jwt = tenant_manager(&tenants, true)
-        .token_location([TokenLocation::Cookies, TokenLocation::Headers])
-        .cookies(CookieConfig::new().secure(false))
-        .build()
-        .unwrap();
+    let jwt = cookie_manager(&tenants, &[TokenLocation::Cookies, TokenLocation::Headers]);
     let app = actix_test::init_service(
         App::new()
             .app_data(web::Data::new(jwt.clone()))
@@ -904,11 +906,7 @@ async fn the_test_utilities_work_with_an_awaited_loader() {
 async fn implicit_refresh_reissues_the_cookie_with_the_tenants_key() {
     use actix_jwt_extended::cookies::ImplicitRefresh;
     let tenants = Tenants::new();
-    let jwt = tenant_manager(&tenants, true)
-        .token_location([TokenLocation::Cookies])
-        .cookies(CookieConfig::new().secure(false))
-        .build()
-        .unwrap();
+    let jwt = cookie_manager(&tenants, &[TokenLocation::Cookies]);
     let app = actix_test::init_service(
         App::new()
             .app_data(web::Data::new(jwt.clone()))
