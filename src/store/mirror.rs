@@ -28,7 +28,6 @@ use std::{
 
 use redis::{
     AsyncConnectionConfig, RedisResult, Value,
-    cluster::ClusterConfig,
     cluster_routing::{Route, RoutingInfo, SingleNodeRoutingInfo, SlotAddr},
     streams::{StreamId, StreamReadReply},
 };
@@ -168,14 +167,19 @@ async fn feed(mirror: Weak<Mirror>, source: Source) {
     }
 }
 
+/// How long the feed waits for an answer: an `XREAD BLOCK` takes [`BLOCK`].
+pub(super) fn response_timeout(timeout: Duration) -> Duration {
+    BLOCK + timeout
+}
+
 /// The feed's own connection: its `XREAD BLOCK` would hold up the store's.
+/// A cluster's client was built with [`response_timeout`].
 async fn connect(source: &Source) -> RedisResult<Connection> {
-    let response_timeout = BLOCK + source.timeout;
     match &source.target {
         Target::Server(client) => {
             let config = AsyncConnectionConfig::new()
                 .set_connection_timeout(Some(source.timeout))
-                .set_response_timeout(Some(response_timeout));
+                .set_response_timeout(Some(response_timeout(source.timeout)));
             let mut connection = client
                 .get_multiplexed_async_connection_with_config(&config)
                 .await?;
@@ -186,13 +190,7 @@ async fn connect(source: &Source) -> RedisResult<Connection> {
                 .await?;
             Ok(Connection::Server(connection))
         }
-        Target::Cluster(client, _) => {
-            let config = ClusterConfig::new()
-                .set_connection_timeout(source.timeout)
-                .set_response_timeout(response_timeout);
-            let connection = client.get_async_connection_with_config(config).await?;
-            Ok(Connection::Cluster(connection))
-        }
+        Target::Cluster(client, _) => Ok(Connection::Cluster(client.get_async_connection().await?)),
     }
 }
 

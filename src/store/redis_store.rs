@@ -354,12 +354,7 @@ impl RedisStoreBuilder {
                     self.prefix
                 )));
             }
-            let client = ClusterClientBuilder::new(self.nodes)
-                .connection_timeout(self.connection_timeout)
-                .response_timeout(self.response_timeout)
-                .retries(1)
-                .build()
-                .map_err(invalid)?;
+            let client = self.cluster_client(self.response_timeout)?;
             (Target::Cluster(Box::new(client), Arc::default()), None)
         } else {
             let url = self.nodes.first().map_or("", String::as_str);
@@ -379,10 +374,20 @@ impl RedisStoreBuilder {
             false => None,
             true => {
                 let mirror = Arc::new(Mirror::default());
+                let timeout = self.response_timeout.max(self.connection_timeout);
+                // A cluster client's timeout holds for every command: the
+                // feed's `XREAD BLOCK` needs one of its own.
+                let target = match &target {
+                    Target::Server(client) => Target::Server(client.clone()),
+                    Target::Cluster(..) => Target::Cluster(
+                        Box::new(self.cluster_client(mirror::response_timeout(timeout))?),
+                        Arc::default(),
+                    ),
+                };
                 let source = mirror::Source {
-                    target: target.clone(),
+                    target,
                     prefix: self.prefix.clone(),
-                    timeout: self.response_timeout.max(self.connection_timeout),
+                    timeout,
                 };
                 mirror::spawn(&mirror, source).map_err(|error| {
                     StoreError::new(format!("cannot start the revocation feed: {error}"))
@@ -400,6 +405,19 @@ impl RedisStoreBuilder {
             deadline: self.response_timeout,
             mirror,
         })
+    }
+}
+
+impl RedisStoreBuilder {
+    /// A client for the cluster's seed nodes whose commands may take up to
+    /// `response_timeout`.
+    fn cluster_client(&self, response_timeout: Duration) -> Result<ClusterClient, StoreError> {
+        ClusterClientBuilder::new(self.nodes.clone())
+            .connection_timeout(self.connection_timeout)
+            .response_timeout(response_timeout)
+            .retries(1)
+            .build()
+            .map_err(|error| StoreError::new(error.to_string()))
     }
 }
 
