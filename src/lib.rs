@@ -144,7 +144,9 @@
 //!
 //! Stateless tokens cannot be taken back, so revocation lives in a
 //! [`TokenStore`](store::TokenStore): [`MemoryStore`](store::MemoryStore) for
-//! one process, `RedisStore` (feature `redis`) for many instances, or your own
+//! one process, `RedisStore` (feature `redis`) for many instances (one Redis
+//! server or a cluster; each instance answers from a local mirror kept
+//! current by a feed from Redis), or your own
 //! (Flask's `token_in_blocklist_loader`). Every guard and extractor consults it
 //! after the signature and claim checks; a revoked token gets 401
 //! `Token has been revoked`, and a store that cannot answer denies the request
@@ -387,7 +389,8 @@
 //! And, optionally:
 //!
 //! - `redis`: `store::RedisStore`, revocations shared by many instances
-//!   through Redis (the `redis` crate with its tokio connection manager).
+//!   through Redis or a Redis Cluster (the `redis` crate; its feed runs on a
+//!   thread of its own with a small tokio runtime).
 //! - `test-util`: the `test` module, for your app's tests: tokens on
 //!   `actix_web::test::TestRequest` and a test clock (a dev-dependency
 //!   feature: `actix-jwt-extended = { version = "..", features = ["test-util"] }`

@@ -153,14 +153,20 @@ async fn feed(mirror: Weak<Mirror>, source: Source) {
         let Some(strong) = mirror.upgrade() else {
             return;
         };
+        let was_current = strong.is_current();
         strong.set_current(false);
         drop(strong);
         match failure {
             Ok(()) => return,
-            Err(error) => log::warn!(
-                "actix-jwt-extended: the revocation feed from Redis broke ({error}); \
-                 asking Redis directly until it is back"
-            ),
+            // Said once per break; the attempts to reconnect are quieter.
+            Err(error) if was_current => {
+                pause = Duration::from_millis(20);
+                log::warn!(
+                    "actix-jwt-extended: the revocation feed from Redis broke ({error}); \
+                     asking Redis directly until it is back"
+                );
+            }
+            Err(error) => log::debug!("actix-jwt-extended: the revocation feed is down: {error}"),
         }
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_secs(1));
