@@ -17,6 +17,12 @@
 //! so nothing written while the feed was away is missed, even if Redis lost
 //! or trimmed its stream meanwhile. The stream keeps ten minutes of
 //! entries: it only has to bridge a snapshot and the feed.
+//!
+//! Why a stream: its entries stay after they are read, so a feed that was
+//! away reads what it missed from where it stopped (pub/sub forgets what
+//! was published while a subscriber was gone), and it works the same on a
+//! cluster. RESP3 client-side caching would still ask Redis once for every
+//! new token, the hot path the mirror exists to keep off the network.
 
 use std::{
     sync::{
