@@ -445,6 +445,8 @@ mod key {
 #[cfg(feature = "redis")]
 mod mirror;
 #[cfg(feature = "redis")]
+mod redis_connection;
+#[cfg(feature = "redis")]
 mod redis_store;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]

@@ -40,7 +40,7 @@ use redis::{
 
 use super::{
     CutoffRecord, MemoryStore, TokenFacts, key,
-    redis_store::{Connection, Target},
+    redis_connection::{Connection, Target},
 };
 
 /// How long one `XREAD` waits for news before it asks again.

@@ -3,16 +3,16 @@
 use std::{sync::Arc, time::Duration};
 
 use redis::{
-    AsyncCommands, Client, Cmd, Pipeline, RedisFuture, Script, Value,
-    aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig, MultiplexedConnection},
+    AsyncCommands, Client, Script,
+    aio::{ConnectionManager, ConnectionManagerConfig},
     cluster::{ClusterClient, ClusterClientBuilder},
-    cluster_async::ClusterConnection,
 };
 
 use super::{
     Cutoff, CutoffRecord, Rotation, RotationRequest, StoreError, TokenFacts, TokenStore, key,
     mirror::{self, Mirror, Revocation},
     now,
+    redis_connection::{Connection, Target},
 };
 
 /// Appends a revocation to the stream the mirrors follow, in the script
@@ -125,57 +125,6 @@ feed(KEYS[2], 'sub-cutoff', ARGV[4], until_, text)
 return {text, until_}
 "#
 );
-
-/// A connection to the store's Redis: one server (through the connection
-/// manager, or the feed's own connection) or a cluster.
-#[derive(Clone)]
-pub(super) enum Connection {
-    Managed(ConnectionManager),
-    Server(MultiplexedConnection),
-    Cluster(ClusterConnection),
-}
-
-impl ConnectionLike for Connection {
-    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
-        match self {
-            Self::Managed(connection) => connection.req_packed_command(cmd),
-            Self::Server(connection) => connection.req_packed_command(cmd),
-            Self::Cluster(connection) => connection.req_packed_command(cmd),
-        }
-    }
-
-    fn req_packed_commands<'a>(
-        &'a mut self,
-        pipeline: &'a Pipeline,
-        offset: usize,
-        count: usize,
-    ) -> RedisFuture<'a, Vec<Value>> {
-        match self {
-            Self::Managed(connection) => connection.req_packed_commands(pipeline, offset, count),
-            Self::Server(connection) => connection.req_packed_commands(pipeline, offset, count),
-            Self::Cluster(connection) => connection.req_packed_commands(pipeline, offset, count),
-        }
-    }
-
-    fn get_db(&self) -> i64 {
-        match self {
-            Self::Managed(connection) => connection.get_db(),
-            Self::Server(connection) => connection.get_db(),
-            Self::Cluster(connection) => connection.get_db(),
-        }
-    }
-}
-
-/// Where the store's Redis is, and how to reach it.
-#[derive(Clone)]
-pub(super) enum Target {
-    Server(Client),
-    /// The cluster connection is made on first use, then shared.
-    Cluster(
-        Box<ClusterClient>,
-        Arc<tokio::sync::OnceCell<ClusterConnection>>,
-    ),
-}
 
 /// A [`TokenStore`] in Redis (the `redis` feature), for several instances
 /// behind a load balancer. Keys expire with their token (TTL = remaining
