@@ -202,7 +202,7 @@ async fn connect(source: &Source) -> RedisResult<Connection> {
                 .await?;
             Ok(Connection::Server(connection))
         }
-        Target::Cluster(client, _) => Ok(Connection::Cluster(client.get_async_connection().await?)),
+        Target::Cluster(client) => Ok(Connection::Cluster(client.get_async_connection().await?)),
     }
 }
 

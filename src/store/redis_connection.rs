@@ -1,8 +1,6 @@
 //! Connections to Redis for `RedisStore` and its feed: one server or a
 //! cluster, behind one type.
 
-use std::sync::Arc;
-
 use redis::{
     Client, Cmd, Pipeline, RedisFuture, Value,
     aio::{ConnectionLike, ConnectionManager, MultiplexedConnection},
@@ -50,13 +48,9 @@ impl ConnectionLike for Connection {
     }
 }
 
-/// Where the store's Redis is, and how to reach it.
+/// Where the feed connects: one server, or a cluster.
 #[derive(Clone)]
 pub(super) enum Target {
     Server(Client),
-    /// The cluster connection is made on first use, then shared.
-    Cluster(
-        Box<ClusterClient>,
-        Arc<tokio::sync::OnceCell<ClusterConnection>>,
-    ),
+    Cluster(Box<ClusterClient>),
 }

@@ -6,6 +6,7 @@ use redis::{
     AsyncCommands, Client, Script,
     aio::{ConnectionManager, ConnectionManagerConfig},
     cluster::{ClusterClient, ClusterClientBuilder},
+    cluster_async::ClusterConnection,
 };
 
 use super::{
@@ -158,9 +159,7 @@ return {text, until_}
 /// ```
 #[derive(Clone)]
 pub struct RedisStore {
-    /// The connection manager for one server; for a cluster, made on first use.
-    connection: Option<ConnectionManager>,
-    target: Target,
+    link: Link,
     prefix: String,
     revoke: Script,
     rotate: Script,
@@ -168,6 +167,18 @@ pub struct RedisStore {
     /// The most any call waits for Redis, connecting and retrying included.
     deadline: Duration,
     mirror: Option<Arc<Mirror>>,
+}
+
+/// How the store reaches Redis.
+#[derive(Clone)]
+enum Link {
+    /// One server, through the connection manager.
+    Managed(ConnectionManager),
+    /// A cluster: the connection is made on first use, then shared.
+    Cluster(
+        Box<ClusterClient>,
+        Arc<tokio::sync::OnceCell<ClusterConnection>>,
+    ),
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -295,7 +306,7 @@ impl RedisStoreBuilder {
     /// its feed (on a thread of its own, which ends with the store).
     pub fn build(self) -> Result<RedisStore, StoreError> {
         let invalid = |error: redis::RedisError| StoreError::new(error.to_string());
-        let (target, connection) = if self.cluster {
+        let (link, target) = if self.cluster {
             if !has_hash_tag(&self.prefix) {
                 return Err(StoreError::new(format!(
                     "the key prefix {:?} has no hash tag ({{...}}): in a Redis Cluster every \
@@ -304,7 +315,12 @@ impl RedisStoreBuilder {
                 )));
             }
             let client = self.cluster_client(self.response_timeout)?;
-            (Target::Cluster(Box::new(client), Arc::default()), None)
+            // A cluster client's timeout holds for every command: the
+            // feed's `XREAD BLOCK` needs one of its own.
+            let timeout = mirror::response_timeout(self.feed_timeout());
+            let feed = self.cluster_client(timeout)?;
+            let link = Link::Cluster(Box::new(client), Arc::default());
+            (link, Target::Cluster(Box::new(feed)))
         } else {
             let url = self.nodes.first().map_or("", String::as_str);
             let client = Client::open(url).map_err(invalid)?;
@@ -317,26 +333,16 @@ impl RedisStoreBuilder {
                 .set_max_delay(Duration::from_millis(200));
             let connection =
                 ConnectionManager::new_lazy_with_config(client.clone(), config).map_err(invalid)?;
-            (Target::Server(client), Some(connection))
+            (Link::Managed(connection), Target::Server(client))
         };
         let mirror = match self.mirror {
             false => None,
             true => {
                 let mirror = Arc::new(Mirror::default());
-                let timeout = self.response_timeout.max(self.connection_timeout);
-                // A cluster client's timeout holds for every command: the
-                // feed's `XREAD BLOCK` needs one of its own.
-                let target = match &target {
-                    Target::Server(client) => Target::Server(client.clone()),
-                    Target::Cluster(..) => Target::Cluster(
-                        Box::new(self.cluster_client(mirror::response_timeout(timeout))?),
-                        Arc::default(),
-                    ),
-                };
                 let source = mirror::Source {
                     target,
                     prefix: self.prefix.clone(),
-                    timeout,
+                    timeout: self.feed_timeout(),
                 };
                 mirror::spawn(&mirror, source).map_err(|error| {
                     StoreError::new(format!("cannot start the revocation feed: {error}"))
@@ -345,8 +351,7 @@ impl RedisStoreBuilder {
             }
         };
         Ok(RedisStore {
-            connection,
-            target,
+            link,
             prefix: self.prefix,
             revoke: Script::new(REVOKE),
             rotate: Script::new(ROTATE),
@@ -358,6 +363,12 @@ impl RedisStoreBuilder {
 }
 
 impl RedisStoreBuilder {
+    /// How long the feed waits to connect, or for an answer besides its
+    /// blocking reads.
+    fn feed_timeout(&self) -> Duration {
+        self.response_timeout.max(self.connection_timeout)
+    }
+
     /// A client for the cluster's seed nodes whose commands may take up to
     /// `response_timeout`.
     fn cluster_client(&self, response_timeout: Duration) -> Result<ClusterClient, StoreError> {
@@ -405,15 +416,14 @@ impl RedisStore {
     /// A connection for one call: the connection manager's, or the cluster's
     /// (connecting on first use).
     async fn connection(&self) -> Result<Connection, StoreError> {
-        match (&self.connection, &self.target) {
-            (Some(manager), _) => Ok(Connection::Managed(manager.clone())),
-            (None, Target::Cluster(client, shared)) => {
+        match &self.link {
+            Link::Managed(manager) => Ok(Connection::Managed(manager.clone())),
+            Link::Cluster(client, shared) => {
                 let connecting = shared.get_or_try_init(|| client.get_async_connection());
                 self.within(connecting)
                     .await
                     .map(|connection| Connection::Cluster(connection.clone()))
             }
-            (None, Target::Server(_)) => Err(StoreError::new("no connection to Redis")),
         }
     }
 
