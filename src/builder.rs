@@ -450,6 +450,17 @@ impl JwtManagerBuilder {
         self
     }
 
+    /// Accepts only RFC 9068 access tokens: the header's `typ` must be
+    /// `at+jwt` (or `application/at+jwt`), so that an ID token or another
+    /// JWT of the same provider is never taken for an access token. For a
+    /// resource server whose provider types its access tokens so; tokens
+    /// this crate or Flask-JWT-Extended mint say `typ: JWT`. Defaults to
+    /// `false`.
+    pub fn require_at_jwt(mut self, require: bool) -> Self {
+        self.verify.require_at_jwt = require;
+        self
+    }
+
     /// Checks every verified token's claims before the handler runs (Flask's
     /// `token_verification_loader`): `false` rejects the request with 400
     /// `User claims verification failed`. Defaults to accepting all.

@@ -39,6 +39,7 @@ pub(crate) struct VerifyOptions {
     pub(crate) token_cache: usize,
     pub(crate) clock: Clock,
     pub(crate) key_loader: Option<DecodeKeys>,
+    pub(crate) require_at_jwt: bool,
 }
 
 impl Default for VerifyOptions {
@@ -52,6 +53,7 @@ impl Default for VerifyOptions {
             token_cache: 4096,
             clock: Clock::default(),
             key_loader: None,
+            require_at_jwt: false,
         }
     }
 }
@@ -73,6 +75,8 @@ pub(crate) struct Verifier {
     clock: Clock,
     /// The application's choice of key per token; `None`: the key ring's.
     loader: Option<DecodeKeys>,
+    /// Only RFC 9068 access tokens (`typ: at+jwt`).
+    require_at_jwt: bool,
 }
 
 impl Verifier {
@@ -110,6 +114,7 @@ impl Verifier {
             },
             clock: options.clock,
             loader: options.key_loader,
+            require_at_jwt: options.require_at_jwt,
         })
     }
 
@@ -263,6 +268,9 @@ impl Verifier {
             return Err(malformed("Invalid payload string: must be a json object").into());
         };
         let algorithm = self.keys.allowed_algorithm(&header)?;
+        if self.require_at_jwt && !is_at_jwt(header.get("typ")) {
+            return Err(malformed("Invalid token type: the header's typ must be at+jwt").into());
+        }
         Ok(Parsed {
             signing_input,
             signature,
@@ -412,6 +420,14 @@ struct Parsed<'t> {
     header: Map<String, Value>,
     claims: Map<String, Value>,
     algorithm: Algorithm,
+}
+
+/// RFC 9068 section 4: `at+jwt`, or the media type `application/at+jwt`,
+/// compared without case.
+fn is_at_jwt(typ: Option<&Value>) -> bool {
+    typ.and_then(Value::as_str).is_some_and(|typ| {
+        typ.eq_ignore_ascii_case("at+jwt") || typ.eq_ignore_ascii_case("application/at+jwt")
+    })
 }
 
 /// A decode key loader failed, panicked, or gave a key unfit for use.
@@ -567,6 +583,28 @@ mod tests {
                 "Unsupported critical extension"
             );
         }
+    }
+
+    #[test]
+    fn at_jwt_is_matched_as_rfc_9068_says() {
+        for typ in [
+            "at+jwt",
+            "AT+JWT",
+            "application/at+jwt",
+            "Application/At+JWT",
+        ] {
+            assert!(is_at_jwt(Some(&Value::from(typ))), "{typ}");
+        }
+        for typ in [
+            Value::from("JWT"),
+            Value::from("at+jwt "),
+            Value::from("application/jwt"),
+            Value::Null,
+            serde_json::json!(["at+jwt"]),
+        ] {
+            assert!(!is_at_jwt(Some(&typ)), "{typ}");
+        }
+        assert!(!is_at_jwt(None));
     }
 
     #[test]

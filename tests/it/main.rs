@@ -20,6 +20,7 @@ mod pipeline;
 mod properties;
 mod real_server;
 mod redis_store;
+mod resource_server;
 mod revocation;
 mod security;
 #[cfg(feature = "test-util")]
