@@ -126,6 +126,43 @@ impl JwtManagerBuilder {
         Ok(self)
     }
 
+    /// Verify-only mode behind an OpenID provider (feature `oidc`): its
+    /// access tokens, with keys from its discovery document or JWKS URL (see
+    /// [`oidc`](crate::oidc)). Sets the decode issuer and audience, the
+    /// asymmetric decode algorithms (RS, PS, ES, EdDSA), the leeway, RFC
+    /// 9068 typing when asked, and RFC 6750 error responses; later builder
+    /// calls may change any of them. Fails without an issuer or an audience.
+    #[cfg(feature = "oidc")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "oidc")))]
+    pub fn oidc(mut self, provider: crate::oidc::OidcProvider) -> Result<Self, ConfigError> {
+        if provider.issuer.is_empty() {
+            return Err(ConfigError::EmptyName("the OpenID provider's issuer"));
+        }
+        if provider.audience.is_empty() {
+            return Err(ConfigError::EmptyName(
+                "the audience of the API (OidcProvider::audience)",
+            ));
+        }
+        self.verify.issuer = Some(provider.issuer.clone());
+        self.verify.audience = Some(provider.audience.clone());
+        self.verify.require_at_jwt = provider.require_at_jwt;
+        self.verify.leeway = provider.leeway;
+        self.verify.key_loader = Some(DecodeKeys::Later(Hook(Arc::new(provider.remote_keys()))));
+        self.keys.decode_algorithms = Some(vec![
+            Algorithm::RS256,
+            Algorithm::RS384,
+            Algorithm::RS512,
+            Algorithm::PS256,
+            Algorithm::PS384,
+            Algorithm::PS512,
+            Algorithm::ES256,
+            Algorithm::ES384,
+            Algorithm::EdDSA,
+        ]);
+        self.errors.format = ErrorFormat::Rfc6750;
+        Ok(self)
+    }
+
     /// The algorithms a token may name to be verified (Flask's
     /// `JWT_DECODE_ALGORITHMS`); the token's `alg` never chooses anything else.
     /// Defaults to the signing algorithm alone.

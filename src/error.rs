@@ -113,6 +113,11 @@ pub enum JwtError {
     #[display("Token revocation store unavailable")]
     StoreUnavailable(#[error(not(source))] Cow<'static, str>),
 
+    /// The keys that verify tokens could not be had: a remote JWK Set that
+    /// was never fetched (503; the cause is logged, not sent).
+    #[display("Signing keys unavailable")]
+    KeysUnavailable(#[error(not(source))] Cow<'static, str>),
+
     /// The claims verification hook refused the token (400).
     #[display("User claims verification failed")]
     ClaimsVerificationFailed,
@@ -183,7 +188,7 @@ impl JwtError {
             }
             Self::Hook(reason) => log::error!("actix-jwt-extended: {reason}"),
             Self::Misconfigured(fix) => log::error!("actix-jwt-extended: {fix}"),
-            Self::StoreUnavailable(cause) => {
+            Self::StoreUnavailable(cause) | Self::KeysUnavailable(cause) => {
                 log::error!("actix-jwt-extended: denying the request, {cause}");
             }
             _ => {}
@@ -223,6 +228,7 @@ impl JwtError {
             | Self::Creation(_)
             | Self::Hook(_)
             | Self::StoreUnavailable(_)
+            | Self::KeysUnavailable(_)
             | Self::BodyTooLarge
             | Self::BodyUnreadable
             | Self::BodyTimeout => return None,
@@ -262,7 +268,7 @@ impl ResponseError for JwtError {
             | Self::Revoked
             | Self::UserNotFound(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
-            Self::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::StoreUnavailable(_) | Self::KeysUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::ClaimsVerificationFailed | Self::BodyUnreadable => StatusCode::BAD_REQUEST,
             Self::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,

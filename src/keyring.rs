@@ -390,13 +390,34 @@ pub trait DecodeKeyLoader: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<Key>, Self::Error>>;
 }
 
-/// [`DecodeKeyLoader`] behind a pointer, its error as text.
+/// Why a key loader gave no answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum LoaderError {
+    /// It failed or panicked (500).
+    Failed(String),
+    /// The keys could not be had: a provider that never answered (503).
+    #[cfg_attr(not(feature = "oidc"), allow(dead_code))]
+    Unavailable(String),
+}
+
+impl From<LoaderError> for JwtError {
+    fn from(error: LoaderError) -> Self {
+        match error {
+            LoaderError::Failed(cause) => {
+                Self::Hook(format!("the decode key loader failed: {cause}").into())
+            }
+            LoaderError::Unavailable(cause) => Self::KeysUnavailable(cause.into()),
+        }
+    }
+}
+
+/// [`DecodeKeyLoader`] behind a pointer.
 pub(crate) trait DynDecodeKeyLoader: Send + Sync {
     fn load<'a>(
         &'a self,
         header: &'a Map<String, Value>,
         claims: &'a Map<String, Value>,
-    ) -> LocalBoxFuture<'a, Result<Option<Key>, String>>;
+    ) -> LocalBoxFuture<'a, Result<Option<Key>, LoaderError>>;
 }
 
 impl<L: DecodeKeyLoader> DynDecodeKeyLoader for L {
@@ -404,11 +425,11 @@ impl<L: DecodeKeyLoader> DynDecodeKeyLoader for L {
         &'a self,
         header: &'a Map<String, Value>,
         claims: &'a Map<String, Value>,
-    ) -> LocalBoxFuture<'a, Result<Option<Key>, String>> {
+    ) -> LocalBoxFuture<'a, Result<Option<Key>, LoaderError>> {
         Box::pin(async move {
             self.decode_key(header, claims)
                 .await
-                .map_err(|error| error.to_string())
+                .map_err(|error| LoaderError::Failed(error.to_string()))
         })
     }
 }

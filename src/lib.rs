@@ -391,6 +391,9 @@
 //! - `redis`: `store::RedisStore`, revocations shared by many instances
 //!   through Redis or a Redis Cluster (the `redis` crate; its feed runs on a
 //!   thread of its own with a small tokio runtime).
+//! - `oidc`: the [`oidc`] module, verify-only mode behind an OpenID provider
+//!   (discovery, a remote JWK Set kept with care, RFC 9068 access tokens;
+//!   awc and rustls fetch the keys, with the crypto backend chosen above).
 //! - `test-util`: the `test` module, for your app's tests: tokens on
 //!   `actix_web::test::TestRequest` and a test clock (a dev-dependency
 //!   feature: `actix-jwt-extended = { version = "..", features = ["test-util"] }`
@@ -423,6 +426,9 @@ mod issue;
 mod keyring;
 mod locations;
 pub mod manager;
+#[cfg(feature = "oidc")]
+#[cfg_attr(docsrs, doc(cfg(feature = "oidc")))]
+pub mod oidc;
 pub mod store;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]

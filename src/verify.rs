@@ -24,7 +24,7 @@ use crate::{
     cache::TokenCache,
     claims::{self, Clock, TokenKind, numeric_date},
     config::ConfigError,
-    keyring::{DecodeKeys, Key, KeyRing, LoadedKey},
+    keyring::{DecodeKeys, Key, KeyRing, LoadedKey, LoaderError},
     token::{DecodedToken, Rejection},
 };
 
@@ -173,8 +173,8 @@ impl Verifier {
         let loaded = AssertUnwindSafe(loader.load(&parsed.header, &parsed.claims))
             .catch_unwind()
             .await
-            .unwrap_or_else(|_| Err("it panicked".to_owned()));
-        let key = loaded.map_err(loader_failed)?;
+            .unwrap_or_else(|_| Err(LoaderError::Failed("it panicked".to_owned())));
+        let key = loaded.map_err(JwtError::from)?;
         self.finish(parsed, key.as_ref(), csrf, allow_expired)
     }
 
@@ -432,7 +432,7 @@ fn is_at_jwt(typ: Option<&Value>) -> bool {
 
 /// A decode key loader failed, panicked, or gave a key unfit for use.
 fn loader_failed(cause: String) -> JwtError {
-    JwtError::Hook(format!("the decode key loader failed: {cause}").into())
+    LoaderError::Failed(cause).into()
 }
 
 /// The CSRF double submit check: the value sent beside a cookie token must

@@ -15,6 +15,7 @@ mod interop;
 mod key_loaders;
 mod keys;
 mod locations;
+mod oidc;
 mod parity;
 mod pipeline;
 mod properties;

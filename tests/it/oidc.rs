@@ -1,0 +1,399 @@
+//! Verify-only mode behind an OpenID provider, against a real provider
+//! process (`tests/reference/oidc_provider.py`, Flask and PyJWT, started per
+//! test on a free port with the Python of `.ci/run`'s venv).
+#![cfg(feature = "oidc")]
+
+use std::{
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use actix_jwt_extended::{
+    JwtIdentity, JwtManager, JwtRequired, Require, config::ConfigError, oidc::OidcProvider,
+};
+use actix_web::{
+    App, HttpResponse,
+    http::{StatusCode, header},
+    test as actix_test, web,
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use serde_json::{Value, json};
+
+use crate::common::{bearer, in_ci, skipped};
+
+/// A provider process of this test's own.
+struct Provider {
+    child: Child,
+    /// `127.0.0.1:<port>`.
+    addr: String,
+    url: String,
+}
+
+impl Provider {
+    fn start() -> Option<Self> {
+        let python = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/target/ci/flask-venv/bin/python"
+        );
+        if !std::path::Path::new(python).exists() {
+            assert!(
+                !in_ci(),
+                "CI=true but {python} is missing: .ci/run creates it"
+            );
+            skipped("no Flask venv for the OpenID provider (bash .ci/run creates it)");
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(python)
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/reference/oidc_provider.py"
+            ))
+            .env("PORT", port.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let addr = format!("127.0.0.1:{port}");
+        let url = format!("http://{addr}");
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "the OpenID provider did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some(Self { child, addr, url })
+    }
+
+    /// POSTs `body` to the provider's test control `path`.
+    fn post(&self, path: &str, body: Value) -> Value {
+        let body = body.to_string();
+        crate::common::http(&self.addr, "POST", path, &[], body.as_bytes()).json()
+    }
+
+    fn token(&self, request: Value) -> String {
+        self.post("/token", request)["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    fn jwks_fetches(&self) -> u64 {
+        crate::common::http(&self.addr, "GET", "/stats", &[], b"").json()["jwks_fetches"]
+            .as_u64()
+            .unwrap()
+    }
+
+    fn provider(&self) -> OidcProvider {
+        OidcProvider::discover(&self.url).audience("api")
+    }
+}
+
+impl Drop for Provider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn me(identity: JwtIdentity) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "sub": identity.as_str() }))
+}
+
+/// The example's routes on `jwt`.
+macro_rules! api {
+    ($jwt:expr) => {
+        actix_test::init_service(
+            App::new().app_data(web::Data::new($jwt)).service(
+                web::scope("/api")
+                    .route("/me", web::get().to(me).wrap(JwtRequired::new()))
+                    .route(
+                        "/admin",
+                        web::get()
+                            .to(me)
+                            .wrap(JwtRequired::new().require(Require::scopes(["admin"]))),
+                    ),
+            ),
+        )
+        .await
+    };
+}
+
+/// Status, `WWW-Authenticate` and body of `GET path` with `token`.
+async fn get<B: actix_web::body::MessageBody>(
+    app: &impl crate::common::TestApp<B>,
+    path: &str,
+    token: &str,
+) -> (StatusCode, String, Value) {
+    let req = actix_test::TestRequest::get()
+        .uri(path)
+        .insert_header((header::AUTHORIZATION, bearer(token)));
+    let res = actix_test::call_service(app, req.to_request()).await;
+    let status = res.status();
+    let challenge = res
+        .headers()
+        .get(header::WWW_AUTHENTICATE)
+        .map(|value| value.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let body = actix_test::read_body(res).await;
+    (
+        status,
+        challenge,
+        serde_json::from_slice(&body).unwrap_or(Value::Null),
+    )
+}
+
+fn build(provider: OidcProvider) -> JwtManager {
+    JwtManager::builder()
+        .oidc(provider)
+        .unwrap()
+        .build()
+        .unwrap()
+}
+
+/// `token` with its header's `kid` replaced (its signature no longer fits).
+fn with_kid(token: &str, kid: &str) -> String {
+    let (header, rest) = token.split_once('.').unwrap();
+    let mut header: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap();
+    header["kid"] = json!(kid);
+    format!("{}.{rest}", URL_SAFE_NO_PAD.encode(header.to_string()))
+}
+
+/// `token` with one payload claim changed, its signature kept.
+fn tampered(token: &str) -> String {
+    let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
+    let mut claims: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&parts[1]).unwrap()).unwrap();
+    claims["sub"] = json!("mallory");
+    parts[1] = URL_SAFE_NO_PAD.encode(claims.to_string());
+    parts.join(".")
+}
+
+#[actix_web::test]
+async fn valid_tokens_pass_and_every_bad_one_is_invalid_token() {
+    let Some(provider) = Provider::start() else {
+        return;
+    };
+    let app = api!(build(provider.provider()));
+    for alg in ["RS256", "ES256"] {
+        let token = provider.token(json!({ "alg": alg }));
+        let (status, _, body) = get(&app, "/api/me", &token).await;
+        assert_eq!(
+            (status, body),
+            (StatusCode::OK, json!({ "sub": "alice" })),
+            "{alg}"
+        );
+    }
+    let now = crate::common::now() as i64;
+    let rs = |claims: Value| provider.token(json!({ "alg": "RS256", "claims": claims }));
+    let bad = [
+        ("wrong aud", rs(json!({ "aud": "other-api" }))),
+        ("no aud", rs(json!({ "aud": null }))),
+        ("wrong iss", rs(json!({ "iss": "https://evil.example" }))),
+        ("expired", rs(json!({ "exp": now - 120 }))),
+        ("nbf in the future", rs(json!({ "nbf": now + 120 }))),
+        ("alg none", provider.token(json!({ "alg": "none" }))),
+        (
+            "HS256 keyed with the RSA public key",
+            provider
+                .token(json!({ "alg": "HS256", "kid": "rs-1", "sign_with": "public-key-as-hmac" })),
+        ),
+        (
+            "a kid naming a key of another algorithm",
+            with_kid(&provider.token(json!({ "alg": "ES256" })), "rs-1"),
+        ),
+        ("a tampered payload", tampered(&rs(json!({})))),
+        (
+            "an unknown signing key",
+            provider.token(json!({ "alg": "RS256", "sign_with": "unpublished" })),
+        ),
+    ];
+    for (what, token) in bad {
+        let (status, challenge, _) = get(&app, "/api/me", &token).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}");
+        assert!(
+            challenge.starts_with(r#"Bearer error="invalid_token""#),
+            "{what}: {challenge}"
+        );
+    }
+    // No token: a bare challenge.
+    let res = actix_test::call_service(
+        &app,
+        actix_test::TestRequest::get().uri("/api/me").to_request(),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        res.headers().get(header::WWW_AUTHENTICATE).unwrap(),
+        "Bearer"
+    );
+}
+
+#[actix_web::test]
+async fn scopes_are_required_whole() {
+    let Some(provider) = Provider::start() else {
+        return;
+    };
+    let app = api!(build(provider.provider()));
+    let with = |claims: Value| provider.token(json!({ "alg": "ES256", "claims": claims }));
+    for granted in [
+        json!({ "scope": "read admin" }),
+        json!({ "scp": ["admin"] }),
+    ] {
+        assert_eq!(
+            get(&app, "/api/admin", &with(granted.clone())).await.0,
+            StatusCode::OK,
+            "{granted}"
+        );
+    }
+    for refused in [
+        json!({}),
+        json!({ "scope": "administrator read" }),
+        json!({ "scp": ["admins"] }),
+    ] {
+        let (status, challenge, _) = get(&app, "/api/admin", &with(refused.clone())).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+        assert!(
+            challenge.starts_with(r#"Bearer error="insufficient_scope""#)
+                && challenge.ends_with(r#"scope="admin""#),
+            "{challenge}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_rotated_key_is_picked_up_and_unknown_kids_cannot_flood_the_provider() {
+    let Some(provider) = Provider::start() else {
+        return;
+    };
+    let app = api!(build(provider.provider()));
+    let first = provider.token(json!({ "alg": "RS256" }));
+    assert_eq!(get(&app, "/api/me", &first).await.0, StatusCode::OK);
+    // The provider rotates: the first request with the new kid passes.
+    let kid = provider.post("/rotate", json!({ "alg": "RS256" }))["kid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rotated = provider.token(json!({ "alg": "RS256", "kid": kid }));
+    assert_eq!(get(&app, "/api/me", &rotated).await.0, StatusCode::OK);
+    // A hundred concurrent requests with made-up kids: at most one fetch.
+    let before = provider.jwks_fetches();
+    let forged: Vec<String> = (0..100)
+        .map(|i| with_kid(&first, &format!("made-up-{i}")))
+        .collect();
+    let answers =
+        futures_util::future::join_all(forged.iter().map(|token| get(&app, "/api/me", token)))
+            .await;
+    assert!(
+        answers
+            .iter()
+            .all(|(status, ..)| *status == StatusCode::UNAUTHORIZED)
+    );
+    assert!(
+        provider.jwks_fetches() - before <= 1,
+        "{} fetches",
+        provider.jwks_fetches() - before
+    );
+}
+
+#[actix_web::test]
+async fn the_last_good_keys_serve_while_the_provider_is_down() {
+    let Some(provider) = Provider::start() else {
+        return;
+    };
+    let app = api!(build(
+        provider
+            .provider()
+            .refetch_interval(Duration::from_millis(100))
+    ));
+    let token = provider.token(json!({ "alg": "ES256" }));
+    assert_eq!(get(&app, "/api/me", &token).await.0, StatusCode::OK);
+    provider.post("/down", json!({}));
+    assert_eq!(get(&app, "/api/me", &token).await.0, StatusCode::OK);
+    let kid = provider.post("/rotate", json!({ "alg": "ES256" }))["kid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rotated = provider.token(json!({ "alg": "ES256", "kid": kid }));
+    assert_eq!(
+        get(&app, "/api/me", &rotated).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    // Back up: the new key is picked up.
+    provider.post("/up", json!({}));
+    actix_web::rt::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(get(&app, "/api/me", &rotated).await.0, StatusCode::OK);
+    assert_eq!(get(&app, "/api/me", &token).await.0, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn a_provider_down_at_start_answers_503_until_it_is_up() {
+    let Some(provider) = Provider::start() else {
+        return;
+    };
+    provider.post("/down", json!({}));
+    let app = api!(build(provider.provider()));
+    let token = provider.token(json!({ "alg": "RS256" }));
+    let (status, _, body) = get(&app, "/api/me", &token).await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({ "msg": "Signing keys unavailable" })
+        )
+    );
+    provider.post("/up", json!({}));
+    actix_web::rt::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(get(&app, "/api/me", &token).await.0, StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn a_dropped_key_stops_verifying_once_the_cached_set_expires() {
+    let Some(provider) = Provider::start() else {
+        return;
+    };
+    provider.post("/max_age", json!({ "seconds": 1 }));
+    let app = api!(build(
+        provider
+            .provider()
+            .cache_bounds(Duration::from_secs(1), Duration::from_secs(60))
+    ));
+    let token = provider.token(json!({ "alg": "RS256" }));
+    assert_eq!(get(&app, "/api/me", &token).await.0, StatusCode::OK);
+    provider.post("/drop", json!({ "kid": "rs-1" }));
+    // Still cached: accepted.
+    assert_eq!(get(&app, "/api/me", &token).await.0, StatusCode::OK);
+    actix_web::rt::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(
+        get(&app, "/api/me", &token).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[actix_web::test]
+async fn require_at_jwt_refuses_typ_jwt() {
+    let Some(provider) = Provider::start() else {
+        return;
+    };
+    let app = api!(build(provider.provider().require_at_jwt(true)));
+    let at_jwt = provider.token(json!({ "alg": "RS256", "typ": "at+jwt" }));
+    let plain = provider.token(json!({ "alg": "RS256", "typ": "JWT" }));
+    assert_eq!(get(&app, "/api/me", &at_jwt).await.0, StatusCode::OK);
+    assert_eq!(
+        get(&app, "/api/me", &plain).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[test]
+fn a_provider_needs_an_audience() {
+    let missing = JwtManager::builder().oidc(OidcProvider::discover("https://id.example"));
+    assert!(matches!(missing, Err(ConfigError::EmptyName(_))));
+}
