@@ -29,8 +29,9 @@
 //! - stays in use while the provider cannot be reached; until a first set
 //!   was fetched, requests are answered 503 `Signing keys unavailable`.
 //!
-//! Only signature keys (`use: sig`, with an `alg`) verify, each only with its
-//! own algorithm.
+//! Only signature keys verify, each only with its own algorithm; a key
+//! published without `alg` gets its type's one (RS256 for RSA, ES256 or
+//! ES384 by curve, EdDSA for Ed25519).
 
 use std::{
     sync::{
@@ -373,8 +374,12 @@ async fn fetch(provider: &OidcProvider, known_uri: Option<&str>) -> Result<Fetch
         (Location::Discovery, None) => discover(&client, &provider.issuer).await?,
     };
     let (body, cache_control) = get(&client, &jwks_uri).await?;
-    let document = std::str::from_utf8(&body).map_err(|error| error.to_string())?;
-    let keys = Key::from_jwks(document).map_err(|error| error.to_string())?;
+    let mut document: Value =
+        serde_json::from_slice(&body).map_err(|error| format!("{jwks_uri}: {error}"))?;
+    if let Some(keys) = document.get_mut("keys").and_then(Value::as_array_mut) {
+        keys.iter_mut().for_each(pin_algorithm);
+    }
+    let keys = Key::from_jwks(&document.to_string()).map_err(|error| error.to_string())?;
     let (least, most) = provider.cache_bounds;
     let max_age = max_age(cache_control.as_deref())
         .unwrap_or(Duration::from_secs(300))
@@ -406,6 +411,29 @@ async fn discover(client: &awc::Client, issuer: &str) -> Result<String, String> 
         .ok_or_else(|| format!("{url} has no jwks_uri"))
 }
 
+/// Gives a signature key published without `alg` (as Entra ID publishes
+/// them) the one algorithm its key type is used with by OpenID providers:
+/// RS256 for RSA, ES256 or ES384 by curve, EdDSA for Ed25519. The key then
+/// verifies that algorithm only.
+fn pin_algorithm(jwk: &mut Value) {
+    let Some(fields) = jwk.as_object_mut() else {
+        return;
+    };
+    let signs = fields.get("use").is_none_or(|usage| usage == "sig");
+    if fields.contains_key("alg") || !signs {
+        return;
+    }
+    let text = |name: &str| fields.get(name).and_then(Value::as_str);
+    let alg = match (text("kty"), text("crv")) {
+        (Some("RSA"), _) => "RS256",
+        (Some("EC"), Some("P-256")) => "ES256",
+        (Some("EC"), Some("P-384")) => "ES384",
+        (Some("OKP"), Some("Ed25519")) => "EdDSA",
+        _ => return,
+    };
+    fields.insert("alg".to_owned(), Value::from(alg));
+}
+
 /// `max-age` of a `Cache-Control` header; `no-store` and `no-cache` count as
 /// zero (the bounds then keep the set a minute).
 fn max_age(cache_control: Option<&str>) -> Option<Duration> {
@@ -428,8 +456,38 @@ fn max_age(cache_control: Option<&str>) -> Option<Duration> {
 
 #[cfg(test)]
 mod tests {
-    use super::max_age;
+    use super::{max_age, pin_algorithm};
+    use serde_json::{Value, json};
     use std::time::Duration;
+
+    #[test]
+    fn keys_without_alg_get_their_type_s_one_algorithm() {
+        let pinned = |mut jwk: Value| {
+            pin_algorithm(&mut jwk);
+            jwk.get("alg").cloned()
+        };
+        assert_eq!(pinned(json!({"kty": "RSA"})), Some(json!("RS256")));
+        assert_eq!(
+            pinned(json!({"kty": "EC", "crv": "P-256", "use": "sig"})),
+            Some(json!("ES256"))
+        );
+        assert_eq!(
+            pinned(json!({"kty": "EC", "crv": "P-384"})),
+            Some(json!("ES384"))
+        );
+        assert_eq!(
+            pinned(json!({"kty": "OKP", "crv": "Ed25519"})),
+            Some(json!("EdDSA"))
+        );
+        // Given ones stay; encryption keys and unknown types get none.
+        assert_eq!(
+            pinned(json!({"kty": "RSA", "alg": "PS256"})),
+            Some(json!("PS256"))
+        );
+        assert_eq!(pinned(json!({"kty": "RSA", "use": "enc"})), None);
+        assert_eq!(pinned(json!({"kty": "EC", "crv": "P-521"})), None);
+        assert_eq!(pinned(json!({"kty": "oct"})), None);
+    }
 
     #[test]
     fn max_age_is_read_from_cache_control() {

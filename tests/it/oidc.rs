@@ -378,6 +378,29 @@ async fn a_dropped_key_stops_verifying_once_the_cached_set_expires() {
 }
 
 #[actix_web::test]
+async fn keys_published_without_alg_verify_their_type_s_one_algorithm() {
+    let Some(provider) = Provider::start() else {
+        return;
+    };
+    provider.post("/omit_alg", json!({}));
+    let app = api!(build(provider.provider()));
+    for alg in ["RS256", "ES256"] {
+        let token = provider.token(json!({ "alg": alg }));
+        assert_eq!(
+            get(&app, "/api/me", &token).await.0,
+            StatusCode::OK,
+            "{alg}"
+        );
+    }
+    // The RSA key verifies RS256 only.
+    let ps256 = provider.token(json!({ "alg": "PS256", "kid": "rs-1" }));
+    assert_eq!(
+        get(&app, "/api/me", &ps256).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[actix_web::test]
 async fn require_at_jwt_refuses_typ_jwt() {
     let Some(provider) = Provider::start() else {
         return;

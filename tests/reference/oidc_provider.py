@@ -18,6 +18,7 @@ Test controls (JSON bodies):
   POST /rotate     {"alg": "RS256"} -> {"kid": new kid}; the new key is published
   POST /drop       {"kid": ...} stops publishing a key (tokens it signs still mint)
   POST /max_age    {"seconds": n} the JWK Set's Cache-Control max-age (default 300)
+  POST /omit_alg   publish the keys without "alg" (as Entra ID does)
   POST /down       the discovery and JWKS routes answer 503 until /up
   POST /up
   GET  /stats      {"jwks_fetches": n, "discovery_fetches": n}
@@ -59,6 +60,7 @@ def reset():
             keys=[new_key("RS256", "rs-1"), new_key("ES256", "es-1")],
             unpublished=new_key("RS256", "rs-1"),
             max_age=300,
+            omit_alg=False,
             down=False,
             jwks_fetches=0,
             discovery_fetches=0,
@@ -72,6 +74,8 @@ def public_jwk(key):
     algorithm = ECAlgorithm if key["alg"].startswith("ES") else RSAAlgorithm
     jwk = json.loads(algorithm.to_jwk(key["private"].public_key()))
     jwk.update(kid=key["kid"], alg=key["alg"], use="sig")
+    if state["omit_alg"]:
+        del jwk["alg"]
     return jwk
 
 
@@ -172,6 +176,13 @@ def drop():
 def max_age():
     with lock:
         state["max_age"] = int((request.get_json(force=True) or {})["seconds"])
+    return jsonify(ok=True)
+
+
+@app.post("/omit_alg")
+def omit_alg():
+    with lock:
+        state["omit_alg"] = True
     return jsonify(ok=True)
 
 
