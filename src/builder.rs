@@ -147,7 +147,7 @@ impl JwtManagerBuilder {
         self.verify.audience = Some(provider.audience.clone());
         self.verify.require_at_jwt = provider.require_at_jwt;
         self.verify.leeway = provider.leeway;
-        self.verify.key_loader = Some(DecodeKeys::Later(Hook(Arc::new(provider.remote_keys()))));
+        self.verify.key_loader = Some(DecodeKeys::Later(Hook(provider.remote_keys())));
         self.keys.decode_algorithms = Some(vec![
             Algorithm::RS256,
             Algorithm::RS384,

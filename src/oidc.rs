@@ -16,7 +16,8 @@
 //! ```
 //!
 //! The key set:
-//! - is fetched on the first request that needs it, from the provider's
+//! - is fetched when the manager is built inside the actix runtime (else on
+//!   the first request that needs it), from the provider's
 //!   `jwks_uri` (discovery at `{issuer}/.well-known/openid-configuration`,
 //!   whose `issuer` must be the configured one) or a JWKS URL;
 //! - is kept for the JWKS response's `Cache-Control: max-age` (5 minutes
@@ -138,14 +139,24 @@ impl OidcProvider {
         self
     }
 
-    /// The decode key loader that serves this provider's keys.
-    pub(crate) fn remote_keys(&self) -> RemoteKeys {
-        RemoteKeys {
+    /// The decode key loader that serves this provider's keys; inside the
+    /// actix runtime (a `main` under `#[actix_web::main]`), it starts
+    /// fetching them at once.
+    pub(crate) fn remote_keys(&self) -> Arc<RemoteKeys> {
+        let keys = Arc::new(RemoteKeys {
             provider: self.clone(),
             set: RwLock::new(Arc::new(KeySet::default())),
             fetching: tokio::sync::Mutex::new(()),
             generation: AtomicU64::new(0),
+        });
+        if actix_web::rt::System::try_current().is_some() {
+            let prefetching = Arc::clone(&keys);
+            actix_web::rt::spawn(async move {
+                let _fetching = prefetching.fetching.lock().await;
+                prefetching.refresh(Instant::now()).await;
+            });
         }
+        keys
     }
 }
 

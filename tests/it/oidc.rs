@@ -401,6 +401,22 @@ async fn keys_published_without_alg_verify_their_type_s_one_algorithm() {
 }
 
 #[actix_web::test]
+async fn keys_are_fetched_at_start_inside_the_runtime() {
+    let Some(provider) = Provider::start() else {
+        return;
+    };
+    let app = api!(build(provider.provider()));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while provider.jwks_fetches() == 0 {
+        assert!(Instant::now() < deadline, "no fetch at start");
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+    }
+    let token = provider.token(json!({ "alg": "RS256" }));
+    assert_eq!(get(&app, "/api/me", &token).await.0, StatusCode::OK);
+    assert_eq!(provider.jwks_fetches(), 1);
+}
+
+#[actix_web::test]
 async fn require_at_jwt_refuses_typ_jwt() {
     let Some(provider) = Provider::start() else {
         return;
