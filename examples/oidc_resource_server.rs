@@ -25,6 +25,20 @@ async fn me(identity: JwtIdentity) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "sub": identity.as_str() }))
 }
 
+/// The API: `/api/me`, and `/api/admin` with the scope `admin`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api")
+            .route("/me", web::get().to(me).wrap(JwtRequired::new()))
+            .route(
+                "/admin",
+                web::get()
+                    .to(me)
+                    .wrap(JwtRequired::new().require(Require::scopes(["admin"]))),
+            ),
+    );
+}
+
 fn required(name: &str) -> std::io::Result<String> {
     std::env::var(name)
         .ok()
@@ -52,16 +66,9 @@ async fn main() -> std::io::Result<()> {
 
     log::info!("verifying access tokens of {issuer} on http://127.0.0.1:{port}");
     HttpServer::new(move || {
-        App::new().app_data(web::Data::new(jwt.clone())).service(
-            web::scope("/api")
-                .route("/me", web::get().to(me).wrap(JwtRequired::new()))
-                .route(
-                    "/admin",
-                    web::get()
-                        .to(me)
-                        .wrap(JwtRequired::new().require(Require::scopes(["admin"]))),
-                ),
-        )
+        App::new()
+            .app_data(web::Data::new(jwt.clone()))
+            .configure(routes)
     })
     .bind(("127.0.0.1", port))?
     .run()

@@ -14,6 +14,9 @@ pub mod claims_and_loaders;
 pub mod jwt_locations;
 #[path = "../../examples/key_rotation.rs"]
 pub mod key_rotation;
+#[cfg(feature = "oidc")]
+#[path = "../../examples/oidc_resource_server.rs"]
+pub mod oidc_resource_server;
 #[path = "../../examples/refresh_tokens.rs"]
 pub mod refresh_tokens;
 #[path = "../../examples/token_freshness.rs"]

@@ -8,11 +8,9 @@ use std::{
     time::{Duration, Instant},
 };
 
-use actix_jwt_extended::{
-    JwtIdentity, JwtManager, JwtRequired, Require, config::ConfigError, oidc::OidcProvider,
-};
+use actix_jwt_extended::{JwtManager, config::ConfigError, oidc::OidcProvider};
 use actix_web::{
-    App, HttpResponse,
+    App,
     http::{StatusCode, header},
     test as actix_test, web,
 };
@@ -102,24 +100,13 @@ impl Drop for Provider {
     }
 }
 
-async fn me(identity: JwtIdentity) -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "sub": identity.as_str() }))
-}
-
 /// The example's routes on `jwt`.
 macro_rules! api {
     ($jwt:expr) => {
         actix_test::init_service(
-            App::new().app_data(web::Data::new($jwt)).service(
-                web::scope("/api")
-                    .route("/me", web::get().to(me).wrap(JwtRequired::new()))
-                    .route(
-                        "/admin",
-                        web::get()
-                            .to(me)
-                            .wrap(JwtRequired::new().require(Require::scopes(["admin"]))),
-                    ),
-            ),
+            App::new()
+                .app_data(web::Data::new($jwt))
+                .configure(crate::examples::oidc_resource_server::routes),
         )
         .await
     };
