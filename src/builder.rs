@@ -130,8 +130,9 @@ impl JwtManagerBuilder {
     /// access tokens, with keys from its discovery document or JWKS URL (see
     /// [`oidc`](crate::oidc)). Sets the decode issuer and audience, the
     /// asymmetric decode algorithms (RS, PS, ES, EdDSA), the leeway, RFC
-    /// 9068 typing when asked, and RFC 6750 error responses; later builder
-    /// calls may change any of them. Fails without an issuer or an audience.
+    /// 9068 typing when asked, a required `exp`, and RFC 6750 error
+    /// responses; later builder calls may change any of them but the
+    /// required `exp`. Fails without an issuer or an audience.
     #[cfg(feature = "oidc")]
     #[cfg_attr(docsrs, doc(cfg(feature = "oidc")))]
     pub fn oidc(mut self, provider: crate::oidc::OidcProvider) -> Result<Self, ConfigError> {
@@ -146,6 +147,8 @@ impl JwtManagerBuilder {
         self.verify.issuer = Some(provider.issuer.clone());
         self.verify.audience = Some(provider.audience.clone());
         self.verify.require_at_jwt = provider.require_at_jwt;
+        // RFC 9068 section 2.2: an access token always expires.
+        self.verify.require_exp = true;
         self.verify.leeway = provider.leeway;
         self.verify.key_loader = Some(DecodeKeys::Later(Hook(provider.remote_keys())));
         self.keys.decode_algorithms = Some(vec![

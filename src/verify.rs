@@ -40,6 +40,7 @@ pub(crate) struct VerifyOptions {
     pub(crate) clock: Clock,
     pub(crate) key_loader: Option<DecodeKeys>,
     pub(crate) require_at_jwt: bool,
+    pub(crate) require_exp: bool,
 }
 
 impl Default for VerifyOptions {
@@ -54,6 +55,7 @@ impl Default for VerifyOptions {
             clock: Clock::default(),
             key_loader: None,
             require_at_jwt: false,
+            require_exp: false,
         }
     }
 }
@@ -77,6 +79,9 @@ pub(crate) struct Verifier {
     loader: Option<DecodeKeys>,
     /// Only RFC 9068 access tokens (`typ: at+jwt`).
     require_at_jwt: bool,
+    /// A token without `exp` is refused (OAuth access tokens always have
+    /// one; Flask-JWT-Extended may mint tokens that never expire).
+    require_exp: bool,
 }
 
 impl Verifier {
@@ -115,6 +120,7 @@ impl Verifier {
             clock: options.clock,
             loader: options.key_loader,
             require_at_jwt: options.require_at_jwt,
+            require_exp: options.require_exp,
         })
     }
 
@@ -380,6 +386,9 @@ impl Verifier {
             }
         }
         let expired = match payload.get(claims::EXP) {
+            None if self.require_exp => {
+                return Err(invalid_claim("Token is missing the \"exp\" claim"));
+            }
             None => false,
             Some(exp) => {
                 let exp = numeric_date(exp).ok_or(invalid_claim(

@@ -185,6 +185,7 @@ async fn valid_tokens_pass_and_every_bad_one_is_invalid_token() {
         ("no aud", rs(json!({ "aud": null }))),
         ("wrong iss", rs(json!({ "iss": "https://evil.example" }))),
         ("expired", rs(json!({ "exp": now - 120 }))),
+        ("no exp", rs(json!({ "exp": null }))),
         ("nbf in the future", rs(json!({ "nbf": now + 120 }))),
         ("alg none", provider.token(json!({ "alg": "none" }))),
         (
