@@ -25,8 +25,9 @@
 //! new token, the hot path the mirror exists to keep off the network.
 
 use std::{
+    collections::HashMap,
     sync::{
-        Arc, Weak,
+        Arc, Mutex, Weak,
         atomic::{AtomicBool, Ordering},
     },
     time::Duration,
@@ -88,6 +89,10 @@ impl Revocation {
 pub(super) struct Mirror {
     revocations: MemoryStore,
     current: AtomicBool,
+    /// The stream entry each identity's cut-off record came with: a record
+    /// is merged in Redis, so an older one (a late feed entry after this
+    /// instance's own newer write) must not replace a newer one.
+    cutoff_versions: Mutex<HashMap<String, (u64, u64)>>,
 }
 
 impl Mirror {
@@ -108,18 +113,35 @@ impl Mirror {
         self.current.store(current, Ordering::Release);
     }
 
-    /// Records `revocation`, kept until `until` (`None`: for good).
-    pub(super) fn apply(&self, revocation: Revocation, until: Option<i64>) {
+    /// Records `revocation`, kept until `until` (`None`: for good), as of
+    /// the stream entry `version` (`ms-seq`): a cut-off record older than
+    /// the one held is ignored; tokens and sessions only ever add.
+    pub(super) fn apply(&self, revocation: Revocation, until: Option<i64>, version: &str) {
         match revocation {
             Revocation::Token(jti) => self.revocations.mirror_revocation(key::jti(&jti), until),
             Revocation::Session(session) => self
                 .revocations
                 .mirror_revocation(key::family_revoked(&session), until),
             Revocation::Cutoff(identity, record) => {
+                let version = stream_position(version);
+                let mut versions = self
+                    .cutoff_versions
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                if versions.get(&identity).is_some_and(|held| *held > version) {
+                    return;
+                }
                 self.revocations.mirror_cutoff(&identity, record, until);
+                versions.insert(identity, version);
             }
         }
     }
+}
+
+/// A stream entry id `ms-seq` as a pair that orders like the stream.
+fn stream_position(id: &str) -> (u64, u64) {
+    let (ms, seq) = id.split_once('-').unwrap_or((id, "0"));
+    (ms.parse().unwrap_or(0), seq.parse().unwrap_or(0))
 }
 
 /// Where the feed reads from.
@@ -230,7 +252,7 @@ async fn follow(
         let Some(mirror) = mirror.upgrade() else {
             return Ok(());
         };
-        snapshot(connection, &mirror, &source.prefix).await?;
+        snapshot(connection, &mirror, &source.prefix, &last).await?;
     }
     let mut caught_up = false;
     loop {
@@ -256,7 +278,7 @@ async fn follow(
         let read_all = entries.len() < BATCH;
         for entry in entries {
             match parse_entry(&entry) {
-                Some((revocation, until)) => mirror.apply(revocation, until),
+                Some((revocation, until)) => mirror.apply(revocation, until, &entry.id),
                 None => log::warn!(
                     "actix-jwt-extended: skipping unreadable revocation feed entry {}",
                     entry.id
@@ -284,7 +306,14 @@ fn parse_entry(entry: &StreamId) -> Option<(Revocation, Option<i64>)> {
 }
 
 /// Step 2: every live revocation key of the prefix, with its expiry.
-async fn snapshot(connection: &mut Connection, mirror: &Mirror, prefix: &str) -> RedisResult<()> {
+/// `noted` is where the stream ended before the scan: every value read is at
+/// least that recent.
+async fn snapshot(
+    connection: &mut Connection,
+    mirror: &Mirror,
+    prefix: &str,
+    noted: &str,
+) -> RedisResult<()> {
     let pattern = format!("{}*", glob_escape(prefix));
     let mut cursor = 0u64;
     loop {
@@ -329,7 +358,7 @@ async fn snapshot(connection: &mut Connection, mirror: &Mirror, prefix: &str) ->
                     at => Some(at),
                 };
                 match Revocation::read(kind, id, value.as_deref()) {
-                    Some(revocation) => mirror.apply(revocation, until),
+                    Some(revocation) => mirror.apply(revocation, until, noted),
                     None => log::warn!("actix-jwt-extended: unreadable revocation key {kind}:{id}"),
                 }
             }
@@ -387,17 +416,46 @@ mod tests {
     }
 
     #[test]
+    fn an_older_cutoff_record_never_replaces_a_newer_one() {
+        let mirror = Mirror::default();
+        let (at, older_at) = (now() * 1000, (now() - 10) * 1000);
+        let record = |all: i64| CutoffRecord::parse(&format!("{all} - -")).unwrap();
+        let until = Some(now() + 60);
+        let token = TokenFacts::new("t", "u", Some(now() - 5), None);
+        mirror.set_current(true);
+        // This instance's own newer write, then the feed's late older entry.
+        mirror.apply(
+            Revocation::Cutoff("u".into(), record(at)),
+            until,
+            "1700000000002-0",
+        );
+        mirror.apply(
+            Revocation::Cutoff("u".into(), record(older_at)),
+            until,
+            "1700000000001-5",
+        );
+        assert_eq!(mirror.answer(&token), Some(true));
+        // A newer record does replace it.
+        mirror.apply(
+            Revocation::Cutoff("u".into(), record(at + 1)),
+            until,
+            "1700000000003-0",
+        );
+        assert_eq!(mirror.answer(&token), Some(true));
+    }
+
+    #[test]
     fn a_mirror_not_current_answers_only_what_it_knows_is_revoked() {
         let mirror = Mirror::default();
         let revoked = TokenFacts::new("gone", "u", Some(now()), None);
         let other = TokenFacts::new("fine", "u", Some(now()), None);
-        mirror.apply(Revocation::Token("gone".into()), Some(now() + 60));
+        mirror.apply(Revocation::Token("gone".into()), Some(now() + 60), "1-0");
         assert_eq!(mirror.answer(&revoked), Some(true));
         assert_eq!(mirror.answer(&other), None);
         mirror.set_current(true);
         assert_eq!(mirror.answer(&other), Some(false));
         // Entries leave with the last token they cover.
-        mirror.apply(Revocation::Token("old".into()), Some(now() - 1));
+        mirror.apply(Revocation::Token("old".into()), Some(now() - 1), "2-0");
         let old = TokenFacts::new("old", "u", Some(now()), None);
         assert_eq!(mirror.answer(&old), Some(false));
     }

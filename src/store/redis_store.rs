@@ -26,10 +26,9 @@ macro_rules! feed_function {
 local function feed(stream, kind, id, until_, record)
   local minid = (tonumber(redis.call('TIME')[1]) - 600) * 1000
   if record then
-    redis.call('XADD', stream, 'MINID', '~', minid, '*', 'k', kind, 'i', id, 'u', until_, 'r', record)
-  else
-    redis.call('XADD', stream, 'MINID', '~', minid, '*', 'k', kind, 'i', id, 'u', until_)
+    return redis.call('XADD', stream, 'MINID', '~', minid, '*', 'k', kind, 'i', id, 'u', until_, 'r', record)
   end
+  return redis.call('XADD', stream, 'MINID', '~', minid, '*', 'k', kind, 'i', id, 'u', until_)
 end
 "#
     };
@@ -82,7 +81,7 @@ return 'reused'
 /// Merges a cut-off into an identity's record, as `CutoffRecord::apply` does.
 /// KEYS: the record, the stream. ARGV: issued up to (ms), the session spared
 /// ('' for none), keep (seconds, 0: for good), the identity. Returns the
-/// record and until when it is kept ('' for good).
+/// record, until when it is kept ('' for good) and its stream entry's id.
 const CUTOFF: &str = concat!(
     feed_function!(),
     r#"
@@ -122,8 +121,8 @@ if ttl > 0 then
 else
   redis.call('SET', KEYS[1], text)
 end
-feed(KEYS[2], 'sub-cutoff', ARGV[4], until_, text)
-return {text, until_}
+local entry = feed(KEYS[2], 'sub-cutoff', ARGV[4], until_, text)
+return {text, until_, entry}
 "#
 );
 
@@ -462,7 +461,8 @@ impl RedisStore {
         self.within(invocation.invoke_async::<i64>(&mut connection))
             .await?;
         if let Some(mirror) = &self.mirror {
-            mirror.apply(revocation, until);
+            // Tokens and sessions only add: no version to compare.
+            mirror.apply(revocation, until, "0-0");
         }
         Ok(())
     }
@@ -538,7 +538,7 @@ impl TokenStore for RedisStore {
             .arg(cutoff.except_session.unwrap_or_default())
             .arg(ttl(cutoff.keep_until))
             .arg(cutoff.identity);
-        let (text, until): (String, String) = self
+        let (text, until, entry): (String, String, String) = self
             .within(invocation.invoke_async(&mut connection))
             .await?;
         if let Some(mirror) = &self.mirror {
@@ -548,6 +548,7 @@ impl TokenStore for RedisStore {
             mirror.apply(
                 Revocation::Cutoff(cutoff.identity.to_owned(), record),
                 until,
+                &entry,
             );
         }
         Ok(())
@@ -574,7 +575,8 @@ impl TokenStore for RedisStore {
             "rotated" => Ok(Rotation::Rotated),
             "reused" => {
                 if let Some(mirror) = &self.mirror {
-                    mirror.apply(Revocation::Session(family.to_owned()), rotation.keep_until);
+                    let session = Revocation::Session(family.to_owned());
+                    mirror.apply(session, rotation.keep_until, "0-0");
                 }
                 Ok(Rotation::Reused)
             }
