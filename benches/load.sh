@@ -1,21 +1,31 @@
 #!/usr/bin/env bash
-# Load benchmark: the same handler unauthenticated and behind three kinds of
-# authentication, measured with wrk on loopback.
+# Load benchmark: the same handler unauthenticated and behind several kinds
+# of authentication, measured with wrk on loopback.
 #
 #   bash benches/load.sh                 # 5 interleaved rounds of 5 s per route
 #   ROUNDS=3 SECONDS_PER_RUN=3 bash benches/load.sh
+#   ROUTES="/public /protected" bash benches/load.sh
+#   WORKERS=2 SERVER_CPUS=0,1 WRK_CPUS=0,1 WRK_THREADS=2 bash benches/load.sh
 #
 # Each route gets its own server process (examples/bench_server.rs, release,
-# one worker) pinned to CPU 1; wrk (1 thread, 32 connections) is pinned to
-# CPU 0. Rounds visit the routes in turn so drift hits all of them alike.
+# $WORKERS workers, default 1) pinned to $SERVER_CPUS (default CPU 1); wrk
+# ($WRK_THREADS threads, default 1, 32 connections) is pinned to $WRK_CPUS
+# (default CPU 0). Rounds visit the routes in turn so drift hits all of them
+# alike. Every request carries the route's credentials (the unauthenticated
+# route gets the header routes' `Authorization` header, and ignores it).
 # Printed per route: requests/s, p99 latency, server CPU per request (from
-# /proc/<pid>/stat), peak RSS (VmHWM), and ratios to the unauthenticated route.
+# /proc/<pid>/stat), peak RSS (VmHWM), and ratios to the first route.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ROUNDS=${ROUNDS:-5}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
 CONNECTIONS=${CONNECTIONS:-32}
+WORKERS=${WORKERS:-1}
+SERVER_CPUS=${SERVER_CPUS:-1}
+WRK_CPUS=${WRK_CPUS:-0}
+WRK_THREADS=${WRK_THREADS:-1}
+read -r -a routes <<<"${ROUTES:-/public /protected /uncached/protected /handwritten /cookie/protected /uncached/cookie/protected /es256/protected /rs256/protected /handwritten/es256}"
 
 if ! command -v wrk >/dev/null 2>&1; then
   echo "installing wrk from Debian's packages" >&2
@@ -24,58 +34,77 @@ fi
 cargo build --release --example bench_server --quiet
 server=target/release/examples/bench_server
 
-routes=(/public /protected /uncached/protected /handwritten)
-declare -A pid port
+# Indexed by position, so that a route may be listed twice (an A/A run).
+pid=() port=()
 base=$((20000 + RANDOM % 20000))
-token=""
 for i in "${!routes[@]}"; do
-  route=${routes[$i]}
-  port[$route]=$((base + i))
-  PORT=${port[$route]} taskset -c 1 "$server" >"target/bench_server_$i.log" 2>&1 &
-  pid[$route]=$!
+  port[i]=$((base + i))
+  PORT=${port[i]} WORKERS=$WORKERS taskset -c "$SERVER_CPUS" "$server" >"target/bench_server_$i.log" 2>&1 &
+  pid[i]=$!
 done
 trap 'kill "${pid[@]}" 2>/dev/null || true' EXIT
-for route in "${routes[@]}"; do
+for i in "${!routes[@]}"; do
   for _ in $(seq 100); do
-    curl -sf -o /dev/null "http://127.0.0.1:${port[$route]}/public" && break
+    curl -sf -o /dev/null "http://127.0.0.1:${port[i]}/public" && break
     sleep 0.1
   done
 done
-token=$(head -n 1 target/bench_server_0.log)
+
+# The server prints `<name> <token> [<csrf>]` per credential.
+credential() { awk -v name="$1" -v field="$2" '$1 == name {print $field}' target/bench_server_0.log; }
+bearer="Authorization: Bearer $(credential hs256 2)"
+headers() { # route -> the request headers, one per line
+  case $1 in
+    */cookie/*) printf 'Cookie: access_token_cookie=%s\nX-CSRF-TOKEN: %s\n' "$(credential cookie 2)" "$(credential cookie 3)" ;;
+    /es256/* | /handwritten/es256) echo "Authorization: Bearer $(credential es256 2)" ;;
+    /rs256/*) echo "Authorization: Bearer $(credential rs256 2)" ;;
+    *) echo "$bearer" ;;
+  esac
+}
+for i in "${!routes[@]}"; do
+  route=${routes[i]}
+  args=()
+  while IFS= read -r line; do args+=(-H "$line"); done < <(headers "$route")
+  code=$(curl -s -o /dev/null -w '%{http_code}' "${args[@]}" "http://127.0.0.1:${port[i]}$route")
+  if [ "$code" != 200 ]; then echo "error: $route answered $code before the run" >&2; exit 1; fi
+done
 
 ticks=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-declare -A requests cpu p99s
-for route in "${routes[@]}"; do requests[$route]=0; cpu[$route]=0; p99s[$route]=""; done
+requests=() cpu=() p99s=()
+for i in "${!routes[@]}"; do requests[i]=0; cpu[i]=0; p99s[i]=""; done
 
 for round in $(seq "$ROUNDS"); do
-  for route in "${routes[@]}"; do
-    before=$(cpu_ticks "${pid[$route]}")
-    out=$(taskset -c 0 wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency \
-      -H "Authorization: Bearer $token" "http://127.0.0.1:${port[$route]}$route")
-    after=$(cpu_ticks "${pid[$route]}")
+  for i in "${!routes[@]}"; do
+    route=${routes[i]}
+    args=()
+    while IFS= read -r line; do args+=(-H "$line"); done < <(headers "$route")
+    before=$(cpu_ticks "${pid[i]}")
+    out=$(taskset -c "$WRK_CPUS" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency \
+      "${args[@]}" "http://127.0.0.1:${port[i]}$route")
+    after=$(cpu_ticks "${pid[i]}")
     n=$(echo "$out" | awk '/requests in/ {print $1}')
     non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
     if [ -n "$non2xx" ]; then echo "error: $route answered $non2xx non-2xx responses" >&2; exit 1; fi
     # wrk prints 618.00us, 1.25ms or 2.00s: keep microseconds.
     p99=$(echo "$out" | awk '$1 == "99%" {v = $2; u = 1; if (v ~ /us$/) u = 1; else if (v ~ /ms$/) u = 1000; else if (v ~ /s$/) u = 1000000; sub(/[a-z]+$/, "", v); printf "%.0f", v * u}')
-    requests[$route]=$((requests[$route] + n))
-    cpu[$route]=$((cpu[$route] + after - before))
-    p99s[$route]="${p99s[$route]} $p99"
+    requests[i]=$((requests[i] + n))
+    cpu[i]=$((cpu[i] + after - before))
+    p99s[i]="${p99s[i]} $p99"
     echo "round $round $route: $n requests, p99 ${p99}us" >&2
   done
 done
 
 total_seconds=$((ROUNDS * SECONDS_PER_RUN))
-printf '\n%-22s %12s %14s %16s %12s %10s %10s\n' route "req/s" "worst p99 us" "CPU us/request" "peak RSS" "req/s x" "CPU x"
-base_rps=$(echo "${requests[/public]} / $total_seconds" | bc -l)
-base_cpu=$(echo "${cpu[/public]} * 1000000 / $ticks / ${requests[/public]}" | bc -l)
-for route in "${routes[@]}"; do
-  rps=$(echo "${requests[$route]} / $total_seconds" | bc -l)
-  us=$(echo "${cpu[$route]} * 1000000 / $ticks / ${requests[$route]}" | bc -l)
-  rss=$(awk '/VmHWM/ {print $2 " " $3}' "/proc/${pid[$route]}/status")
-  p99_max=$(echo "${p99s[$route]}" | tr ' ' '\n' | sort -n | tail -n 1)
-  printf '%-22s %12.0f %14s %16.2f %12s %10.3f %10.3f\n' "$route" "$rps" "$p99_max" "$us" "$rss" \
+printf '\n%-28s %12s %14s %16s %12s %10s %10s\n' route "req/s" "worst p99 us" "CPU us/request" "peak RSS" "req/s x" "CPU x"
+base_rps=$(echo "${requests[0]} / $total_seconds" | bc -l)
+base_cpu=$(echo "${cpu[0]} * 1000000 / $ticks / ${requests[0]}" | bc -l)
+for i in "${!routes[@]}"; do
+  rps=$(echo "${requests[i]} / $total_seconds" | bc -l)
+  us=$(echo "${cpu[i]} * 1000000 / $ticks / ${requests[i]}" | bc -l)
+  rss=$(awk '/VmHWM/ {print $2 " " $3}' "/proc/${pid[i]}/status")
+  p99_max=$(echo "${p99s[i]}" | tr ' ' '\n' | sort -n | tail -n 1)
+  printf '%-28s %12.0f %14s %16.2f %12s %10.3f %10.3f\n' "${routes[i]}" "$rps" "$p99_max" "$us" "$rss" \
     "$(echo "$rps / $base_rps" | bc -l)" "$(echo "$us / $base_cpu" | bc -l)"
 done

@@ -1,23 +1,33 @@
 //! The server `benches/load.sh` measures: one unauthenticated route and the
-//! same route protected three ways, on `127.0.0.1:$PORT` with one worker.
+//! same handler protected in several ways, on `127.0.0.1:$PORT` with
+//! `$WORKERS` workers (default 1).
 //!
 //! - `GET /public`: no authentication (the baseline);
-//! - `GET /protected`: `JwtRequired` + `JwtIdentity`, verified-token cache on (the default);
+//! - `GET /protected`: `JwtRequired` + `JwtIdentity`, HS256, verified-token cache on (the default);
 //! - `GET /uncached/protected`: the same with the cache off;
-//! - `GET /handwritten`: what people write by hand: split the header, `jsonwebtoken::decode`
-//!   with keys and `Validation` built once.
+//! - `GET /cookie/protected`, `GET /uncached/cookie/protected`: the token in a cookie, with the
+//!   CSRF double submit header checked (on `GET` too, so that every route is a plain `GET`);
+//! - `GET /es256/protected`, `GET /rs256/protected`: asymmetric keys, cache on;
+//! - `GET /handwritten`, `GET /handwritten/es256`: what people write by hand: split the header,
+//!   `jsonwebtoken::decode` with keys and `Validation` built once.
 //!
-//! `cargo run --release --example bench_server` prints a token for the routes.
+//! Every handler formats the same kind of answer (`hello <name>`), so the routes differ only in
+//! authentication. `cargo run --release --example bench_server` prints one line per credential,
+//! `<name> <token> [<csrf>]`, for `hs256`, `cookie`, `es256` and `rs256`.
 
-use actix_jwt_extended::{JwtIdentity, JwtManager, JwtRequired};
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, http::header, web};
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use actix_jwt_extended::{
+    JwtIdentity, JwtManager, JwtRequired,
+    config::{Algorithm, CookieConfig, TokenLocation},
+    keys::Key,
+};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, http::Method, http::header, web};
+use jsonwebtoken::{DecodingKey, Validation};
 use serde::Deserialize;
 
 const SECRET: &str = "bench-secret-bench-secret-bench-secret";
 
 async fn public() -> HttpResponse {
-    HttpResponse::Ok().body("hello")
+    HttpResponse::Ok().body(format!("hello {}", "anonymous"))
 }
 
 async fn protected(identity: JwtIdentity) -> HttpResponse {
@@ -29,9 +39,19 @@ struct Sub {
     sub: String,
 }
 
+/// The key and rules of a hand-written route, built once.
 struct Handwritten {
     key: DecodingKey,
     validation: Validation,
+}
+
+impl Handwritten {
+    fn new(key: DecodingKey, algorithm: jsonwebtoken::Algorithm) -> web::Data<Self> {
+        let mut validation = Validation::new(algorithm);
+        validation.leeway = 0;
+        validation.validate_nbf = true;
+        web::Data::new(Self { key, validation })
+    }
 }
 
 async fn handwritten(req: HttpRequest, state: web::Data<Handwritten>) -> HttpResponse {
@@ -46,56 +66,98 @@ async fn handwritten(req: HttpRequest, state: web::Data<Handwritten>) -> HttpRes
     }
 }
 
+fn pem(file: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/keys/{file}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
+}
+
+fn manager(builder: actix_jwt_extended::manager::JwtManagerBuilder) -> std::io::Result<JwtManager> {
+    builder.build().map_err(std::io::Error::other)
+}
+
+/// A day-long token, so a long load run never sees it expire.
+fn token(jwt: &JwtManager) -> std::io::Result<String> {
+    jwt.access_token("bench")
+        .expires(std::time::Duration::from_secs(24 * 3600))
+        .encode()
+        .map_err(std::io::Error::other)
+}
+
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
     let port: u16 = std::env::var("PORT")
         .ok()
         .and_then(|p| p.parse().ok())
         .unwrap_or(5000);
-    let cached = JwtManager::builder()
-        .secret(SECRET)
-        .build()
-        .map_err(std::io::Error::other)?;
-    let uncached = JwtManager::builder()
-        .secret(SECRET)
-        .token_cache(0)
-        .build()
-        .map_err(std::io::Error::other)?;
-    let mut validation = Validation::new(Algorithm::HS256);
-    validation.leeway = 0;
-    validation.validate_nbf = true;
-    let state = web::Data::new(Handwritten {
-        key: DecodingKey::from_secret(SECRET.as_bytes()),
-        validation,
-    });
-    // A day-long token, so a long load run never sees it expire.
-    let token = cached
-        .access_token("bench")
-        .expires(std::time::Duration::from_secs(24 * 3600))
-        .encode()
-        .map_err(std::io::Error::other)?;
-    println!("{token}");
+    let workers: usize = std::env::var("WORKERS")
+        .ok()
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(1);
+    let hs256 = || JwtManager::builder().secret(SECRET);
+    let cookies = || {
+        hs256()
+            .token_location([TokenLocation::Cookies])
+            .cookies(CookieConfig::new().csrf_methods([Method::GET]))
+    };
+    let asymmetric = |algorithm, file| -> std::io::Result<JwtManager> {
+        let key = Key::private_pem(algorithm, pem(file)).map_err(std::io::Error::other)?;
+        manager(JwtManager::builder().signing_key(key))
+    };
+    let cached = manager(hs256())?;
+    let uncached = manager(hs256().token_cache(0))?;
+    let cookie = manager(cookies())?;
+    let uncached_cookie = manager(cookies().token_cache(0))?;
+    let es256 = asymmetric(Algorithm::ES256, "es256_private.pem")?;
+    let rs256 = asymmetric(Algorithm::RS256, "rs256_private.pem")?;
+
+    let cookie_token = token(&cookie)?;
+    let csrf = cookie
+        .decode_token(&cookie_token)
+        .map_err(std::io::Error::other)?
+        .claims()["csrf"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    println!("hs256 {}", token(&cached)?);
+    println!("cookie {cookie_token} {csrf}");
+    println!("es256 {}", token(&es256)?);
+    println!("rs256 {}", token(&rs256)?);
+
+    let handwritten_hs256 = Handwritten::new(
+        DecodingKey::from_secret(SECRET.as_bytes()),
+        jsonwebtoken::Algorithm::HS256,
+    );
+    let handwritten_es256 = Handwritten::new(
+        DecodingKey::from_ec_pem(&pem("es256_public.pem")).map_err(std::io::Error::other)?,
+        jsonwebtoken::Algorithm::ES256,
+    );
+    let guarded = |path: &'static str, jwt: &JwtManager| {
+        web::resource(path)
+            .app_data(web::Data::new(jwt.clone()))
+            .route(web::get().to(protected).wrap(JwtRequired::new()))
+    };
 
     HttpServer::new(move || {
         App::new()
-            .app_data(web::Data::new(cached.clone()))
-            .app_data(state.clone())
             .route("/public", web::get().to(public))
-            .route(
-                "/protected",
-                web::get().to(protected).wrap(JwtRequired::new()),
-            )
-            .route("/handwritten", web::get().to(handwritten))
+            .service(guarded("/protected", &cached))
+            .service(guarded("/uncached/protected", &uncached))
+            .service(guarded("/cookie/protected", &cookie))
+            .service(guarded("/uncached/cookie/protected", &uncached_cookie))
+            .service(guarded("/es256/protected", &es256))
+            .service(guarded("/rs256/protected", &rs256))
             .service(
-                web::scope("/uncached")
-                    .app_data(web::Data::new(uncached.clone()))
-                    .route(
-                        "/protected",
-                        web::get().to(protected).wrap(JwtRequired::new()),
-                    ),
+                web::resource("/handwritten")
+                    .app_data(handwritten_hs256.clone())
+                    .route(web::get().to(handwritten)),
+            )
+            .service(
+                web::resource("/handwritten/es256")
+                    .app_data(handwritten_es256.clone())
+                    .route(web::get().to(handwritten)),
             )
     })
-    .workers(1)
+    .workers(workers)
     .bind(("127.0.0.1", port))?
     .run()
     .await
