@@ -11,8 +11,8 @@
 //! - `GET /handwritten`, `GET /handwritten/es256`: what people write by hand: split the header,
 //!   `jsonwebtoken::decode` with keys and `Validation` built once.
 //!
-//! Every handler formats the same kind of answer (`hello <name>`), so the routes differ only in
-//! authentication. `cargo run --release --example bench_server` prints one line per credential,
+//! Every route is a resource with its own app data, and every handler formats the same kind of
+//! answer (`hello <name>`), so the routes differ only in authentication. `cargo run --release --example bench_server` prints one line per credential,
 //! `<name> <token> [<csrf>]`, for `hs256`, `cookie`, `es256` and `rs256`.
 
 use actix_jwt_extended::{
@@ -139,7 +139,11 @@ async fn main() -> std::io::Result<()> {
 
     HttpServer::new(move || {
         App::new()
-            .route("/public", web::get().to(public))
+            .service(
+                web::resource("/public")
+                    .app_data(web::Data::new(cached.clone()))
+                    .route(web::get().to(public)),
+            )
             .service(guarded("/protected", &cached))
             .service(guarded("/uncached/protected", &uncached))
             .service(guarded("/cookie/protected", &cookie))

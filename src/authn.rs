@@ -19,6 +19,7 @@ use std::{
     pin::Pin,
     rc::Rc,
     task::{Context, Poll},
+    time::Duration,
 };
 
 use actix_web::{
@@ -29,6 +30,7 @@ use futures_util::{
     FutureExt,
     future::{LocalBoxFuture, Shared},
 };
+use smallvec::SmallVec;
 
 use crate::{
     JwtError,
@@ -83,7 +85,7 @@ impl Requirement {
 
     /// The route's policy, in Flask's order: the type, then freshness (at
     /// `now`).
-    fn admits(&self, token: &DecodedToken, now: std::time::Duration) -> Result<(), JwtError> {
+    fn admits(&self, token: &DecodedToken, now: Duration) -> Result<(), JwtError> {
         let wrong = match self.accept {
             Accept::Access => token.kind() == TokenKind::Refresh,
             Accept::Refresh => token.kind() != TokenKind::Refresh,
@@ -152,10 +154,11 @@ struct Search {
     admission: Option<Admission>,
 }
 
-/// The pipeline's state for one request, in the request extensions.
+/// The pipeline's state for one request, in the request extensions: one
+/// allocation when a request searches one place, as nearly all do.
 #[derive(Default)]
 struct RequestAuth {
-    searches: RefCell<Vec<Search>>,
+    searches: RefCell<SmallVec<[Search; 1]>>,
     decided: RefCell<Option<Outcome>>,
 }
 
@@ -193,14 +196,17 @@ fn begin(
     requirement: Requirement,
     body: Option<&[u8]>,
 ) -> Step {
-    let (index, verification) = search(req, manager, requirement, body);
+    // One clock reading serves the cache and the freshness check.
+    let now = manager.clock().now();
+    let (index, verification) = search(req, manager, requirement, body, now);
     match verification {
-        Shareable::Done(verified) => proceed(req, manager, requirement, index, verified),
+        Shareable::Done(verified) => proceed(req, manager, requirement, index, verified, now),
         Shareable::Pending(pending) => {
             let (req, manager) = (req.clone(), manager.clone());
             Step::Waiting(Box::pin(async move {
                 let verified = pending.await;
-                finish(proceed(&req, &manager, requirement, index, verified)).await
+                let now = manager.clock().now();
+                finish(proceed(&req, &manager, requirement, index, verified, now)).await
             }))
         }
     }
@@ -213,6 +219,7 @@ fn search(
     manager: &JwtManager,
     requirement: Requirement,
     body: Option<&[u8]>,
+    now: Duration,
 ) -> (usize, Verification) {
     let locations = requirement
         .locations
@@ -245,7 +252,7 @@ fn search(
         Ok((found, from)) => Shareable::Done(
             manager
                 .verifier()
-                .verify(&found.token, found.csrf.as_deref())
+                .verify_at(&found.token, found.csrf.as_deref(), now)
                 .map(|token| token.read_from(from)),
         ),
     };
@@ -262,14 +269,16 @@ fn search(
     })
 }
 
-/// The route's policy on the verified token of search `index`, then the
-/// stateful checks: started, or joined when another reader started them.
+/// The route's policy on the verified token of search `index` (at `now`),
+/// then the stateful checks: started, or joined when another reader started
+/// them.
 fn proceed(
     req: &HttpRequest,
     manager: &JwtManager,
     requirement: Requirement,
     index: usize,
     verified: Result<DecodedToken, Rejection>,
+    now: Duration,
 ) -> Step {
     let token = match verified {
         Ok(found) => found,
@@ -279,7 +288,7 @@ fn proceed(
         }) if requirement.optional => return Step::Done(Ok(Outcome::Anonymous(missing))),
         Err(rejection) => return Step::Done(Err(rejection)),
     };
-    if let Err(error) = requirement.admits(&token, manager.clock().now()) {
+    if let Err(error) = requirement.admits(&token, now) {
         return Step::Done(Err(Rejection::with_token(error, token)));
     }
     let checks_revocation = manager.store().is_some() && !requirement.skip_revocation_check;
@@ -359,18 +368,42 @@ fn record(req: &HttpRequest, outcome: Outcome) {
     with_state(req, |state| *state.decided.borrow_mut() = Some(outcome));
 }
 
+/// A guard's check of a request's token: decided at once when nothing had
+/// to be awaited (the common case: a cached token, no store, no async hook),
+/// or under way.
+pub(crate) enum Authentication {
+    Done(Result<(), Rejection>),
+    Waiting(LocalBoxFuture<'static, Result<(), Rejection>>),
+}
+
+impl Authentication {
+    pub(crate) async fn outcome(self) -> Result<(), Rejection> {
+        match self {
+            Self::Done(outcome) => outcome,
+            Self::Waiting(rest) => rest.await,
+        }
+    }
+}
+
 /// For guards: checks the request's token against `requirement` and records
 /// the outcome for the extractors, or says why not. `body` is the buffered
 /// request body, when the guard read it.
-pub(crate) async fn authenticate(
+pub(crate) fn authenticate(
     req: &HttpRequest,
     manager: &JwtManager,
     requirement: Requirement,
     body: Option<&[u8]>,
-) -> Result<(), Rejection> {
-    let outcome = finish(begin(req, manager, requirement, body)).await?;
-    record(req, outcome);
-    Ok(())
+) -> Authentication {
+    match begin(req, manager, requirement, body) {
+        Step::Done(outcome) => Authentication::Done(outcome.map(|outcome| record(req, outcome))),
+        Step::Waiting(rest) => {
+            let req = req.clone();
+            Authentication::Waiting(Box::pin(async move {
+                record(&req, rest.await?);
+                Ok(())
+            }))
+        }
+    }
 }
 
 /// An error not rendered yet, so that only one that is answered runs the

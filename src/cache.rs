@@ -8,11 +8,12 @@
 //! hooks) runs on every request, hit or miss.
 
 use std::{
-    collections::HashMap,
     fmt,
-    hash::{BuildHasher, RandomState},
-    sync::{Mutex, MutexGuard},
+    hash::BuildHasher,
+    sync::{PoisonError, RwLock},
 };
+
+use hashbrown::{DefaultHashBuilder, HashTable};
 
 use crate::token::DecodedToken;
 
@@ -22,6 +23,9 @@ const MAX_TOKEN_BYTES: usize = 4096;
 const SHARDS: usize = 8;
 
 struct Entry {
+    token_bytes: Box<[u8]>,
+    /// `token_bytes` hashed, for growing the table without hashing again.
+    hash: u64,
     token: DecodedToken,
     /// Seconds since the epoch after which the entry must not be served.
     valid_until: f64,
@@ -32,15 +36,25 @@ struct Entry {
 /// size never exceeds the shard's share of the capacity.
 #[derive(Default)]
 struct Shard {
-    current: HashMap<Box<[u8]>, Entry>,
-    previous: HashMap<Box<[u8]>, Entry>,
+    current: HashTable<Entry>,
+    previous: HashTable<Entry>,
 }
 
+impl Shard {
+    fn find<'t>(table: &'t HashTable<Entry>, hash: u64, token: &[u8]) -> Option<&'t Entry> {
+        table.find(hash, |entry| *entry.token_bytes == *token)
+    }
+}
+
+/// A hit in the current generation, the common case, takes a shard's read
+/// lock only, so workers serving the same token never wait for each other;
+/// misses that must change a shard take its write lock. The token's bytes
+/// are hashed once, with a keyed hash, for both the shard and its table.
 pub(crate) struct TokenCache {
-    shards: Vec<Mutex<Shard>>,
+    shards: Vec<RwLock<Shard>>,
     /// Entries per generation per shard.
     generation: usize,
-    router: RandomState,
+    hasher: DefaultHashBuilder,
 }
 
 impl fmt::Debug for TokenCache {
@@ -58,35 +72,49 @@ impl TokenCache {
         let shards = SHARDS.min(capacity / 2).max(1);
         let generation = capacity / shards / 2;
         (generation > 0).then(|| Self {
-            shards: (0..shards).map(|_| Mutex::default()).collect(),
+            shards: (0..shards).map(|_| RwLock::default()).collect(),
             generation,
-            router: RandomState::new(),
+            hasher: DefaultHashBuilder::default(),
         })
     }
 
-    fn shard(&self, token: &[u8]) -> MutexGuard<'_, Shard> {
-        let index = self.router.hash_one(token) as usize % self.shards.len();
-        // Each update is a single map operation: a poisoned lock is still consistent.
-        self.shards[index]
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// The token's hash and its shard. The table picks buckets by the low
+    /// bits and tags by the top ones; the shard takes bits in between.
+    fn locate(&self, token: &[u8]) -> (u64, &RwLock<Shard>) {
+        let hash = self.hasher.hash_one(token);
+        let index = (hash >> 32) as usize % self.shards.len();
+        (hash, &self.shards[index])
     }
 
     pub(crate) fn get(&self, token: &[u8], now: f64) -> Option<DecodedToken> {
-        let mut shard = self.shard(token);
-        if let Some(entry) = shard.current.get(token) {
-            if now < entry.valid_until {
-                return Some(entry.token.clone());
+        let (hash, shard) = self.locate(token);
+        {
+            // Each update is a single table operation: a poisoned lock is
+            // still consistent.
+            let read = shard.read().unwrap_or_else(PoisonError::into_inner);
+            match Shard::find(&read.current, hash, token) {
+                Some(entry) if now < entry.valid_until => return Some(entry.token.clone()),
+                Some(_) => {}
+                None if Shard::find(&read.previous, hash, token).is_none() => return None,
+                None => {}
             }
-            shard.current.remove(token);
+        }
+        // Expired, or to move up from the previous generation.
+        let mut shard = shard.write().unwrap_or_else(PoisonError::into_inner);
+        let eq = |entry: &Entry| *entry.token_bytes == *token;
+        if let Ok(found) = shard.current.find_entry(hash, eq) {
+            if now < found.get().valid_until {
+                return Some(found.get().token.clone());
+            }
+            found.remove();
             return None;
         }
-        let entry = shard.previous.remove(token)?;
+        let (entry, _) = shard.previous.find_entry(hash, eq).ok()?.remove();
         if now >= entry.valid_until {
             return None;
         }
         let hit = entry.token.clone();
-        self.insert_into(&mut shard, token, entry);
+        self.insert_into(&mut shard, entry);
         Some(hit)
     }
 
@@ -94,31 +122,47 @@ impl TokenCache {
         if token.len() > MAX_TOKEN_BYTES {
             return;
         }
-        let mut shard = self.shard(token);
+        let (hash, shard) = self.locate(token);
+        let mut shard = shard.write().unwrap_or_else(PoisonError::into_inner);
+        if let Ok(stale) = shard
+            .previous
+            .find_entry(hash, |entry| *entry.token_bytes == *token)
+        {
+            stale.remove();
+        }
         self.insert_into(
             &mut shard,
-            token,
             Entry {
+                token_bytes: token.into(),
+                hash,
                 token: verified,
                 valid_until,
             },
         );
     }
 
-    fn insert_into(&self, shard: &mut Shard, token: &[u8], entry: Entry) {
-        if shard.current.len() >= self.generation {
-            shard.previous = std::mem::take(&mut shard.current);
+    /// Puts `entry` in the current generation, replacing an entry for the
+    /// same token.
+    fn insert_into(&self, shard: &mut Shard, entry: Entry) {
+        let eq = |other: &Entry| other.token_bytes == entry.token_bytes;
+        match shard.current.find_entry(entry.hash, eq) {
+            Ok(mut same) => *same.get_mut() = entry,
+            Err(_) => {
+                if shard.current.len() >= self.generation {
+                    shard.previous = std::mem::take(&mut shard.current);
+                }
+                shard
+                    .current
+                    .insert_unique(entry.hash, entry, |entry| entry.hash);
+            }
         }
-        shard.current.insert(token.into(), entry);
     }
 
     pub(crate) fn len(&self) -> usize {
         self.shards
             .iter()
             .map(|shard| {
-                let shard = shard
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                let shard = shard.read().unwrap_or_else(PoisonError::into_inner);
                 shard.current.len() + shard.previous.len()
             })
             .sum()
@@ -126,5 +170,107 @@ impl TokenCache {
 
     pub(crate) fn capacity(&self) -> usize {
         self.shards.len() * self.generation * 2
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use jsonwebtoken::Algorithm;
+    use serde_json::json;
+
+    use super::*;
+    use crate::claims::TokenKind;
+
+    fn token(identity: &str) -> DecodedToken {
+        DecodedToken::new(
+            json!({ "alg": "HS256" }),
+            json!({ "sub": identity }),
+            identity.into(),
+            TokenKind::Access,
+            Algorithm::HS256,
+        )
+    }
+
+    fn hit(cache: &TokenCache, key: &str, now: f64) -> Option<String> {
+        cache
+            .get(key.as_bytes(), now)
+            .map(|token| token.identity().to_owned())
+    }
+
+    #[test]
+    fn serves_each_token_only_its_own_entry_until_it_expires() {
+        let cache = TokenCache::new(64).unwrap();
+        cache.insert(b"a.b.c", token("alice"), 100.0);
+        cache.insert(b"a.b.d", token("bob"), 200.0);
+        assert_eq!(hit(&cache, "a.b.c", 99.0).as_deref(), Some("alice"));
+        assert_eq!(hit(&cache, "a.b.d", 99.0).as_deref(), Some("bob"));
+        assert_eq!(hit(&cache, "a.b.", 99.0), None);
+        assert_eq!(hit(&cache, "a.b.cc", 99.0), None);
+        // At its end the entry is dropped, not only skipped.
+        assert_eq!(hit(&cache, "a.b.c", 100.0), None);
+        assert_eq!(hit(&cache, "a.b.c", 0.0), None);
+        assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
+    fn a_second_insert_of_one_token_replaces_the_first() {
+        let cache = TokenCache::new(64).unwrap();
+        cache.insert(b"t", token("old"), 100.0);
+        cache.insert(b"t", token("new"), 50.0);
+        assert_eq!(cache.len(), 1);
+        assert_eq!(hit(&cache, "t", 60.0), None);
+    }
+
+    #[test]
+    fn the_previous_generation_is_served_and_moved_up() {
+        // One shard of two generations of one entry each.
+        let cache = TokenCache::new(2).unwrap();
+        assert_eq!((cache.shards.len(), cache.generation), (1, 1));
+        cache.insert(b"first", token("first"), 100.0);
+        cache.insert(b"second", token("second"), 100.0);
+        // `first` is in the previous generation: a hit moves it up, and
+        // `second` goes down.
+        assert_eq!(hit(&cache, "first", 0.0).as_deref(), Some("first"));
+        assert_eq!(hit(&cache, "second", 0.0).as_deref(), Some("second"));
+        cache.insert(b"third", token("third"), 100.0);
+        // `second` was current; `first` was dropped with the older generation.
+        assert_eq!(hit(&cache, "first", 0.0), None);
+        assert_eq!(hit(&cache, "third", 0.0).as_deref(), Some("third"));
+        assert!(cache.len() <= cache.capacity());
+        // An expired entry of the previous generation is not moved up.
+        cache.insert(b"short", token("short"), 10.0);
+        assert_eq!(hit(&cache, "third", 20.0).as_deref(), Some("third"));
+        assert_eq!(hit(&cache, "short", 20.0), None);
+        assert!(cache.len() <= cache.capacity());
+    }
+
+    #[test]
+    fn stays_within_capacity_under_threads() {
+        let cache = TokenCache::new(64).unwrap();
+        std::thread::scope(|scope| {
+            for thread in 0..4 {
+                let cache = &cache;
+                scope.spawn(move || {
+                    for i in 0..2_000 {
+                        let key = format!("{thread}.{i}");
+                        cache.insert(key.as_bytes(), token(&key), 100.0);
+                        // Other threads may have pushed it out, never swapped it.
+                        let served = hit(cache, &key, 0.0);
+                        assert!(served.is_none_or(|served| served == key));
+                        assert!(cache.len() <= cache.capacity());
+                    }
+                });
+            }
+        });
+        assert!(cache.len() <= 64);
+    }
+
+    #[test]
+    fn huge_tokens_are_not_kept() {
+        let cache = TokenCache::new(64).unwrap();
+        let huge = vec![b'a'; MAX_TOKEN_BYTES + 1];
+        cache.insert(&huge, token("huge"), 100.0);
+        assert!(cache.get(&huge, 0.0).is_none());
+        assert_eq!(cache.len(), 0);
     }
 }

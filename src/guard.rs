@@ -5,8 +5,10 @@ use std::{
     fmt,
     future::{Future, Ready, ready},
     panic::{AssertUnwindSafe, catch_unwind},
+    pin::Pin,
     rc::Rc,
     sync::Arc,
+    task::{Context, Poll},
 };
 
 use actix_web::{
@@ -17,11 +19,12 @@ use actix_web::{
     web::{Bytes, BytesMut},
 };
 use futures_util::{FutureExt, StreamExt, future::LocalBoxFuture};
+use pin_project_lite::pin_project;
 use serde_json::Value;
 
 use crate::{
     JwtError,
-    authn::{self, Accept, Deferred, JwtRequestExt, Requirement},
+    authn::{self, Accept, Authentication, Deferred, JwtRequestExt, Requirement},
     config::TokenLocation,
     locations::Locations,
     manager::JwtManager,
@@ -249,63 +252,175 @@ where
 {
     type Response = ServiceResponse<EitherBody<B>>;
     type Error = Error;
-    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
+    type Future = GuardFuture<S::Future, B>;
 
     forward_ready!(service);
 
-    fn call(&self, mut req: ServiceRequest) -> Self::Future {
-        let service = Rc::clone(&self.service);
+    fn call(&self, req: ServiceRequest) -> Self::Future {
         let mut requirement = self.requirement;
-        let requires = self.requires.clone();
         // A condition needs claims: a request without a token is refused.
-        requirement.optional &= requires.is_empty();
-        Box::pin(async move {
-            let guarded = match guard(&mut req, requirement).await {
-                Ok(manager) => requires.check(req.request(), manager).await,
-                Err(refused) => Err(refused),
-            };
-            if let Err(refused) = guarded {
-                // CORS preflights carry no credentials: they pass, answered
-                // here as Flask answers `OPTIONS`, so that no handler's
-                // response reaches a request without a valid token.
-                let response = if req.method() == Method::OPTIONS {
-                    req.into_response(HttpResponse::Ok().finish())
-                } else {
-                    req.error_response(refused.into_error())
-                };
-                return Ok(response.map_into_right_body());
+        requirement.optional &= self.requires.is_empty();
+        let manager = match JwtManager::from_app_data(req.request()) {
+            Ok(manager) => manager.clone(),
+            Err(not_configured) => return answered(req, Deferred::Failed(not_configured)),
+        };
+        let locations = requirement
+            .locations
+            .unwrap_or(manager.locations().locations);
+        if manager.locations().wants_body(req.request(), locations) {
+            let (service, requires) = (Rc::clone(&self.service), self.requires.clone());
+            return waiting(async move {
+                let mut req = req;
+                let authenticated = with_body(&mut req, manager, requirement).await;
+                then(service, req, requires, authenticated).await
+            });
+        }
+        let rejected = |manager, rejection| Deferred::Rejected(manager, rejection);
+        match authn::authenticate(req.request(), &manager, requirement, None) {
+            Authentication::Done(Ok(())) => {
+                match self.requires.check_now(req.request(), &manager) {
+                    Some(Ok(())) => GuardFuture::forward(self.service.call(req)),
+                    Some(Err(refused)) => answered(req, refused),
+                    None => {
+                        let (service, requires) = (Rc::clone(&self.service), self.requires.clone());
+                        waiting(then(service, req, requires, Ok(manager)))
+                    }
+                }
             }
-            Ok(service.call(req).await?.map_into_left_body())
-        })
+            Authentication::Done(Err(rejection)) => answered(req, rejected(manager, rejection)),
+            Authentication::Waiting(pending) => {
+                let (service, requires) = (Rc::clone(&self.service), self.requires.clone());
+                waiting(async move {
+                    let authenticated = match pending.await {
+                        Ok(()) => Ok(manager),
+                        Err(rejection) => Err(rejected(manager, rejection)),
+                    };
+                    then(service, req, requires, authenticated).await
+                })
+            }
+        }
     }
 }
 
-/// Buffers the body when the token or a CSRF field may be in it, then runs
-/// the pipeline.
-async fn guard(req: &mut ServiceRequest, requirement: Requirement) -> Result<JwtManager, Deferred> {
-    let manager = JwtManager::from_app_data(req.request())
-        .map_err(Deferred::Failed)?
-        .clone();
-    let locations = requirement
-        .locations
-        .unwrap_or(manager.locations().locations);
-    let body = if manager.locations().wants_body(req.request(), locations) {
-        let (limit, deadline) = (
-            manager.locations().body_limit,
-            manager.locations().body_timeout,
-        );
-        let buffered = match actix_web::rt::time::timeout(deadline, buffer_body(req, limit)).await {
-            Ok(buffered) => buffered,
-            Err(_elapsed) => Err(JwtError::BodyTimeout),
-        };
-        match buffered {
-            Ok(body) => Some(body),
-            Err(error) => return Err(Deferred::Rejected(manager, error.into())),
+pin_project! {
+    /// The future of [`GuardMiddleware`]'s answer. When the guard decided
+    /// without waiting (a cached token, no store and no asynchronous hook:
+    /// the common case), it is the wrapped service's own future, or the
+    /// refusal, with nothing boxed; otherwise a boxed future.
+    pub struct GuardFuture<F, B> {
+        #[pin]
+        state: State<F, B>,
+    }
+}
+
+pin_project! {
+    #[project = StateProjection]
+    enum State<F, B> {
+        Forward { #[pin] future: F },
+        Answered { response: Option<ServiceResponse<EitherBody<B>>> },
+        Waiting { future: LocalBoxFuture<'static, Result<ServiceResponse<EitherBody<B>>, Error>> },
+    }
+}
+
+impl<F, B> GuardFuture<F, B> {
+    fn forward(future: F) -> Self {
+        Self {
+            state: State::Forward { future },
         }
+    }
+}
+
+impl<F, B> Future for GuardFuture<F, B>
+where
+    F: Future<Output = Result<ServiceResponse<B>, Error>>,
+{
+    type Output = Result<ServiceResponse<EitherBody<B>>, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().state.project() {
+            StateProjection::Forward { future } => {
+                future.poll(cx).map_ok(ServiceResponse::map_into_left_body)
+            }
+            StateProjection::Answered { response } => Poll::Ready(Ok(response
+                .take()
+                .expect("GuardFuture polled after completion"))),
+            StateProjection::Waiting { future } => future.as_mut().poll(cx),
+        }
+    }
+}
+
+fn answered<F, B>(req: ServiceRequest, refused: Deferred) -> GuardFuture<F, B> {
+    GuardFuture {
+        state: State::Answered {
+            response: Some(refusal(req, refused)),
+        },
+    }
+}
+
+fn waiting<F, B>(
+    future: impl Future<Output = Result<ServiceResponse<EitherBody<B>>, Error>> + 'static,
+) -> GuardFuture<F, B> {
+    GuardFuture {
+        state: State::Waiting {
+            future: Box::pin(future),
+        },
+    }
+}
+
+/// A refused request's response. CORS preflights carry no credentials: they
+/// pass, answered here as Flask answers `OPTIONS`, so that no handler's
+/// response reaches a request without a valid token.
+fn refusal<B>(req: ServiceRequest, refused: Deferred) -> ServiceResponse<EitherBody<B>> {
+    let response = if req.method() == Method::OPTIONS {
+        req.into_response(HttpResponse::Ok().finish())
     } else {
-        None
+        req.error_response(refused.into_error())
     };
-    match authn::authenticate(req.request(), &manager, requirement, body.as_deref()).await {
+    response.map_into_right_body()
+}
+
+/// The rest of a guard's work once it had to wait: the conditions, then the
+/// wrapped service or the refusal.
+async fn then<S, B>(
+    service: Rc<S>,
+    req: ServiceRequest,
+    requires: Requires,
+    authenticated: Result<JwtManager, Deferred>,
+) -> Result<ServiceResponse<EitherBody<B>>, Error>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+{
+    let guarded = match authenticated {
+        Ok(manager) => requires.check(req.request(), manager).await,
+        Err(refused) => Err(refused),
+    };
+    match guarded {
+        Ok(()) => Ok(service.call(req).await?.map_into_left_body()),
+        Err(refused) => Ok(refusal(req, refused)),
+    }
+}
+
+/// Buffers the body, where the token or a CSRF field may be, then runs the
+/// pipeline.
+async fn with_body(
+    req: &mut ServiceRequest,
+    manager: JwtManager,
+    requirement: Requirement,
+) -> Result<JwtManager, Deferred> {
+    let (limit, deadline) = (
+        manager.locations().body_limit,
+        manager.locations().body_timeout,
+    );
+    let buffered = match actix_web::rt::time::timeout(deadline, buffer_body(req, limit)).await {
+        Ok(buffered) => buffered,
+        Err(_elapsed) => Err(JwtError::BodyTimeout),
+    };
+    let body = match buffered {
+        Ok(body) => body,
+        Err(error) => return Err(Deferred::Rejected(manager, error.into())),
+    };
+    let authenticated = authn::authenticate(req.request(), &manager, requirement, Some(&body));
+    match authenticated.outcome().await {
         Ok(()) => Ok(manager),
         Err(rejection) => Err(Deferred::Rejected(manager, rejection)),
     }
@@ -469,19 +584,56 @@ impl Require {
         }))
     }
 
-    /// Whether `token` meets the condition; a panicking check is a 500.
-    async fn allows(&self, token: &DecodedToken) -> Result<bool, JwtError> {
-        let allowed = match &self.0.check {
-            Check::Sync(check) => catch_unwind(AssertUnwindSafe(|| check(token))).map_err(|_| ()),
-            Check::Async(check) => match catch_unwind(AssertUnwindSafe(|| check(token.clone()))) {
-                Ok(future) => AssertUnwindSafe(future)
-                    .catch_unwind()
-                    .await
-                    .map_err(|_| ()),
-                Err(_) => Err(()),
-            },
+    fn is_sync(&self) -> bool {
+        matches!(self.0.check, Check::Sync(_))
+    }
+
+    /// Whether `token` meets a synchronous condition; `None` for an
+    /// asynchronous one. A panicking check is a 500.
+    fn allows_now(&self, token: &DecodedToken) -> Option<Result<bool, JwtError>> {
+        match &self.0.check {
+            Check::Sync(check) => {
+                Some(catch_unwind(AssertUnwindSafe(|| check(token))).map_err(|_| Self::panicked()))
+            }
+            Check::Async(_) => None,
+        }
+    }
+
+    /// Whether `token` meets an asynchronous condition.
+    async fn allows_later(&self, token: &DecodedToken) -> Result<bool, JwtError> {
+        let Check::Async(check) = &self.0.check else {
+            unreachable!("allows_later is for asynchronous conditions; allows_now answers the rest")
         };
-        allowed.map_err(|()| JwtError::Hook("a Require condition panicked".into()))
+        match catch_unwind(AssertUnwindSafe(|| check(token.clone()))) {
+            Ok(future) => AssertUnwindSafe(future)
+                .catch_unwind()
+                .await
+                .map_err(|_| Self::panicked()),
+            Err(_) => Err(Self::panicked()),
+        }
+    }
+
+    fn panicked() -> JwtError {
+        JwtError::Hook("a Require condition panicked".into())
+    }
+
+    /// Passes when the condition allowed the token; otherwise the refusal,
+    /// or the 500 of a panicking check.
+    fn verdict(
+        &self,
+        allowed: Result<bool, JwtError>,
+        manager: &JwtManager,
+        token: &DecodedToken,
+    ) -> Result<(), Deferred> {
+        let refusal = match allowed {
+            Ok(true) => return Ok(()),
+            Ok(false) => self.refusal(),
+            Err(panicked) => panicked,
+        };
+        Err(Deferred::Rejected(
+            manager.clone(),
+            Rejection::with_token(refusal, token.clone()),
+        ))
     }
 
     fn refusal(&self) -> JwtError {
@@ -515,20 +667,40 @@ impl Requires {
 
     /// The conditions, in order, on the token the guard just admitted.
     async fn check(&self, req: &HttpRequest, manager: JwtManager) -> Result<(), Deferred> {
-        let Some(token) = req.verified_token().filter(|_| !self.is_empty()) else {
+        if self.is_empty() {
+            return Ok(());
+        }
+        let Some(token) = req.verified_token() else {
             return Ok(());
         };
         for condition in self.0.iter() {
-            let refusal = match condition.allows(&token).await {
-                Ok(true) => continue,
-                Ok(false) => condition.refusal(),
-                Err(panicked) => panicked,
+            let allowed = match condition.allows_now(&token) {
+                Some(allowed) => allowed,
+                None => condition.allows_later(&token).await,
             };
-            return Err(Deferred::Rejected(
-                manager,
-                Rejection::with_token(refusal, token),
-            ));
+            condition.verdict(allowed, &manager, &token)?;
         }
         Ok(())
+    }
+
+    /// [`check`](Self::check) when every condition is synchronous; `None`
+    /// when one must be awaited.
+    fn check_now(&self, req: &HttpRequest, manager: &JwtManager) -> Option<Result<(), Deferred>> {
+        if self.is_empty() {
+            return Some(Ok(()));
+        }
+        if !self.0.iter().all(Require::is_sync) {
+            return None;
+        }
+        let Some(token) = req.verified_token() else {
+            return Some(Ok(()));
+        };
+        for condition in self.0.iter() {
+            let allowed = condition.allows_now(&token)?;
+            if let Err(refused) = condition.verdict(allowed, manager, &token) {
+                return Some(Err(refused));
+            }
+        }
+        Some(Ok(()))
     }
 }

@@ -471,5 +471,5 @@ pub mod keys {
 pub use authn::JwtRequestExt;
 pub use error::JwtError;
 pub use extract::{Claims, CurrentUser, JwtIdentity};
-pub use guard::{GuardMiddleware, JwtRequired, RefreshRequired, Require};
+pub use guard::{GuardFuture, GuardMiddleware, JwtRequired, RefreshRequired, Require};
 pub use manager::JwtManager;

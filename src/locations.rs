@@ -314,15 +314,27 @@ fn from_query<'r>(req: &'r HttpRequest, config: &LocationConfig) -> Result<Found
 
 /// Python's `str.isspace` over the Latin-1 characters a header value can hold,
 /// which is what `str.split()` and `str.strip()` use in Flask-JWT-Extended.
-fn is_space(c: char) -> bool {
+const fn is_space(c: char) -> bool {
     matches!(
         c,
         '\t' | '\n' | '\x0b' | '\x0c' | '\r' | ' ' | '\x1c'..='\x1f' | '\u{85}' | '\u{a0}'
     )
 }
 
+/// [`is_space`] for each byte, read as Latin-1: the header parser looks up
+/// every byte of the token.
+const SPACE_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = is_space(byte as u8 as char);
+        byte += 1;
+    }
+    table
+};
+
 fn is_space_byte(b: &u8) -> bool {
-    is_space(char::from(*b))
+    SPACE_BYTES[usize::from(*b)]
 }
 
 fn words(field: &[u8]) -> impl Iterator<Item = &[u8]> {
@@ -380,9 +392,15 @@ fn missing_header(label: &str) -> JwtError {
     JwtError::MissingToken(format!("Missing {label} Header"))
 }
 
+/// `value` is trimmed. The common shape, `<type> <JWT>` and nothing else,
+/// is taken with two scans that the compiler vectorises; any other shape
+/// goes through one pass over the comma-separated parts.
 fn parse<'v>(value: &'v [u8], name: &str, header_type: &str) -> Result<&'v [u8], JwtError> {
     if value.is_empty() {
         return Err(missing_header(name));
+    }
+    if let Some(token) = typed_token(value, header_type) {
+        return Ok(token);
     }
     if header_type.is_empty() {
         let mut parts = words(value);
@@ -391,28 +409,54 @@ fn parse<'v>(value: &'v [u8], name: &str, header_type: &str) -> Result<&'v [u8],
             _ => Err(bad_header(name, header_type)),
         };
     }
-    // Flask-JWT-Extended crashes (500) when the first part is only whitespace,
-    // as in `, ,Bearer <JWT>`: refuse that shape instead.
-    let first = value.split(|b| *b == b',').next().unwrap_or_default();
-    if !first.is_empty() && words(first).next().is_none() {
-        return Err(bad_header(name, header_type));
-    }
-    let mut typed = value
-        .split(|b| *b == b',')
-        .filter(|field| words(field).next() == Some(header_type.as_bytes()));
-    let field = match (typed.next(), typed.next()) {
-        (Some(field), None) => field,
-        _ => {
-            return Err(JwtError::MissingToken(format!(
-                "Missing '{header_type}' type in '{name}' header. Expected '{name}: {header_type} <JWT>'"
-            )));
-        }
+    let missing_type = || {
+        JwtError::MissingToken(format!(
+            "Missing '{header_type}' type in '{name}' header. Expected '{name}: {header_type} <JWT>'"
+        ))
     };
-    let mut parts = words(field).skip(1);
+    let mut typed = None;
+    for (index, field) in value.split(|b| *b == b',').enumerate() {
+        let mut parts = words(field);
+        let first = parts.next();
+        // Flask-JWT-Extended crashes (500) when the first part is only
+        // whitespace, as in `, ,Bearer <JWT>`: refuse that shape instead.
+        if index == 0 && !field.is_empty() && first.is_none() {
+            return Err(bad_header(name, header_type));
+        }
+        if first == Some(header_type.as_bytes()) {
+            if typed.is_some() {
+                return Err(missing_type());
+            }
+            typed = Some(parts);
+        }
+    }
+    let mut parts = typed.ok_or_else(missing_type)?;
     match (parts.next(), parts.next()) {
         (Some(token), None) => Ok(token),
         _ => Err(bad_header(name, header_type)),
     }
+}
+
+/// The token of a trimmed `value` that is exactly `<type>`, whitespace and
+/// one word, with no comma; `None` for any other shape.
+fn typed_token<'v>(value: &'v [u8], header_type: &str) -> Option<&'v [u8]> {
+    let plain = |b: &u8| !is_space_byte(b) && *b != b',';
+    if header_type.is_empty() || !header_type.as_bytes().iter().all(plain) {
+        return None;
+    }
+    let rest = value.strip_prefix(header_type.as_bytes())?;
+    let start = rest.iter().position(|b| !is_space_byte(b))?;
+    let token = &rest[start..];
+    // Without early exit, so that it is vectorised: tokens are long.
+    let split = token.iter().fold(false, |found, &b| {
+        found | is_space_arithmetic(b) | (b == b',')
+    });
+    (start > 0 && !split).then_some(token)
+}
+
+/// [`is_space_byte`] as comparisons, which vectorise where a table does not.
+const fn is_space_arithmetic(b: u8) -> bool {
+    matches!(b, b'\t'..=b'\r' | b' ' | 0x1c..=0x1f | 0x85 | 0xa0)
 }
 
 fn bad_header(name: &str, header_type: &str) -> JwtError {
@@ -476,6 +520,74 @@ mod tests {
             parse_bearer("Bearer a b"),
             Err(JwtError::BadAuthorizationHeader(bad.into()))
         );
+    }
+
+    /// The parser as first written, a filter per rule: the model the
+    /// one-pass parser must agree with.
+    fn model<'v>(value: &'v [u8], name: &str, header_type: &str) -> Result<&'v [u8], JwtError> {
+        if value.is_empty() {
+            return Err(missing_header(name));
+        }
+        let first = value.split(|b| *b == b',').next().unwrap_or_default();
+        if !first.is_empty() && words(first).next().is_none() {
+            return Err(bad_header(name, header_type));
+        }
+        let mut typed = value
+            .split(|b| *b == b',')
+            .filter(|field| words(field).next() == Some(header_type.as_bytes()));
+        let field = match (typed.next(), typed.next()) {
+            (Some(field), None) => field,
+            _ => {
+                return Err(JwtError::MissingToken(format!(
+                    "Missing '{header_type}' type in '{name}' header. Expected '{name}: {header_type} <JWT>'"
+                )));
+            }
+        };
+        let mut parts = words(field).skip(1);
+        match (parts.next(), parts.next()) {
+            (Some(token), None) => Ok(token),
+            _ => Err(bad_header(name, header_type)),
+        }
+    }
+
+    #[test]
+    fn the_one_pass_parser_agrees_with_the_model() {
+        let pieces: [&[u8]; 8] = [
+            b"Bearer", b"bearer", b"x", b" ", b",", b"\t", b"\xa0", b"Basic",
+        ];
+        let mut inputs = vec![Vec::new()];
+        for _ in 0..6 {
+            let longer: Vec<Vec<u8>> = inputs
+                .iter()
+                .flat_map(|input| {
+                    pieces
+                        .iter()
+                        .map(move |piece| [input.as_slice(), piece].concat())
+                })
+                .collect();
+            for input in &longer {
+                let value = trim(input);
+                assert_eq!(
+                    parse(value, "Authorization", "Bearer"),
+                    model(value, "Authorization", "Bearer"),
+                    "{:?}",
+                    String::from_utf8_lossy(input)
+                );
+            }
+            inputs = longer;
+        }
+    }
+
+    #[test]
+    fn the_space_tests_are_python_isspace_over_latin_1() {
+        for byte in 0..=255u8 {
+            assert_eq!(is_space_byte(&byte), is_space(char::from(byte)), "{byte}");
+            assert_eq!(
+                is_space_arithmetic(byte),
+                is_space(char::from(byte)),
+                "{byte}"
+            );
+        }
     }
 
     #[test]

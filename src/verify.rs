@@ -6,6 +6,7 @@
 use std::{
     borrow::Cow,
     panic::{AssertUnwindSafe, catch_unwind},
+    time::Duration,
 };
 
 use base64::{
@@ -138,8 +139,19 @@ impl Verifier {
         token: &[u8],
         csrf: Option<&[u8]>,
     ) -> Result<DecodedToken, Rejection> {
+        self.verify_at(token, csrf, self.clock.now())
+    }
+
+    /// [`verify`](Self::verify), with the clock read by the caller: a cached
+    /// token is served only before its end, at `now`.
+    pub(crate) fn verify_at(
+        &self,
+        token: &[u8],
+        csrf: Option<&[u8]>,
+        now: Duration,
+    ) -> Result<DecodedToken, Rejection> {
         if let Some(cache) = &self.cache
-            && let Some(hit) = cache.get(token, self.clock.now().as_secs_f64())
+            && let Some(hit) = cache.get(token, now.as_secs_f64())
         {
             check_csrf(hit.claims(), csrf)?;
             return Ok(hit);

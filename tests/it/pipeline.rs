@@ -493,3 +493,97 @@ async fn a_store_outage_is_logged_even_when_the_error_hook_answers() {
     );
     assert!(lines.iter().all(|line| !line.contains(&token)));
 }
+
+/// Every answer of a guard, for one manager: valid, expired, refresh and
+/// missing tokens, `OPTIONS` with and without one, and passing, failing,
+/// panicking and asynchronous conditions.
+async fn guard_answers(jwt: JwtManager) -> Vec<(u16, Value)> {
+    use actix_jwt_extended::Require;
+    let ok = |guard: JwtRequired| {
+        web::route()
+            .to(|id: JwtIdentity| async move { HttpResponse::Ok().json(json!({ "id": id.as_str() })) })
+            .wrap(guard)
+    };
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(jwt.clone()))
+            .route("/plain", ok(JwtRequired::new()))
+            .route("/fresh", ok(JwtRequired::new().fresh()))
+            .route("/optional", ok(JwtRequired::new().optional()))
+            .route(
+                "/admin",
+                ok(JwtRequired::new().require(Require::claim_equals("role", "admin"))),
+            )
+            .route(
+                "/panics",
+                ok(JwtRequired::new().require(Require::check("never", |_| panic!("a bug")))),
+            )
+            .route(
+                "/later",
+                ok(JwtRequired::new()
+                    .require(Require::check_async("Not alice", |token| async move {
+                        token.identity() != "alice"
+                    }))),
+            ),
+    )
+    .await;
+    let admin = jwt
+        .access_token("bob")
+        .claims(json!({ "role": "admin" }))
+        .encode()
+        .unwrap();
+    let expired = jwt
+        .access_token("bob")
+        .expires(Duration::from_secs(1))
+        .encode()
+        .unwrap();
+    let tokens = [
+        Some(jwt.create_access_token("alice").unwrap()),
+        Some(admin),
+        Some(jwt.create_refresh_token("bob").unwrap()),
+        Some(format!("{}x", jwt.create_access_token("bob").unwrap())),
+        None,
+    ];
+    actix_web::rt::time::sleep(Duration::from_millis(2100)).await;
+    let mut answers = Vec::new();
+    for path in [
+        "/plain",
+        "/fresh",
+        "/optional",
+        "/admin",
+        "/panics",
+        "/later",
+    ] {
+        for token in tokens.iter().chain([&Some(expired.clone())]) {
+            for method in [Method::GET, Method::OPTIONS] {
+                let (status, body) =
+                    call(&app, method, path, token.as_deref().map(bearer).as_deref()).await;
+                answers.push((status.as_u16(), body));
+            }
+        }
+    }
+    answers
+}
+
+#[actix_web::test]
+async fn a_guard_answers_alike_whether_it_decides_at_once_or_waits() {
+    let at_once = JwtManager::builder()
+        .secret(SECRET)
+        .allow_short_secret()
+        .build()
+        .unwrap();
+    // A store and a user loader make every check wait.
+    let waiting = JwtManager::builder()
+        .secret(SECRET)
+        .allow_short_secret()
+        .token_store(MemoryStore::new())
+        .user_loader(CountingLoader(Arc::default()))
+        .build()
+        .unwrap();
+    let answers = guard_answers(at_once).await;
+    assert_eq!(answers, guard_answers(waiting).await);
+    // The cases differ from each other: a guard that said the same to all would pass above.
+    let statuses: std::collections::BTreeSet<u16> =
+        answers.iter().map(|(status, _)| *status).collect();
+    assert_eq!(statuses, [200, 401, 403, 422, 500].into());
+}
