@@ -14,6 +14,7 @@
 
 use std::{
     any::Any,
+    borrow::Cow,
     cell::RefCell,
     future::Future,
     pin::Pin,
@@ -238,7 +239,8 @@ fn search(
     let verified = match locations::find_token(req, manager.locations(), locations, kind, body) {
         Err(missing) => Shareable::Done(Err(missing.into())),
         Ok((found, from)) if manager.verifier().waits_for_keys() => {
-            let (token, csrf, manager) = (found.token.into_owned(), found.csrf, manager.clone());
+            let (token, csrf) = (found.token.into_owned(), found.csrf.map(Cow::into_owned));
+            let manager = manager.clone();
             Shareable::Pending(
                 async move {
                     let verifier = manager.verifier();

@@ -3,7 +3,12 @@
 
 use std::borrow::Cow;
 
-use actix_web::{HttpMessage, HttpRequest, http::header::HeaderName, web};
+use actix_web::{
+    HttpMessage, HttpRequest,
+    cookie::Cookie,
+    http::header::{self, HeaderName},
+    web,
+};
 use serde_json::Value;
 
 use crate::{
@@ -148,7 +153,7 @@ impl Locations {
 /// from a cookie on a method that needs one.
 pub(crate) struct Found<'r> {
     pub(crate) token: Cow<'r, [u8]>,
-    pub(crate) csrf: Option<Vec<u8>>,
+    pub(crate) csrf: Option<Cow<'r, [u8]>>,
 }
 
 /// Flask's `request.is_json`: `application/json` or `application/*+json`.
@@ -225,24 +230,21 @@ fn from_cookie<'r>(
 ) -> Result<Found<'r>, JwtError> {
     let cookies = &config.cookies;
     let (name, csrf_header, csrf_field) = cookies.read_names(kind);
-    let token = req
-        .cookie(name)
-        .map(|cookie| cookie.value().to_owned())
-        .unwrap_or_default();
-    if token.is_empty() {
-        return Err(JwtError::MissingToken(format!("Missing cookie \"{name}\"")));
-    }
+    let token = match cookie(req, name) {
+        Some(token) if !token.is_empty() => token,
+        _ => return Err(JwtError::MissingToken(format!("Missing cookie \"{name}\""))),
+    };
     let mut csrf = None;
     if cookies.csrf_protect && cookies.csrf_methods.contains(req.method()) {
         let header = req
             .headers()
             .get(csrf_header)
-            .map(|value| value.as_bytes().to_vec());
+            .map(|value| Cow::Borrowed(value.as_bytes()));
         let field = || {
             let body = std::str::from_utf8(body?).ok()?;
             (cookies.csrf_check_form && is_form(req))
                 .then(|| first_value(body, csrf_field))?
-                .map(String::into_bytes)
+                .map(|value| Cow::Owned(value.into_bytes()))
         };
         let value = header.filter(|value| !value.is_empty()).or_else(field);
         csrf = Some(
@@ -251,10 +253,33 @@ fn from_cookie<'r>(
                 .ok_or(JwtError::CsrfMissing)?,
         );
     }
-    Ok(Found {
-        token: Cow::Owned(token.into_bytes()),
-        csrf,
-    })
+    let token = match token {
+        Cow::Borrowed(token) => Cow::Borrowed(token.as_bytes()),
+        Cow::Owned(token) => Cow::Owned(token.into_bytes()),
+    };
+    Ok(Found { token, csrf })
+}
+
+/// The value of the first cookie named `name`, read as actix-web's
+/// `HttpRequest::cookie` reads it (each `Cookie` header split on `;`, each
+/// part percent-decoded, unparsable ones skipped, none at all when a header
+/// is not UTF-8), without copying every cookie into the request.
+fn cookie<'r>(req: &'r HttpRequest, name: &str) -> Option<Cow<'r, str>> {
+    let lines = || req.headers().get_all(header::COOKIE);
+    if lines().any(|line| std::str::from_utf8(line.as_bytes()).is_err()) {
+        return None;
+    }
+    lines()
+        .filter_map(|line| std::str::from_utf8(line.as_bytes()).ok())
+        .flat_map(|line| line.split(';').map(str::trim))
+        .filter(|part| !part.is_empty())
+        .filter_map(|part| Cookie::parse_encoded(part).ok())
+        .find(|cookie| cookie.name() == name)
+        .map(|cookie| match cookie.value_raw() {
+            // Nothing was decoded: the value is a slice of the header.
+            Some(raw) => Cow::Borrowed(raw),
+            None => Cow::Owned(cookie.value().to_owned()),
+        })
 }
 
 fn from_json<'r>(
@@ -587,6 +612,53 @@ mod tests {
                 is_space(char::from(byte)),
                 "{byte}"
             );
+        }
+    }
+
+    #[test]
+    fn cookies_are_read_as_actix_web_reads_them() {
+        use actix_web::{http::header::HeaderValue, test::TestRequest};
+        let name = "access_token_cookie";
+        let parts: [&[u8]; 12] = [
+            b"access_token_cookie=abc",
+            b"access_token_cookie=",
+            b"access_token_cookie=\"quoted\"",
+            b"access%5Ftoken_cookie=renamed",
+            b"access_token_cookie=%41b%2e",
+            b"access_token_cookie=%zz",
+            b"access_token_cookie=%FF",
+            b"=nameless",
+            b"no_pair",
+            b" access_token_cookie = spaced ",
+            b"other=x",
+            b"\xff=latin1",
+        ];
+        let mut lines: Vec<Vec<u8>> = Vec::new();
+        for a in parts {
+            for b in parts {
+                for separator in [&b"; "[..], b";", b" ;; "] {
+                    lines.push([a, separator, b].concat());
+                }
+            }
+        }
+        for (i, first) in lines.iter().enumerate() {
+            // Alone, and followed by a second header line.
+            for second in [None, Some(&lines[(i * 7) % lines.len()])] {
+                let mut req = TestRequest::default()
+                    .append_header((header::COOKIE, HeaderValue::from_bytes(first).unwrap()));
+                if let Some(second) = second {
+                    req = req
+                        .append_header((header::COOKIE, HeaderValue::from_bytes(second).unwrap()));
+                }
+                let req = req.to_http_request();
+                assert_eq!(
+                    cookie(&req, name).map(Cow::into_owned),
+                    req.cookie(name).map(|cookie| cookie.value().to_owned()),
+                    "{:?} then {:?}",
+                    String::from_utf8_lossy(first),
+                    second.map(|second| String::from_utf8_lossy(second)),
+                );
+            }
         }
     }
 
