@@ -273,7 +273,12 @@ fn cookie<'r>(req: &'r HttpRequest, name: &str) -> Option<Cow<'r, str>> {
         .filter_map(|line| std::str::from_utf8(line.as_bytes()).ok())
         .flat_map(|line| line.split(';').map(str::trim))
         .filter(|part| !part.is_empty())
-        .filter_map(|part| Cookie::parse_encoded(part).ok())
+        // Without a `%` there is nothing to decode: the same cookie, without
+        // a byte-by-byte decoding pass over the token.
+        .filter_map(|part| match part.contains('%') {
+            true => Cookie::parse_encoded(part).ok(),
+            false => Cookie::parse(part).ok(),
+        })
         .find(|cookie| cookie.name() == name)
         .map(|cookie| match cookie.value_raw() {
             // Nothing was decoded: the value is a slice of the header.
