@@ -335,11 +335,18 @@ impl Issuer {
         let signing_failed = |error: &dyn std::fmt::Display| {
             JwtError::Creation(format!("signing failed: {error}").into())
         };
-        let payload = serde_json::to_vec(&payload).map_err(|error| signing_failed(&error))?;
-        let input = format!("{header_segment}.{}", URL_SAFE_NO_PAD.encode(payload));
-        let signature = jsonwebtoken::crypto::sign(input.as_bytes(), key, self.header.alg)
+        // The token is written into one buffer: header, payload, signature.
+        let mut json = Vec::with_capacity(512);
+        serde_json::to_writer(&mut json, &payload).map_err(|error| signing_failed(&error))?;
+        let mut token = String::with_capacity(header_segment.len() + json.len() * 4 / 3 + 100);
+        token.push_str(&header_segment);
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(&json, &mut token);
+        let signature = jsonwebtoken::crypto::sign(token.as_bytes(), key, self.header.alg)
             .map_err(|error| signing_failed(&error))?;
-        Ok(format!("{input}.{signature}"))
+        token.push('.');
+        token.push_str(&signature);
+        Ok(token)
     }
 }
 
