@@ -6,8 +6,14 @@ use std::{
     sync::atomic::{AtomicUsize, Ordering},
 };
 
+use actix_http::Request;
 use actix_jwt_extended::{JwtIdentity, JwtManager, JwtRequired};
-use actix_web::{App, HttpResponse, rt::System, test, web};
+use actix_web::{
+    App, HttpResponse,
+    dev::{Service, ServiceResponse},
+    rt::{System, SystemRunner},
+    test, web,
+};
 
 struct Counting;
 
@@ -38,31 +44,56 @@ fn per_run(mut f: impl FnMut()) -> f64 {
     (ALLOCATIONS.load(Ordering::Relaxed) - before) as f64 / RUNS as f64
 }
 
-fn main() {
-    let system = System::new();
-    // The same handler body and the same request headers everywhere, so
-    // that the differences are authentication's.
-    let public = system.block_on(test::init_service(App::new().route(
-        "/",
-        web::get().to(|| async { HttpResponse::Ok().body("test".to_owned()) }),
-    )));
-    let bearer = "Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl";
-    let no_auth = per_run(|| {
+/// `RUNS` requests with `authorization` to `app`; allocations per request.
+fn requests<B>(
+    system: &SystemRunner,
+    app: &impl Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    authorization: &str,
+) -> f64 {
+    per_run(|| {
         let req = test::TestRequest::get()
             .uri("/")
-            .insert_header(("Authorization", bearer));
-        system.block_on(test::call_service(&public, req.to_request()));
-    });
-    println!("allocations per request, no authentication:        {no_auth:.1}");
-    for (label, cache) in [("cache on", 4096), ("cache off", 0)] {
-        let jwt = JwtManager::builder()
-            .secret(SECRET)
-            .token_cache(cache)
-            .build()
-            .unwrap();
-        let token = format!("Bearer {}", jwt.create_access_token("test").unwrap());
-        let decode_token = token[7..].to_owned();
-        let app =
+            .insert_header(("Authorization", authorization));
+        let res = system.block_on(test::call_service(app, req.to_request()));
+        assert!(res.status().is_success());
+    })
+}
+
+// One function per path, never inlined, so that
+// `valgrind --tool=callgrind` reports each path's instructions apart
+// (BENCHMARKS.md).
+
+#[inline(never)]
+fn without_authentication<B>(
+    system: &SystemRunner,
+    app: &impl Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    authorization: &str,
+) -> f64 {
+    requests(system, app, authorization)
+}
+
+#[inline(never)]
+fn with_cache<B>(
+    system: &SystemRunner,
+    app: &impl Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    authorization: &str,
+) -> f64 {
+    requests(system, app, authorization)
+}
+
+#[inline(never)]
+fn without_cache<B>(
+    system: &SystemRunner,
+    app: &impl Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    authorization: &str,
+) -> f64 {
+    requests(system, app, authorization)
+}
+
+fn main() {
+    let system = System::new();
+    let app =
+        |jwt: &JwtManager| {
             system.block_on(test::init_service(
                 App::new().app_data(web::Data::new(jwt.clone())).route(
                     "/",
@@ -72,21 +103,40 @@ fn main() {
                         })
                         .wrap(JwtRequired::new()),
                 ),
-            ));
-        let request = per_run(|| {
-            let req = test::TestRequest::get()
-                .uri("/")
-                .insert_header(("Authorization", token.as_str()));
-            let res = system.block_on(test::call_service(&app, req.to_request()));
-            assert!(res.status().is_success());
-        });
+            ))
+        };
+    let cached = JwtManager::builder().secret(SECRET).build().unwrap();
+    let uncached = JwtManager::builder()
+        .secret(SECRET)
+        .token_cache(0)
+        .build()
+        .unwrap();
+    // One token for every path; the unauthenticated route gets it too.
+    let token = cached.create_access_token("test").unwrap();
+    let bearer = format!("Bearer {token}");
+
+    // The same handler body everywhere, so that the differences are
+    // authentication's.
+    let public = system.block_on(test::init_service(App::new().route(
+        "/",
+        web::get().to(|| async { HttpResponse::Ok().body("test".to_owned()) }),
+    )));
+    let no_auth = without_authentication(&system, &public, &bearer);
+    println!("allocations per request, no authentication:        {no_auth:.1}");
+    let on = with_cache(&system, &app(&cached), &bearer);
+    println!(
+        "allocations per request, JwtRequired (cache on):   {on:.1} (+{:.1})",
+        on - no_auth
+    );
+    let off = without_cache(&system, &app(&uncached), &bearer);
+    println!(
+        "allocations per request, JwtRequired (cache off):  {off:.1} (+{:.1})",
+        off - no_auth
+    );
+    for (label, jwt) in [("cache on", &cached), ("cache off", &uncached)] {
         let decode = per_run(|| {
-            jwt.decode_token(&decode_token).unwrap();
+            jwt.decode_token(&token).unwrap();
         });
-        println!(
-            "allocations per request, JwtRequired ({label}):   {request:.1} (+{:.1})",
-            request - no_auth
-        );
         println!("allocations per decode_token ({label}):           {decode:.1}");
     }
 }

@@ -9,7 +9,7 @@ use std::{
 };
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use jsonwebtoken::{Algorithm, Header};
 use serde::{Serialize, Serializer, ser::SerializeMap};
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -327,7 +327,7 @@ impl Issuer {
             None => self
                 .key
                 .as_ref()
-                .and_then(|key| key.encoding.as_ref())
+                .filter(|key| key.encoding.is_some())
                 .ok_or(JwtError::Creation(
                     "this manager has no signing key: it only verifies tokens".into(),
                 ))?,
@@ -342,8 +342,21 @@ impl Issuer {
         token.push_str(&header_segment);
         token.push('.');
         URL_SAFE_NO_PAD.encode_string(&json, &mut token);
-        let signature = jsonwebtoken::crypto::sign(token.as_bytes(), key, self.header.alg)
-            .map_err(|error| signing_failed(&error))?;
+        let algorithm = self.header.alg;
+        let prepared = key
+            .hmac()
+            .and_then(|hmac| hmac.sign(algorithm, token.as_bytes()));
+        let signature = match prepared {
+            Some(tag) => URL_SAFE_NO_PAD.encode(tag),
+            None => {
+                let encoding = key
+                    .encoding
+                    .as_ref()
+                    .ok_or_else(|| signing_failed(&"no signing half"))?;
+                jsonwebtoken::crypto::sign(token.as_bytes(), encoding, algorithm)
+                    .map_err(|error| signing_failed(&error))?
+            }
+        };
         token.push('.');
         token.push_str(&signature);
         Ok(token)
@@ -364,9 +377,9 @@ impl Issuer {
             })
     }
 
-    /// The signing half of a key chosen per token, if it may sign this
-    /// manager's tokens: their algorithm, and a secret long enough.
-    fn check_chosen<'k>(&self, key: &'k Key) -> Result<&'k EncodingKey, JwtError> {
+    /// A key chosen per token, if it may sign this manager's tokens: their
+    /// algorithm, a secret long enough, and a signing half.
+    fn check_chosen<'k>(&self, key: &'k Key) -> Result<&'k Key, JwtError> {
         let algorithm = self.header.alg;
         match check_loaded(key, algorithm, self.allow_short_secret) {
             Ok(()) => {}
@@ -381,9 +394,12 @@ impl Issuer {
             }
             Err(LoadedKey::Unfit(why)) => return Err(JwtError::Creation(why.into())),
         }
-        key.encoding.as_ref().ok_or(JwtError::Creation(
-            "the chosen key cannot sign: it is a public key".into(),
-        ))
+        match key.encoding {
+            Some(_) => Ok(key),
+            None => Err(JwtError::Creation(
+                "the chosen key cannot sign: it is a public key".into(),
+            )),
+        }
     }
 }
 

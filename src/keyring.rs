@@ -2,7 +2,7 @@
 //! JWK, and the key ring a manager signs and verifies with. The public
 //! `keys` module re-exports [`Key`].
 
-use std::{fmt, future::Future, path::Path};
+use std::{fmt, future::Future, path::Path, sync::Arc};
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use futures_util::future::LocalBoxFuture;
@@ -15,6 +15,7 @@ use serde_json::{Map, Value};
 use crate::{
     JwtError,
     config::{ConfigError, Hook, Secret},
+    hmac::HmacKeys,
 };
 
 /// One key: its algorithm, an optional `kid`, the verifying half, and the
@@ -32,6 +33,8 @@ pub struct Key {
     published: bool,
     /// An HMAC secret's length in bytes; 0 for other keys.
     secret_len: usize,
+    /// An HMAC secret, prepared for the backend once.
+    hmac: Option<Arc<HmacKeys>>,
 }
 
 impl fmt::Debug for Key {
@@ -116,6 +119,7 @@ impl Key {
             jwk: None,
             published: true,
             secret_len: secret.as_ref().len(),
+            hmac: Some(Arc::new(HmacKeys::new(secret.as_ref()))),
         })
     }
 
@@ -147,6 +151,7 @@ impl Key {
             jwk: Some(jwk),
             published: true,
             secret_len: 0,
+            hmac: None,
         })
     }
 
@@ -180,6 +185,7 @@ impl Key {
             jwk: Some(jwk),
             published: true,
             secret_len: 0,
+            hmac: None,
         })
     }
 
@@ -247,6 +253,7 @@ impl Key {
             jwk: Some(jwk),
             published: false,
             secret_len: 0,
+            hmac: None,
         })
     }
 
@@ -327,6 +334,12 @@ impl Key {
             encoding: None,
             ..self.clone()
         }
+    }
+
+    /// The secret prepared for HMAC, when the key is one made by
+    /// [`Key::secret`].
+    pub(crate) fn hmac(&self) -> Option<&HmacKeys> {
+        self.hmac.as_deref()
     }
 
     /// The JWK to publish: ours, never a secret or another issuer's.

@@ -421,6 +421,7 @@ mod error;
 mod extract;
 mod flask;
 mod guard;
+mod hmac;
 mod hooks;
 mod issue;
 mod keyring;

@@ -319,19 +319,28 @@ impl Verifier {
             },
         };
         let raw = &parsed.raw[..parsed.raw_len.ok_or(JwtError::InvalidSignature)?];
-        // jsonwebtoken reads the signature unpadded; PyJWT also takes it with
-        // its padding, the same bytes.
-        let unpadded;
-        let signature = match std::str::from_utf8(parsed.signature) {
-            Ok(text) if !text.ends_with('=') => text,
-            _ => {
-                unpadded = URL_SAFE_NO_PAD.encode(raw);
-                unpadded.as_str()
+        let prepared = key
+            .hmac()
+            .and_then(|hmac| hmac.verify(algorithm, parsed.signing_input, raw));
+        let valid = match prepared {
+            Some(valid) => valid,
+            None => {
+                // jsonwebtoken reads the signature unpadded; PyJWT also takes
+                // it with its padding, the same bytes.
+                let unpadded;
+                let signature = match std::str::from_utf8(parsed.signature) {
+                    Ok(text) if !text.ends_with('=') => text,
+                    _ => {
+                        unpadded = URL_SAFE_NO_PAD.encode(raw);
+                        unpadded.as_str()
+                    }
+                };
+                let decoding = &key.decoding;
+                jsonwebtoken::crypto::verify(signature, parsed.signing_input, decoding, algorithm)
+                    .unwrap_or(false)
             }
         };
-        if !jsonwebtoken::crypto::verify(signature, parsed.signing_input, &key.decoding, algorithm)
-            .unwrap_or(false)
-        {
+        if !valid {
             return Err(JwtError::InvalidSignature.into());
         }
         self.validate(parsed, csrf, allow_expired)
