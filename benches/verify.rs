@@ -119,32 +119,35 @@ fn requests(c: &mut Criterion) {
             });
         }
     }
-    let jwt = JwtManager::builder()
-        .secret(SECRET)
-        .token_location([TokenLocation::Cookies])
-        .token_cache(0)
-        .build()
-        .unwrap();
-    let token = jwt.create_access_token("test").unwrap();
-    let csrf = jwt.decode_token(&token).unwrap().claims()["csrf"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let app = system.block_on(test::init_service(
-        App::new()
-            .app_data(web::Data::new(jwt))
-            .route("/", web::post().to(whoami).wrap(JwtRequired::new())),
-    ));
-    group.bench_function("HS256_cookie_csrf_uncached", |b| {
-        b.iter(|| {
-            let req = test::TestRequest::post()
-                .uri("/")
-                .cookie(Cookie::new("access_token_cookie", token.as_str()))
-                .insert_header(("X-CSRF-TOKEN", csrf.as_str()));
-            let res = system.block_on(test::call_service(&app, req.to_request()));
-            assert!(res.status().is_success());
-        })
-    });
+    for cache in [4096, 0] {
+        let jwt = JwtManager::builder()
+            .secret(SECRET)
+            .token_location([TokenLocation::Cookies])
+            .token_cache(cache)
+            .build()
+            .unwrap();
+        let token = jwt.create_access_token("test").unwrap();
+        let csrf = jwt.decode_token(&token).unwrap().claims()["csrf"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let app = system.block_on(test::init_service(
+            App::new()
+                .app_data(web::Data::new(jwt))
+                .route("/", web::post().to(whoami).wrap(JwtRequired::new())),
+        ));
+        let label = if cache > 0 { "cached" } else { "uncached" };
+        group.bench_function(format!("HS256_cookie_csrf_{label}"), |b| {
+            b.iter(|| {
+                let req = test::TestRequest::post()
+                    .uri("/")
+                    .cookie(Cookie::new("access_token_cookie", token.as_str()))
+                    .insert_header(("X-CSRF-TOKEN", csrf.as_str()));
+                let res = system.block_on(test::call_service(&app, req.to_request()));
+                assert!(res.status().is_success());
+            })
+        });
+    }
     group.finish();
 }
 

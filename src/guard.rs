@@ -260,44 +260,78 @@ where
         let mut requirement = self.requirement;
         // A condition needs claims: a request without a token is refused.
         requirement.optional &= self.requires.is_empty();
+        match self.decide(&req, requirement) {
+            Decision::Pass => GuardFuture::forward(self.service.call(req)),
+            Decision::Refuse(refused) => answered(req, refused),
+            Decision::ReadBody(manager) => {
+                let (service, requires) = self.later();
+                waiting(async move {
+                    let mut req = req;
+                    let authenticated = with_body(&mut req, manager, requirement).await;
+                    then(service, req, requires, authenticated).await
+                })
+            }
+            Decision::Conditions(manager) => {
+                let (service, requires) = self.later();
+                waiting(then(service, req, requires, Ok(manager)))
+            }
+            Decision::Wait(manager, pending) => {
+                let (service, requires) = self.later();
+                waiting(async move {
+                    let authenticated = match pending.await {
+                        Ok(()) => Ok(manager),
+                        Err(rejection) => Err(Deferred::Rejected(manager, rejection)),
+                    };
+                    then(service, req, requires, authenticated).await
+                })
+            }
+        }
+    }
+}
+
+/// What a guard knows before it must wait.
+enum Decision {
+    /// Authenticated, and every condition met.
+    Pass,
+    Refuse(Deferred),
+    /// The token or a CSRF field may be in the body: read it first.
+    ReadBody(JwtManager),
+    /// Authenticated; a condition must be awaited.
+    Conditions(JwtManager),
+    /// Authentication must be awaited.
+    Wait(JwtManager, LocalBoxFuture<'static, Result<(), Rejection>>),
+}
+
+impl<S> GuardMiddleware<S> {
+    /// What a future that must wait takes along; the common case takes
+    /// nothing.
+    fn later(&self) -> (Rc<S>, Requires) {
+        (Rc::clone(&self.service), self.requires.clone())
+    }
+
+    /// Everything that can be done without waiting. The manager is borrowed
+    /// from the request, and cloned only for what outlives this call.
+    fn decide(&self, req: &ServiceRequest, requirement: Requirement) -> Decision {
         let manager = match JwtManager::from_app_data(req.request()) {
-            Ok(manager) => manager.clone(),
-            Err(not_configured) => return answered(req, Deferred::Failed(not_configured)),
+            Ok(manager) => manager,
+            Err(not_configured) => return Decision::Refuse(Deferred::Failed(not_configured)),
         };
         let locations = requirement
             .locations
             .unwrap_or(manager.locations().locations);
         if manager.locations().wants_body(req.request(), locations) {
-            let (service, requires) = (Rc::clone(&self.service), self.requires.clone());
-            return waiting(async move {
-                let mut req = req;
-                let authenticated = with_body(&mut req, manager, requirement).await;
-                then(service, req, requires, authenticated).await
-            });
+            return Decision::ReadBody(manager.clone());
         }
-        let rejected = |manager, rejection| Deferred::Rejected(manager, rejection);
-        match authn::authenticate(req.request(), &manager, requirement, None) {
-            Authentication::Done(Ok(())) => {
-                match self.requires.check_now(req.request(), &manager) {
-                    Some(Ok(())) => GuardFuture::forward(self.service.call(req)),
-                    Some(Err(refused)) => answered(req, refused),
-                    None => {
-                        let (service, requires) = (Rc::clone(&self.service), self.requires.clone());
-                        waiting(then(service, req, requires, Ok(manager)))
-                    }
-                }
+        match authn::authenticate(req.request(), manager, requirement, None) {
+            Authentication::Done(Ok(())) => match self.requires.check_now(req.request(), manager) {
+                Some(Ok(())) => Decision::Pass,
+                Some(Err(refused)) => Decision::Refuse(refused),
+                None => Decision::Conditions(manager.clone()),
+            },
+            Authentication::Done(Err(rejection)) => {
+                Decision::Refuse(Deferred::Rejected(manager.clone(), rejection))
             }
-            Authentication::Done(Err(rejection)) => answered(req, rejected(manager, rejection)),
-            Authentication::Waiting(pending) => {
-                let (service, requires) = (Rc::clone(&self.service), self.requires.clone());
-                waiting(async move {
-                    let authenticated = match pending.await {
-                        Ok(()) => Ok(manager),
-                        Err(rejection) => Err(rejected(manager, rejection)),
-                    };
-                    then(service, req, requires, authenticated).await
-                })
-            }
+            Authentication::Waiting(pending) => Decision::Wait(manager.clone(), pending),
         }
     }
 }
