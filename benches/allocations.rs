@@ -7,10 +7,14 @@ use std::{
 };
 
 use actix_http::Request;
-use actix_jwt_extended::{JwtIdentity, JwtManager, JwtRequired};
+use actix_jwt_extended::{
+    JwtIdentity, JwtManager, JwtRequired,
+    config::{CookieConfig, TokenLocation},
+};
 use actix_web::{
     App, HttpResponse,
     dev::{Service, ServiceResponse},
+    http::Method,
     rt::{System, SystemRunner},
     test, web,
 };
@@ -44,58 +48,54 @@ fn per_run(mut f: impl FnMut()) -> f64 {
     (ALLOCATIONS.load(Ordering::Relaxed) - before) as f64 / RUNS as f64
 }
 
-/// `RUNS` requests with `authorization` to `app`; allocations per request.
+/// `RUNS` requests with `headers` to `app`; allocations per request.
 fn requests<B>(
     system: &SystemRunner,
     app: &impl Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    authorization: &str,
+    headers: &[(&str, &str)],
 ) -> f64 {
     per_run(|| {
-        let req = test::TestRequest::get()
-            .uri("/")
-            .insert_header(("Authorization", authorization));
+        let mut req = test::TestRequest::get().uri("/");
+        for header in headers {
+            req = req.insert_header(*header);
+        }
         let res = system.block_on(test::call_service(app, req.to_request()));
         assert!(res.status().is_success());
     })
 }
 
 // One function per path, never inlined, so that
-// `valgrind --tool=callgrind` reports each path's instructions apart
-// (BENCHMARKS.md).
-
-#[inline(never)]
-fn without_authentication<B>(
-    system: &SystemRunner,
-    app: &impl Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    authorization: &str,
-) -> f64 {
-    requests(system, app, authorization)
+// `valgrind --tool=callgrind --toggle-collect=<path>` counts each path's
+// instructions alone (BENCHMARKS.md).
+macro_rules! paths {
+    ($($name:ident),*) => {$(
+        #[inline(never)]
+        fn $name<B>(
+            system: &SystemRunner,
+            app: &impl Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+            headers: &[(&str, &str)],
+        ) -> f64 {
+            // A body of its own, so that the linker does not fold the paths
+            // into one function.
+            std::hint::black_box(stringify!($name));
+            requests(system, app, headers)
+        }
+    )*};
 }
-
-#[inline(never)]
-fn with_cache<B>(
-    system: &SystemRunner,
-    app: &impl Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    authorization: &str,
-) -> f64 {
-    requests(system, app, authorization)
-}
-
-#[inline(never)]
-fn without_cache<B>(
-    system: &SystemRunner,
-    app: &impl Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    authorization: &str,
-) -> f64 {
-    requests(system, app, authorization)
-}
+paths!(
+    without_authentication,
+    header_cached,
+    header_uncached,
+    cookie_cached,
+    cookie_uncached
+);
 
 fn main() {
     let system = System::new();
     let app =
-        |jwt: &JwtManager| {
+        |jwt: JwtManager| {
             system.block_on(test::init_service(
-                App::new().app_data(web::Data::new(jwt.clone())).route(
+                App::new().app_data(web::Data::new(jwt)).route(
                     "/",
                     web::get()
                         .to(|id: JwtIdentity| async move {
@@ -105,38 +105,75 @@ fn main() {
                 ),
             ))
         };
-    let cached = JwtManager::builder().secret(SECRET).build().unwrap();
-    let uncached = JwtManager::builder()
-        .secret(SECRET)
-        .token_cache(0)
-        .build()
-        .unwrap();
-    // One token for every path; the unauthenticated route gets it too.
-    let token = cached.create_access_token("test").unwrap();
-    let bearer = format!("Bearer {token}");
+    let header = |cache| {
+        JwtManager::builder()
+            .secret(SECRET)
+            .token_cache(cache)
+            .build()
+            .unwrap()
+    };
+    // CSRF is checked on GET too, so that every path sends the same request.
+    let cookie = |cache| {
+        JwtManager::builder()
+            .secret(SECRET)
+            .token_location([TokenLocation::Cookies])
+            .cookies(CookieConfig::new().csrf_methods([Method::GET]))
+            .token_cache(cache)
+            .build()
+            .unwrap()
+    };
+    let jwt = header(4096);
+    let token = jwt.create_access_token("test").unwrap();
+    let csrf = jwt.decode_token(&token).unwrap().claims()["csrf"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Every request carries the token in both places, and the CSRF header,
+    // whatever the route reads: the differences are authentication's.
+    let (bearer, cookies) = (
+        format!("Bearer {token}"),
+        format!("access_token_cookie={token}"),
+    );
+    let headers = [
+        ("Authorization", bearer.as_str()),
+        ("Cookie", cookies.as_str()),
+        ("X-CSRF-TOKEN", csrf.as_str()),
+    ];
 
-    // The same handler body everywhere, so that the differences are
-    // authentication's.
+    // The same handler body everywhere.
     let public = system.block_on(test::init_service(App::new().route(
         "/",
         web::get().to(|| async { HttpResponse::Ok().body("test".to_owned()) }),
     )));
-    let no_auth = without_authentication(&system, &public, &bearer);
-    println!("allocations per request, no authentication:        {no_auth:.1}");
-    let on = with_cache(&system, &app(&cached), &bearer);
-    println!(
-        "allocations per request, JwtRequired (cache on):   {on:.1} (+{:.1})",
-        on - no_auth
+    let no_auth = without_authentication(&system, &public, &headers);
+    println!("allocations per request, no authentication:           {no_auth:.1}");
+    let report = |label: &str, count: f64| {
+        println!(
+            "allocations per request, JwtRequired ({label}): {count:.1} (+{:.1})",
+            count - no_auth
+        );
+    };
+    report(
+        "header, cache on",
+        header_cached(&system, &app(jwt.clone()), &headers),
     );
-    let off = without_cache(&system, &app(&uncached), &bearer);
-    println!(
-        "allocations per request, JwtRequired (cache off):  {off:.1} (+{:.1})",
-        off - no_auth
+    report(
+        "header, cache off",
+        header_uncached(&system, &app(header(0)), &headers),
     );
-    for (label, jwt) in [("cache on", &cached), ("cache off", &uncached)] {
+    report(
+        "cookie + CSRF, cache on",
+        cookie_cached(&system, &app(cookie(4096)), &headers),
+    );
+    report(
+        "cookie + CSRF, cache off",
+        cookie_uncached(&system, &app(cookie(0)), &headers),
+    );
+    for (label, cache) in [("cache on", 4096), ("cache off", 0)] {
+        let jwt = header(cache);
         let decode = per_run(|| {
             jwt.decode_token(&token).unwrap();
         });
-        println!("allocations per decode_token ({label}):           {decode:.1}");
+        println!("allocations per decode_token ({label}): {decode:.1}");
     }
 }
