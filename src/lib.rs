@@ -383,7 +383,7 @@
 //!   about 9x and ECDSA about 5x faster than RustCrypto; building it needs a C
 //!   compiler.
 //! - `rust_crypto`: pure-Rust RustCrypto crates, for targets without a C
-//!   compiler. HMAC (HS256, Flask's default) is as fast or slightly faster.
+//!   compiler. HMAC (HS256, Flask's default) is as fast.
 //!   Use it with `default-features = false, features = ["rust_crypto"]`.
 //!
 //! And, optionally:
