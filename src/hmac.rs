@@ -4,17 +4,21 @@
 //! the key is made. The MAC and its constant-time comparison are the crypto
 //! backend's own.
 
-use std::fmt;
+use std::{fmt, sync::OnceLock};
 
 use jsonwebtoken::Algorithm;
 
+use crate::config::Secret;
+
 /// A secret ready for HS256, HS384 and HS512: a secret verifies any HMAC
-/// algorithm, as in Flask-JWT-Extended, and signs with its own.
-#[derive(Clone)]
+/// algorithm, as in Flask-JWT-Extended, and signs with its own. Each
+/// algorithm's key is prepared when first used, so a key made for one
+/// token (a key loader's) costs no more than before.
 pub(crate) struct HmacKeys {
-    hs256: backend::Prepared,
-    hs384: backend::Prepared,
-    hs512: backend::Prepared,
+    secret: Secret,
+    hs256: OnceLock<backend::Prepared>,
+    hs384: OnceLock<backend::Prepared>,
+    hs512: OnceLock<backend::Prepared>,
 }
 
 /// Never shows the secret.
@@ -27,19 +31,21 @@ impl fmt::Debug for HmacKeys {
 impl HmacKeys {
     pub(crate) fn new(secret: &[u8]) -> Self {
         Self {
-            hs256: backend::Prepared::new(Algorithm::HS256, secret),
-            hs384: backend::Prepared::new(Algorithm::HS384, secret),
-            hs512: backend::Prepared::new(Algorithm::HS512, secret),
+            secret: Secret(secret.to_vec()),
+            hs256: OnceLock::new(),
+            hs384: OnceLock::new(),
+            hs512: OnceLock::new(),
         }
     }
 
     fn get(&self, algorithm: Algorithm) -> Option<&backend::Prepared> {
-        match algorithm {
-            Algorithm::HS256 => Some(&self.hs256),
-            Algorithm::HS384 => Some(&self.hs384),
-            Algorithm::HS512 => Some(&self.hs512),
-            _ => None,
-        }
+        let prepared = match algorithm {
+            Algorithm::HS256 => &self.hs256,
+            Algorithm::HS384 => &self.hs384,
+            Algorithm::HS512 => &self.hs512,
+            _ => return None,
+        };
+        Some(prepared.get_or_init(|| backend::Prepared::new(algorithm, &self.secret.0)))
     }
 
     /// The MAC of `message`; `None` for a non-HMAC algorithm.
@@ -174,5 +180,6 @@ mod tests {
         assert_eq!(keys.verify(Algorithm::HS512, b"m", &tag), Some(false));
         assert_eq!(keys.sign(Algorithm::RS256, b"m"), None);
         assert_eq!(keys.verify(Algorithm::ES256, b"m", &tag), None);
+        assert_eq!(format!("{keys:?}"), "HmacKeys(<redacted>)");
     }
 }
