@@ -13,7 +13,8 @@ use crate::{
     },
     hooks::{ErrorOptions, Hooks, Renderer, UserLoader},
     issue::{IssueOptions, Issuer},
-    keyring::{DecodeKeyLoader, DecodeKeys, Key, KeyRing, KeySource},
+    keyloader::{DecodeKeyLoader, DecodeKeys},
+    keyring::{Key, KeyRing, KeySource},
     locations::{LocationConfig, LocationOptions},
     store::{SharedStore, TokenStore},
     token::DecodedToken,
@@ -627,6 +628,13 @@ mod tests {
         builder.freeze()
     }
 
+    /// A builder with a (short) secret, otherwise Flask's defaults.
+    fn base() -> JwtManagerBuilder {
+        JwtManagerBuilder::default()
+            .secret("s")
+            .allow_short_secret()
+    }
+
     #[test]
     fn a_missing_or_empty_secret_is_a_build_error() {
         assert_eq!(
@@ -641,11 +649,6 @@ mod tests {
 
     #[test]
     fn asymmetric_algorithms_need_keys_not_secrets() {
-        let base = || {
-            JwtManagerBuilder::default()
-                .secret("s")
-                .allow_short_secret()
-        };
         assert_eq!(
             build(base().algorithm(Algorithm::RS256)).unwrap_err(),
             ConfigError::UnsupportedAlgorithm(Algorithm::RS256)
@@ -662,11 +665,6 @@ mod tests {
 
     #[test]
     fn bad_options_fail_at_build() {
-        let base = || {
-            JwtManagerBuilder::default()
-                .secret("s")
-                .allow_short_secret()
-        };
         assert!(matches!(
             build(base().header_name("bad name")),
             Err(ConfigError::InvalidHeaderName(_))

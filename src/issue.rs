@@ -18,7 +18,8 @@ use crate::{
     JwtError,
     claims::{self, Clock, TokenKind},
     config::{ConfigError, Expiry, Hook},
-    keyring::{EncodeKeyHook, Key, KeyRing, LoadedKey, check_loaded},
+    keyloader::EncodeKeyHook,
+    keyring::{Key, KeyRing, LoadedKey, check_loaded},
 };
 
 /// How fresh an access token is: Flask's `fresh=True`, `False` or a `timedelta`.

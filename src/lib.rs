@@ -424,12 +424,15 @@ mod guard;
 mod hmac;
 mod hooks;
 mod issue;
+mod keyloader;
 mod keyring;
 mod locations;
 pub mod manager;
 #[cfg(feature = "oidc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "oidc")))]
 pub mod oidc;
+mod pair;
+mod require;
 pub mod store;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
@@ -463,14 +466,12 @@ pub mod keys {
     //! # Ok::<(), Box<dyn std::error::Error>>(())
     //! ```
 
-    pub use crate::{
-        keyring::{DecodeKeyLoader, Key},
-        manager::jwks,
-    };
+    pub use crate::{keyloader::DecodeKeyLoader, keyring::Key, manager::jwks};
 }
 
 pub use authn::JwtRequestExt;
 pub use error::JwtError;
 pub use extract::{Claims, CurrentUser, JwtIdentity};
-pub use guard::{GuardFuture, GuardMiddleware, JwtRequired, RefreshRequired, Require};
+pub use guard::{GuardFuture, GuardMiddleware, JwtRequired, RefreshRequired};
 pub use manager::JwtManager;
+pub use require::Require;

@@ -45,7 +45,10 @@ use std::{
 use futures_util::future::LocalBoxFuture;
 use serde_json::{Map, Value};
 
-use crate::keyring::{DynDecodeKeyLoader, Key, LoaderError};
+use crate::{
+    keyloader::{DynDecodeKeyLoader, LoaderError},
+    keyring::Key,
+};
 
 /// Where the provider's keys are published.
 #[derive(Debug, Clone)]

@@ -25,7 +25,8 @@ use crate::{
     cache::TokenCache,
     claims::{self, Clock, TokenKind, numeric_date},
     config::ConfigError,
-    keyring::{DecodeKeys, Key, KeyRing, LoadedKey, LoaderError},
+    keyloader::{DecodeKeys, LoaderError},
+    keyring::{Key, KeyRing, LoadedKey},
     token::{DecodedToken, Rejection},
 };
 
