@@ -705,11 +705,9 @@ async fn every_route_policy_holds_with_an_awaited_loader() {
         StatusCode::UNPROCESSABLE_ENTITY
     );
     // Expired: 401, and the response hook gets the token.
-    let expired = jwt
-        .access_token("old@acme")
-        .expires(Duration::from_secs(1))
-        .encode()
-        .unwrap();
+    // Minted valid (its `exp` is rewritten below): a one-second token could
+    // already have expired when decoded, on the next second.
+    let expired = jwt.create_access_token("old@acme").unwrap();
     let mut claims = jwt
         .decode_token_async(&expired)
         .await
