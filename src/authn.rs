@@ -77,7 +77,7 @@ impl Requirement {
     };
 
     /// The kind whose cookie and JSON key hold the token.
-    fn reads(&self) -> TokenKind {
+    pub(crate) fn reads(&self) -> TokenKind {
         match self.accept {
             Accept::Refresh => TokenKind::Refresh,
             Accept::Access | Accept::AnyKind => TokenKind::Access,

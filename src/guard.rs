@@ -234,6 +234,23 @@ macro_rules! guard_transform {
 guard_transform!(JwtRequired);
 guard_transform!(RefreshRequired);
 
+/// What the guard asks of a token, for the OpenAPI description.
+#[cfg(feature = "utoipa")]
+macro_rules! guard_requirement {
+    ($guard:ty) => {
+        impl $guard {
+            pub(crate) fn requirement(&self) -> Requirement {
+                self.requirement
+            }
+        }
+    };
+}
+
+#[cfg(feature = "utoipa")]
+guard_requirement!(JwtRequired);
+#[cfg(feature = "utoipa")]
+guard_requirement!(RefreshRequired);
+
 /// The service built by [`JwtRequired`] and [`RefreshRequired`].
 pub struct GuardMiddleware<S> {
     service: Rc<S>,

@@ -394,6 +394,10 @@
 //! - `oidc`: the [`oidc`] module, verify-only mode behind an OpenID provider
 //!   (discovery, a remote JWK Set kept with care, RFC 9068 access tokens;
 //!   awc and rustls fetch the keys, with the crypto backend chosen above).
+//! - `utoipa`: the `openapi` module, the guards in a [utoipa](https://docs.rs/utoipa)
+//!   OpenAPI document: the security schemes of the configured token locations
+//!   (HTTP bearer, the cookies with their CSRF header, the query string), and
+//!   the operations behind each guard marked as needing them.
 //! - `test-util`: the `test` module, for your app's tests: tokens on
 //!   `actix_web::test::TestRequest` and a test clock (a dev-dependency
 //!   feature: `actix-jwt-extended = { version = "..", features = ["test-util"] }`
@@ -431,6 +435,9 @@ pub mod manager;
 #[cfg(feature = "oidc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "oidc")))]
 pub mod oidc;
+#[cfg(feature = "utoipa")]
+#[cfg_attr(docsrs, doc(cfg(feature = "utoipa")))]
+pub mod openapi;
 mod pair;
 mod require;
 pub mod store;

@@ -79,6 +79,20 @@ impl LocationConfig {
         (self.header_name.clone(), value)
     }
 
+    /// The header's name as configured and its type (`Authorization`,
+    /// `Bearer`), for an API description.
+    #[cfg(feature = "utoipa")]
+    pub(crate) fn header(&self) -> (&str, &str) {
+        (&self.header_label, &self.header_type)
+    }
+
+    /// The query string parameter's name and its value prefix (`jwt`, ``),
+    /// for an API description.
+    #[cfg(feature = "utoipa")]
+    pub(crate) fn query_string(&self) -> (&str, &str) {
+        (&self.query_string_name, &self.query_string_value_prefix)
+    }
+
     pub(crate) fn new(options: LocationOptions) -> Result<Self, ConfigError> {
         let header_name = HeaderName::try_from(options.header_name.as_str())
             .map_err(|_| ConfigError::InvalidHeaderName(options.header_name.clone()))?;
