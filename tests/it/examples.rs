@@ -17,6 +17,9 @@ pub mod key_rotation;
 #[cfg(feature = "oidc")]
 #[path = "../../examples/oidc_resource_server.rs"]
 pub mod oidc_resource_server;
+#[cfg(feature = "utoipa")]
+#[path = "../../examples/openapi.rs"]
+pub mod openapi;
 #[path = "../../examples/refresh_tokens.rs"]
 pub mod refresh_tokens;
 #[path = "../../examples/token_freshness.rs"]

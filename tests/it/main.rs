@@ -16,6 +16,8 @@ mod key_loaders;
 mod keys;
 mod locations;
 mod oidc;
+#[cfg(feature = "utoipa")]
+mod openapi;
 mod parity;
 mod pipeline;
 mod properties;

@@ -214,6 +214,31 @@ pub fn service_var(variable: &str, what: &str) -> Option<String> {
     }
 }
 
+/// The path of an external program a test runs: `variable` as `.ci/run`
+/// sets it, else `program` found on `PATH`. Outside CI a missing one skips
+/// the test (`None`); under CI it fails it.
+#[cfg_attr(not(feature = "utoipa"), allow(dead_code))]
+pub fn tool(variable: &str, program: &str) -> Option<std::path::PathBuf> {
+    let on_path = || {
+        std::env::split_paths(&std::env::var_os("PATH")?)
+            .map(|dir| dir.join(program))
+            .find(|path| path.is_file())
+    };
+    let found = std::env::var_os(variable)
+        .map(std::path::PathBuf::from)
+        .or_else(on_path);
+    if found.is_none() {
+        assert!(
+            !in_ci(),
+            "CI=true but {program} was not found ({variable} is not set and it is not on PATH): .ci/run must install it"
+        );
+        skipped(&format!(
+            "{program} not found: {variable} not set, not on PATH (bash .ci/run installs it)"
+        ));
+    }
+    found
+}
+
 /// Says, where the test runner cannot swallow it, that a test passed only
 /// because what it needs is missing outside CI.
 pub fn skipped(why: &str) {
