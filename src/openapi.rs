@@ -195,6 +195,7 @@ enum Cover {
     Route(Method),
 }
 
+/// A path given to [`JwtSecurity`] and the guard behind it.
 #[derive(Debug, Clone)]
 struct Guarded {
     path: String,
@@ -222,8 +223,27 @@ impl Guarded {
         };
         rank.map(|rank| (own.len(), rank))
     }
+
+    /// The requirements of the `method` operation at `path`, or `None`, with
+    /// a warning, when the guard reads no location a scheme describes.
+    fn security(
+        &self,
+        config: &LocationConfig,
+        path: &str,
+        method: &str,
+    ) -> Option<Vec<SecurityRequirement>> {
+        let security = requirements(config, &self.requirement, method);
+        if security.is_none() {
+            log::warn!(
+                "JwtSecurity: the guard on {} reads tokens only from JSON bodies, which OpenAPI cannot describe as a security scheme: {method} {path} is left without security requirements",
+                self.path
+            );
+        }
+        security
+    }
 }
 
+/// The non-empty segments of `path`: `/api/` and `/api` are alike.
 fn segments(path: &str) -> Vec<&str> {
     path.split('/')
         .filter(|segment| !segment.is_empty())
@@ -308,25 +328,8 @@ impl JwtSecurity {
         for (path, item) in openapi.paths.paths.iter_mut() {
             let path_segments = segments(path);
             for (method, operation) in operations(item) {
-                let best = self
-                    .guarded
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(index, guarded)| {
-                        Some((guarded.matches(&path_segments, method)?, index))
-                    })
-                    .max();
-                if let Some((_, index)) = best {
-                    matched[index] = true;
-                    let guarded = &self.guarded[index];
-                    let security = requirements(config, &guarded.requirement, method);
-                    if security.is_none() {
-                        log::warn!(
-                            "JwtSecurity: the guard on {} reads tokens only from JSON bodies, which OpenAPI cannot describe as a security scheme: {method} {path} is left without security requirements",
-                            guarded.path
-                        );
-                    }
-                    operation.security = security;
+                if let Some(guarded) = self.covering(&path_segments, method, &mut matched) {
+                    operation.security = guarded.security(config, path, method);
                 }
             }
         }
@@ -345,6 +348,19 @@ impl JwtSecurity {
         } else {
             Err(UnmatchedPaths { paths })
         }
+    }
+
+    /// The most specific guard over the `method` operation at `path`; every
+    /// guard that covers it is marked in `matched`.
+    fn covering(&self, path: &[&str], method: &str, matched: &mut [bool]) -> Option<&Guarded> {
+        let mut best = None;
+        for (index, guarded) in self.guarded.iter().enumerate() {
+            if let Some(specificity) = guarded.matches(path, method) {
+                matched[index] = true;
+                best = best.max(Some((specificity, index)));
+            }
+        }
+        best.map(|(_, index)| &self.guarded[index])
     }
 
     /// The schemes of the manager's locations and of those the guards given
