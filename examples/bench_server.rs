@@ -77,7 +77,7 @@ fn manager(builder: actix_jwt_extended::manager::JwtManagerBuilder) -> std::io::
 
 /// A day-long token, so a long load run never sees it expire.
 fn token(jwt: &JwtManager) -> std::io::Result<String> {
-    jwt.access_token("bench")
+    jwt.access_token_builder("bench")
         .expires(std::time::Duration::from_secs(24 * 3600))
         .encode()
         .map_err(std::io::Error::other)

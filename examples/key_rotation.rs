@@ -42,7 +42,9 @@ pub fn issuer() -> Result<JwtManager, Box<dyn std::error::Error>> {
 
 /// A service that trusts the issuer's published keys and nothing else.
 pub fn verifier(jwks_document: &str) -> Result<JwtManager, Box<dyn std::error::Error>> {
-    Ok(JwtManager::builder().jwks(jwks_document)?.build()?)
+    Ok(JwtManager::builder()
+        .verification_jwks(jwks_document)?
+        .build()?)
 }
 
 async fn login(jwt: web::Data<JwtManager>) -> actix_web::Result<HttpResponse> {
@@ -58,7 +60,7 @@ pub fn issuer_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/login", web::post().to(login))
         .route(
             "/.well-known/jwks.json",
-            web::get().to(actix_jwt_extended::keys::jwks),
+            web::get().to(actix_jwt_extended::keys::serve_jwks),
         )
         .route(
             "/protected",
@@ -86,7 +88,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(5000);
     let issuer = issuer()?;
     // Fetching the set over HTTP is the deployment's job; here it is handed over.
-    let verifier = verifier(&serde_json::to_string(&issuer.jwks())?)?;
+    let verifier = verifier(&serde_json::to_string(&issuer.jwk_set())?)?;
 
     log::info!(
         "issuer on http://127.0.0.1:{port}, verify-only service on http://127.0.0.1:{}",

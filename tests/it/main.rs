@@ -19,6 +19,7 @@ mod oidc;
 mod parity;
 mod pipeline;
 mod properties;
+mod readme;
 mod real_server;
 mod redis_store;
 mod resource_server;
