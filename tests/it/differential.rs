@@ -95,7 +95,7 @@ fn send(addr: &str, case: &Case) -> Outcome {
 /// item under "Where we differ from Flask-JWT-Extended on purpose:".
 fn readme_deviations() -> Vec<String> {
     let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
     let section = readme
         .split_once("Where we differ from Flask-JWT-Extended on purpose")
         .expect("the README lists its deliberate differences")

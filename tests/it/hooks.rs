@@ -979,7 +979,7 @@ const FLASK_OPTIONS: [(&str, &str); 43] = [
 #[actix_web::test]
 async fn the_flask_option_list_is_every_option_the_crate_takes() {
     let source =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/flask.rs")).unwrap();
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../src/flask.rs")).unwrap();
     let table = &source
         [source.find("const OPTIONS").unwrap()..source.find("const LEFT_OUT_OPTIONS").unwrap()];
     let mut taken: Vec<&str> = table

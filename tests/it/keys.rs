@@ -546,7 +546,7 @@ async fn the_key_rotation_example_issuer_and_verify_only_service_agree() {
     );
     let old = JwtManager::builder()
         .signing_key(
-            Key::private_pem(Algorithm::RS256, pem("rs256_private.pem"))
+            Key::private_pem(Algorithm::EdDSA, key_rotation::OLD_KEY)
                 .unwrap()
                 .with_kid("2026-10"),
         )

@@ -264,7 +264,7 @@ pub fn redis_cluster_urls() -> Option<Vec<String>> {
 /// A file of `tests/fixtures/`, read at run time.
 pub fn fixture(name: &str) -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
+        .join("fixtures")
         .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
