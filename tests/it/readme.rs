@@ -8,8 +8,7 @@ use crate::common::{flask_reference, manager_with_secret, start_example};
 
 /// The README's walk: the `sh` block after "## Try it" that calls `/login`.
 fn walk() -> String {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let readme = crate::common::readme();
     let section = readme
         .split_once("\n## Try it\n")
         .expect("the README has a \"Try it\" section")
@@ -80,8 +79,7 @@ fn the_readme_walk_gives_the_documented_answers_against_flask() {
 
 #[test]
 fn the_quick_start_and_the_walk_name_the_same_routes() {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let readme = crate::common::readme();
     let quick_start = readme
         .split_once("\n## Quick start\n")
         .unwrap()

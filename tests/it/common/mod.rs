@@ -261,6 +261,11 @@ pub fn redis_cluster_urls() -> Option<Vec<String>> {
     Some(urls.split(',').map(str::to_owned).collect())
 }
 
+/// The README, as the published crate shows it.
+pub fn readme() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap()
+}
+
 /// A file of `tests/fixtures/`, read at run time.
 pub fn fixture(name: &str) -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
