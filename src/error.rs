@@ -180,6 +180,79 @@ impl JwtError {
         body
     }
 
+    /// A stable, snake_case code for this kind of error, for logs, metrics
+    /// and the rejection events (`reason`). Codes never change meaning; a new
+    /// variant brings a new code.
+    ///
+    /// | code | variant |
+    /// | --- | --- |
+    /// | `missing_token` | [`MissingToken`](Self::MissingToken) |
+    /// | `bad_authorization_header` | [`BadAuthorizationHeader`](Self::BadAuthorizationHeader) |
+    /// | `invalid_query_parameter` | [`InvalidQueryParameter`](Self::InvalidQueryParameter) |
+    /// | `csrf_missing` | [`CsrfMissing`](Self::CsrfMissing) |
+    /// | `csrf_mismatch` | [`CsrfMismatch`](Self::CsrfMismatch) |
+    /// | `body_too_large` | [`BodyTooLarge`](Self::BodyTooLarge) |
+    /// | `body_unreadable` | [`BodyUnreadable`](Self::BodyUnreadable) |
+    /// | `body_timeout` | [`BodyTimeout`](Self::BodyTimeout) |
+    /// | `malformed` | [`Malformed`](Self::Malformed) |
+    /// | `algorithm_not_allowed` | [`AlgorithmNotAllowed`](Self::AlgorithmNotAllowed) |
+    /// | `invalid_signature` | [`InvalidSignature`](Self::InvalidSignature) |
+    /// | `expired` | [`Expired`](Self::Expired) |
+    /// | `not_yet_valid` | [`NotYetValid`](Self::NotYetValid) |
+    /// | `invalid_claim` | [`InvalidClaim`](Self::InvalidClaim) |
+    /// | `missing_claim` | [`MissingClaim`](Self::MissingClaim) |
+    /// | `wrong_token_type` | [`WrongTokenType`](Self::WrongTokenType) |
+    /// | `not_fresh` | [`FreshTokenRequired`](Self::FreshTokenRequired) |
+    /// | `revoked` | [`Revoked`](Self::Revoked) |
+    /// | `store_unavailable` | [`StoreUnavailable`](Self::StoreUnavailable) |
+    /// | `keys_unavailable` | [`KeysUnavailable`](Self::KeysUnavailable) |
+    /// | `claims_verification_failed` | [`ClaimsVerificationFailed`](Self::ClaimsVerificationFailed) |
+    /// | `user_not_found` | [`UserNotFound`](Self::UserNotFound) |
+    /// | `forbidden` | [`Forbidden`](Self::Forbidden) |
+    /// | `claims_shape` | [`ClaimsShape`](Self::ClaimsShape) |
+    /// | `not_configured` | [`NotConfigured`](Self::NotConfigured) |
+    /// | `misconfigured` | [`Misconfigured`](Self::Misconfigured) |
+    /// | `hook_failed` | [`Hook`](Self::Hook) |
+    /// | `creation_failed` | [`Creation`](Self::Creation) |
+    ///
+    /// ```
+    /// use actix_jwt_extended::JwtError;
+    ///
+    /// assert_eq!(JwtError::Expired.code(), "expired");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::MissingToken(_) => "missing_token",
+            Self::BadAuthorizationHeader(_) => "bad_authorization_header",
+            Self::InvalidQueryParameter(_) => "invalid_query_parameter",
+            Self::CsrfMissing => "csrf_missing",
+            Self::CsrfMismatch => "csrf_mismatch",
+            Self::BodyTooLarge => "body_too_large",
+            Self::BodyUnreadable => "body_unreadable",
+            Self::BodyTimeout => "body_timeout",
+            Self::Malformed(_) => "malformed",
+            Self::AlgorithmNotAllowed => "algorithm_not_allowed",
+            Self::InvalidSignature => "invalid_signature",
+            Self::Expired => "expired",
+            Self::NotYetValid(_) => "not_yet_valid",
+            Self::InvalidClaim(_) => "invalid_claim",
+            Self::MissingClaim(_) => "missing_claim",
+            Self::WrongTokenType { .. } => "wrong_token_type",
+            Self::FreshTokenRequired => "not_fresh",
+            Self::Revoked => "revoked",
+            Self::StoreUnavailable(_) => "store_unavailable",
+            Self::KeysUnavailable(_) => "keys_unavailable",
+            Self::ClaimsVerificationFailed => "claims_verification_failed",
+            Self::UserNotFound(_) => "user_not_found",
+            Self::Forbidden { .. } => "forbidden",
+            Self::ClaimsShape => "claims_shape",
+            Self::NotConfigured => "not_configured",
+            Self::Misconfigured(_) => "misconfigured",
+            Self::Hook(_) => "hook_failed",
+            Self::Creation(_) => "creation_failed",
+        }
+    }
+
     /// Logs what the client is not told: the cause of a 500 or a 503.
     pub(crate) fn log_cause(&self) {
         match self {
