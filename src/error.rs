@@ -11,7 +11,11 @@ use actix_web::{
 };
 use derive_more::{Display, Error};
 
-use crate::{claims::TokenKind, config::ErrorFormat};
+use crate::{
+    claims::TokenKind,
+    config::ErrorFormat,
+    events::{self, Rejected, Seen},
+};
 
 /// The key of the message in error bodies unless configured otherwise.
 pub(crate) const DEFAULT_MESSAGE_KEY: &str = "msg";
@@ -253,19 +257,35 @@ impl JwtError {
         }
     }
 
-    /// Logs what the client is not told: the cause of a 500 or a 503.
-    pub(crate) fn log_cause(&self) {
+    /// What the client is not told: the cause of a 500 or a 503, for the log.
+    fn cause(&self) -> Option<Cow<'_, str>> {
         match self {
-            Self::Creation(reason) => {
-                log::error!("actix-jwt-extended: could not create a token: {reason}");
-            }
-            Self::Hook(reason) => log::error!("actix-jwt-extended: {reason}"),
-            Self::Misconfigured(fix) => log::error!("actix-jwt-extended: {fix}"),
+            Self::Creation(reason) => Some(format!("could not create a token: {reason}").into()),
+            Self::Hook(reason) => Some(Cow::Borrowed(reason)),
+            Self::Misconfigured(fix) => Some(Cow::Borrowed(fix)),
             Self::StoreUnavailable(cause) | Self::KeysUnavailable(cause) => {
-                log::error!("actix-jwt-extended: denying the request, {cause}");
+                Some(format!("denying the request, {cause}").into())
             }
-            _ => {}
+            Self::NotConfigured => Some(Cow::Borrowed(
+                "no JwtManager in app data; register it with \
+                 `App::new().app_data(web::Data::new(jwt.clone()))`",
+            )),
+            _ => None,
         }
+    }
+
+    /// Emits the rejection event: the code, the status sent, what the
+    /// request showed, and for a server-side failure its cause. Never the
+    /// message, which may quote what the client sent.
+    pub(crate) fn report(&self, status: StatusCode, seen: Seen<'_>) {
+        let cause = self.cause();
+        events::rejected(&Rejected {
+            reason: self.code(),
+            status: status.as_u16(),
+            server_side: self.status_code().is_server_error(),
+            cause: cause.as_deref(),
+            seen,
+        });
     }
 
     /// The default response in the given format, with `message_key` in the body.
@@ -365,8 +385,9 @@ impl ResponseError for JwtError {
         if let Some(render) = handed::take(self) {
             return render(self);
         }
-        self.log_cause();
-        self.response(ErrorFormat::Flask, DEFAULT_MESSAGE_KEY)
+        let response = self.response(ErrorFormat::Flask, DEFAULT_MESSAGE_KEY);
+        self.report(response.status(), Seen::default());
+        response
     }
 }
 

@@ -418,6 +418,7 @@ mod claims;
 pub mod config;
 pub mod cookies;
 mod error;
+mod events;
 mod extract;
 mod flask;
 mod guard;

@@ -446,9 +446,10 @@ impl JwtManager {
     }
 
     /// The response this manager sends for `error`: the error response hook's,
-    /// or Flask's status and `{"<message key>": "<message>"}`.
+    /// or Flask's status and `{"<message key>": "<message>"}`. Emits the
+    /// rejection event, as every rendered error does.
     pub fn error_response(&self, error: &JwtError) -> HttpResponse {
-        self.renderer().render(error, None)
+        self.renderer().render(error, None, None)
     }
 
     fn hand_out(&self, error: JwtError) -> JwtError {
@@ -497,15 +498,8 @@ impl JwtManager {
         req.app_data::<web::Data<JwtManager>>()
             .map(|data| data.get_ref())
             .or_else(|| req.app_data::<JwtManager>())
-            .ok_or_else(|| {
-                log::error!(
-                    "actix-jwt-extended: no JwtManager in app data for {} {}; register it with \
-                     `App::new().app_data(web::Data::new(jwt.clone()))`",
-                    req.method(),
-                    req.path()
-                );
-                JwtError::NotConfigured.into()
-            })
+            // The rejection event names the request and the fix.
+            .ok_or_else(|| Renderer::fallback().reject(JwtError::NotConfigured.into(), req))
     }
 }
 
