@@ -21,6 +21,7 @@ mod pipeline;
 mod properties;
 mod real_server;
 mod redis_store;
+mod rejection_events;
 mod resource_server;
 mod revocation;
 mod security;
