@@ -306,6 +306,13 @@
 //! `rotate_refresh_token`, the cookie helpers, ...) whose error a handler
 //! returns with `?`. The cause of a 500 or a 503 is logged in every case.
 //!
+//! Each rejected request emits one event, target `actix_jwt_extended`:
+//! `reason` ([`JwtError::code`]), `status`, `method`, `route` (the matched
+//! pattern) and a verified token's `jti` and `sub`; never a token, a secret
+//! or a CSRF value. A 4xx is a DEBUG event (`RUST_LOG=actix_jwt_extended=debug`
+//! shows why requests are refused), a 5xx an ERROR with its cause. It is a
+//! `log` line, or a `tracing` event with the `tracing` feature.
+//!
 //! Replace any response with
 //! [`error_response`](manager::JwtManagerBuilder::error_response) (Flask's
 //! `expired_token_loader`, `invalid_token_loader` and the rest, in one hook
@@ -394,6 +401,9 @@
 //! - `oidc`: the [`oidc`] module, verify-only mode behind an OpenID provider
 //!   (discovery, a remote JWK Set kept with care, RFC 9068 access tokens;
 //!   awc and rustls fetch the keys, with the crypto backend chosen above).
+//! - `tracing`: the rejection events (see [Errors](#errors)) as `tracing`
+//!   events inside the request's span (tracing-actix-web's root span), not
+//!   `log` lines.
 //! - `test-util`: the `test` module, for your app's tests: tokens on
 //!   `actix_web::test::TestRequest` and a test clock (a dev-dependency
 //!   feature: `actix-jwt-extended = { version = "..", features = ["test-util"] }`
