@@ -199,7 +199,16 @@
 //! Every error answers the same way, whoever raised it: a guard, an
 //! extractor, or a manager method (`decode_token`, `revoke_token`,
 //! `rotate_refresh_token`, the cookie helpers) whose [`JwtError`] a handler
-//! returns with `?`. Replace any answer with the
+//! returns with `?`.
+//!
+//! Each rejected request emits one event, target `actix_jwt_extended`:
+//! `reason` ([`JwtError::code`]), `status`, `method`, `route` (the matched
+//! pattern) and a verified token's `jti` and `sub`; never a token, a secret
+//! or a CSRF value. A 4xx is a DEBUG event (`RUST_LOG=actix_jwt_extended=debug`
+//! shows why requests are refused), a 5xx an ERROR with its cause. It is a
+//! `log` line, or a `tracing` event inside the request's span (for
+//! `tracing-actix-web`) with the `tracing` feature.
+//! Replace any answer with the
 //! [`error_response`](manager::JwtManagerBuilder::error_response) hook (it
 //! also receives the verified token where there is one), or answer the RFC
 //! 6750 way (401 with `WWW-Authenticate: Bearer error="invalid_token"`) with
@@ -567,6 +576,9 @@
 //! - `oidc`: the [`oidc`] module, verify-only mode behind an OpenID provider
 //!   (discovery, a remote JWK Set kept with care, RFC 9068 access tokens;
 //!   awc and rustls fetch the keys, with the crypto backend chosen above).
+//! - `tracing`: the rejection events (see [Errors](#errors)) as `tracing`
+//!   events inside the request's span (tracing-actix-web's root span), not
+//!   `log` lines.
 //! - `test-util`: the `test` module, for your app's tests: tokens on
 //!   `actix_web::test::TestRequest` and a test clock (a dev-dependency
 //!   feature: `actix-jwt-extended = { version = "..", features = ["test-util"] }`
@@ -591,6 +603,7 @@ mod claims;
 pub mod config;
 pub mod cookies;
 mod error;
+mod events;
 mod extract;
 mod flask;
 mod guard;

@@ -440,9 +440,10 @@ impl JwtManager {
     /// [`error_response`](JwtManagerBuilder::error_response) hook's answer, or
     /// the configured format (Flask's status and `{"msg": ...}` by default).
     /// Useful in a handler that answers with a response rather than returning
-    /// the error with `?`.
+    /// the error with `?`. Emits the rejection event, as every rendered error
+    /// does.
     pub fn render_error(&self, error: &JwtError) -> HttpResponse {
-        self.renderer().render(error, None)
+        self.renderer().render(error, None, None)
     }
 
     fn hand_out(&self, error: JwtError) -> JwtError {
@@ -491,15 +492,8 @@ impl JwtManager {
         req.app_data::<web::Data<JwtManager>>()
             .map(|data| data.get_ref())
             .or_else(|| req.app_data::<JwtManager>())
-            .ok_or_else(|| {
-                log::error!(
-                    "actix-jwt-extended: no JwtManager in app data for {} {}; register it with \
-                     `App::new().app_data(web::Data::new(jwt.clone()))`",
-                    req.method(),
-                    req.path()
-                );
-                JwtError::NotConfigured.into()
-            })
+            // The rejection event names the request and the fix.
+            .ok_or_else(|| Renderer::fallback().reject(JwtError::NotConfigured.into(), req))
     }
 }
 

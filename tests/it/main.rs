@@ -22,6 +22,7 @@ mod properties;
 mod readme;
 mod real_server;
 mod redis_store;
+mod rejection_events;
 mod resource_server;
 mod revocation;
 mod security;

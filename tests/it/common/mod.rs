@@ -13,6 +13,8 @@ use serde_json::{Value, json};
 
 pub const SECRET: &str = "super-secret";
 
+#[cfg(feature = "tracing")]
+pub mod events;
 pub mod replay;
 
 pub fn manager() -> JwtManager {
@@ -457,7 +459,8 @@ pub fn jar_value(jar: &[(String, String)], name: &str) -> String {
 }
 
 /// Every log line of the test binary from the first call on, so that a test
-/// can check what is logged (and what is not). Idempotent.
+/// can check what is logged (and what is not), and with the `tracing`
+/// feature every event. Idempotent.
 pub fn capture_logs() {
     struct Capture;
     impl log::Log for Capture {
@@ -474,6 +477,8 @@ pub fn capture_logs() {
     INSTALLED.call_once(|| {
         log::set_boxed_logger(Box::new(Capture)).expect("the only logger of the test binary");
         log::set_max_level(log::LevelFilter::Trace);
+        #[cfg(feature = "tracing")]
+        events::into_logs();
     });
 }
 
