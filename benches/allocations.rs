@@ -1,5 +1,5 @@
 //! Heap allocations per verified request, counted by a wrapping global
-//! allocator (not timed): `cargo bench --bench allocations`.
+//! allocator (not timed): `cargo bench -p actix-jwt-extended-tests --bench allocations`.
 
 use std::{
     alloc::{GlobalAlloc, Layout, System as SystemAlloc},

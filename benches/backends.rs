@@ -3,8 +3,8 @@
 //! HS256 verify path, under whichever backend feature is enabled.
 //!
 //! ```sh
-//! cargo bench --bench backends                                              # aws_lc_rs
-//! cargo bench --bench backends --no-default-features --features rust_crypto # rust_crypto
+//! cargo bench -p actix-jwt-extended-tests --bench backends                                              # aws_lc_rs
+//! cargo bench -p actix-jwt-extended-tests --bench backends --no-default-features --features rust_crypto # rust_crypto
 //! ```
 
 use std::hint::black_box;

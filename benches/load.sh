@@ -7,7 +7,7 @@
 #   ROUTES="/public /protected" bash benches/load.sh
 #   WORKERS=2 SERVER_CPUS=0,1 WRK_CPUS=0,1 WRK_THREADS=2 bash benches/load.sh
 #
-# Each route gets its own server process (examples/bench_server.rs, release,
+# Each route gets its own server process (benches/bench_server.rs, release,
 # $WORKERS workers, default 1) pinned to $SERVER_CPUS (default CPU 1); wrk
 # ($WRK_THREADS threads, default 1, 32 connections) is pinned to $WRK_CPUS
 # (default CPU 0). Rounds visit the routes in turn so drift hits all of them
@@ -31,7 +31,7 @@ if ! command -v wrk >/dev/null 2>&1; then
   echo "installing wrk from Debian's packages" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 fi
-cargo build --release --example bench_server --quiet
+cargo build --release -p actix-jwt-extended-tests --example bench_server --quiet
 server=target/release/examples/bench_server
 
 # Indexed by position, so that a route may be listed twice (an A/A run).

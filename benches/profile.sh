@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A CPU profile of one route of examples/bench_server.rs under load, as a
+# A CPU profile of one route of benches/bench_server.rs under load, as a
 # flame graph: perf (Debian's linux-perf) samples the server while wrk
 # drives it, inferno draws the graph.
 #
@@ -23,7 +23,7 @@ if ! command -v inferno-flamegraph >/dev/null 2>&1; then
 fi
 export CARGO_TARGET_DIR=target/profile
 CARGO_PROFILE_RELEASE_DEBUG=true RUSTFLAGS="-C force-frame-pointers=yes" \
-  cargo build --release --example bench_server --quiet
+  cargo build --release -p actix-jwt-extended-tests --example bench_server --quiet
 server=target/profile/release/examples/bench_server
 name=$(echo "${ROUTE#/}" | tr / _)
 out=target/profile/$name

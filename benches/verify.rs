@@ -10,7 +10,7 @@
 //! - `revocation/*`: the in-memory store's check.
 //!
 //! ```sh
-//! cargo bench --bench verify
+//! cargo bench -p actix-jwt-extended-tests --bench verify
 //! ```
 
 use std::hint::black_box;
@@ -30,7 +30,7 @@ const SECRET: &str = "bench-secret-bench-secret-bench-secret";
 
 fn key(file: &str) -> Vec<u8> {
     std::fs::read(format!(
-        "{}/tests/fixtures/keys/{file}",
+        "{}/fixtures/keys/{file}",
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap()

@@ -52,6 +52,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
+/// The key file named by `variable`; without one, the repository's test key
+/// (a checkout of the repository has it, the published crate does not).
 fn key_file(variable: &str, test_key: &str) -> std::io::Result<Vec<u8>> {
     let path = std::env::var(variable).unwrap_or_else(|_| {
         log::warn!("{variable} is not set: using the test key {test_key}. Change this!");
@@ -60,7 +62,12 @@ fn key_file(variable: &str, test_key: &str) -> std::io::Result<Vec<u8>> {
             env!("CARGO_MANIFEST_DIR")
         )
     });
-    std::fs::read(path)
+    std::fs::read(&path).map_err(|error| {
+        std::io::Error::new(
+            error.kind(),
+            format!("{path}: {error}; set {variable} to a PEM key file"),
+        )
+    })
 }
 
 #[actix_web::main]

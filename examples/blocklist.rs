@@ -57,7 +57,7 @@ async fn login(
 async fn refresh(jwt: web::Data<JwtManager>, claims: Claims) -> actix_web::Result<HttpResponse> {
     let token = claims.token();
     let access_token = jwt
-        .access_token(token.identity())
+        .access_token_builder(token.identity())
         .in_session_of(token)
         .encode()?;
     Ok(HttpResponse::Ok().json(json!({ "access_token": access_token })))

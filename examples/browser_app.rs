@@ -42,7 +42,7 @@ async fn login(
     Ok(HttpResponse::Ok()
         .set_access_cookies(
             &jwt,
-            &jwt.access_token(&credentials.username)
+            &jwt.access_token_builder(&credentials.username)
                 .fresh(true)
                 .encode()?,
         )?

@@ -93,7 +93,7 @@ async fn login(
     };
     // Storing additional data: these claims join the loader's `is_administrator`.
     let token = jwt
-        .access_token(id)
+        .access_token_builder(id)
         .claim("aud", "some_audience")
         .claim("foo", "bar")
         .encode()?;

@@ -21,19 +21,21 @@ use actix_jwt_extended::{JwtIdentity, JwtManager, JwtRequired, config::Algorithm
 use actix_web::{App, HttpResponse, HttpServer, web};
 use serde_json::json;
 
-fn test_key(file: &str) -> std::io::Result<Vec<u8>> {
-    std::fs::read(format!(
-        "{}/tests/fixtures/keys/{file}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-}
+/// The old key (`kid` 2026-10) and the new one (2026-11): example Ed25519
+/// keys, inline so that the example runs anywhere. Generate your own
+/// (`openssl genpkey -algorithm ed25519`) and load them from your secrets.
+pub const OLD_KEY: &str = "-----BEGIN PRIVATE KEY-----
+MC4CAQAwBQYDK2VwBCIEIJVD2Wp8FUM6aePwDiOXL25XlQssZ5XB1ZZBHzktfMkw
+-----END PRIVATE KEY-----";
+/// See [`OLD_KEY`].
+pub const NEW_KEY: &str = "-----BEGIN PRIVATE KEY-----
+MC4CAQAwBQYDK2VwBCIEIIZcXQQl9g9QBuqOSmf8ZdCAk8e9YiQzHmbo5PvhZtRu
+-----END PRIVATE KEY-----";
 
 /// The issuer during step (2): new key signs, old key still verifies.
 pub fn issuer() -> Result<JwtManager, Box<dyn std::error::Error>> {
-    let old =
-        Key::private_pem(Algorithm::RS256, test_key("rs256_private.pem")?)?.with_kid("2026-10");
-    let new =
-        Key::private_pem(Algorithm::RS256, test_key("rs256b_private.pem")?)?.with_kid("2026-11");
+    let old = Key::private_pem(Algorithm::EdDSA, OLD_KEY)?.with_kid("2026-10");
+    let new = Key::private_pem(Algorithm::EdDSA, NEW_KEY)?.with_kid("2026-11");
     Ok(JwtManager::builder()
         .signing_key(new)
         .verification_key(old.public_only())
@@ -42,7 +44,9 @@ pub fn issuer() -> Result<JwtManager, Box<dyn std::error::Error>> {
 
 /// A service that trusts the issuer's published keys and nothing else.
 pub fn verifier(jwks_document: &str) -> Result<JwtManager, Box<dyn std::error::Error>> {
-    Ok(JwtManager::builder().jwks(jwks_document)?.build()?)
+    Ok(JwtManager::builder()
+        .verification_jwks(jwks_document)?
+        .build()?)
 }
 
 async fn login(jwt: web::Data<JwtManager>) -> actix_web::Result<HttpResponse> {
@@ -58,7 +62,7 @@ pub fn issuer_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/login", web::post().to(login))
         .route(
             "/.well-known/jwks.json",
-            web::get().to(actix_jwt_extended::keys::jwks),
+            web::get().to(actix_jwt_extended::keys::serve_jwks),
         )
         .route(
             "/protected",
@@ -77,16 +81,14 @@ pub fn verifier_routes(cfg: &mut web::ServiceConfig) {
 #[actix_web::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
-    log::warn!(
-        "this example signs with the test keys in tests/fixtures/keys: never use them elsewhere"
-    );
+    log::warn!("this example signs with the example keys in its source: never use them elsewhere");
     let port: u16 = std::env::var("PORT")
         .ok()
         .and_then(|p| p.parse().ok())
         .unwrap_or(5000);
     let issuer = issuer()?;
     // Fetching the set over HTTP is the deployment's job; here it is handed over.
-    let verifier = verifier(&serde_json::to_string(&issuer.jwks())?)?;
+    let verifier = verifier(&serde_json::to_string(&issuer.jwk_set())?)?;
 
     log::info!(
         "issuer on http://127.0.0.1:{port}, verify-only service on http://127.0.0.1:{}",

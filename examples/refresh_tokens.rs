@@ -7,8 +7,8 @@
 
 use actix_jwt_extended::{JwtIdentity, JwtManager, JwtRequired, RefreshRequired};
 use actix_web::{
-    App, HttpMessage, HttpRequest, HttpResponse, HttpServer, Resource, error,
-    http::{Method, header},
+    App, HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder, HttpServer, Resource, error,
+    http::{Method, header, header::ContentType},
     web,
 };
 use serde_json::{Value, json};
@@ -26,17 +26,25 @@ async fn login(
         return Ok(unsupported_media_type());
     }
     let Some(body) = body.as_object() else {
-        return Ok(HttpResponse::BadRequest()
-            .json(json!({ "msg": "The request body must be a JSON object" })));
+        return Ok(jsonify(
+            &mut HttpResponse::BadRequest(),
+            json!({ "msg": "The request body must be a JSON object" }),
+        ));
     };
     if body.get("username") != Some(&json!("test")) || body.get("password") != Some(&json!("test"))
     {
-        return Ok(HttpResponse::Unauthorized().json(json!({ "msg": "Bad username or password" })));
+        return Ok(jsonify(
+            &mut HttpResponse::Unauthorized(),
+            json!({ "msg": "Bad username or password" }),
+        ));
     }
-    Ok(HttpResponse::Ok().json(json!({
-        "access_token": jwt.create_access_token("test")?,
-        "refresh_token": jwt.create_refresh_token("test")?,
-    })))
+    Ok(jsonify(
+        &mut HttpResponse::Ok(),
+        json!({
+            "access_token": jwt.create_access_token("test")?,
+            "refresh_token": jwt.create_refresh_token("test")?,
+        }),
+    ))
 }
 
 // Only a refresh token reaches this handler (RefreshRequired below).
@@ -44,13 +52,18 @@ async fn refresh(
     jwt: web::Data<JwtManager>,
     identity: JwtIdentity,
 ) -> actix_web::Result<HttpResponse> {
-    Ok(HttpResponse::Ok()
-        .json(json!({ "access_token": jwt.create_access_token(identity.as_str())? })))
+    Ok(jsonify(
+        &mut HttpResponse::Ok(),
+        json!({ "access_token": jwt.create_access_token(identity.as_str())? }),
+    ))
 }
 
 // Only an access token reaches this handler (JwtRequired below).
 async fn protected(identity: JwtIdentity) -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "logged_in_as": identity.as_str() }))
+    jsonify(
+        &mut HttpResponse::Ok(),
+        json!({ "logged_in_as": identity.as_str() }),
+    )
 }
 
 /// Answers like Flask for what no route takes: `OPTIONS` with the allowed
@@ -62,16 +75,26 @@ fn resource(path: &str, allow: &'static str) -> Resource {
                 .insert_header((header::ALLOW, allow))
                 .finish()
         } else {
-            HttpResponse::MethodNotAllowed()
-                .insert_header((header::ALLOW, allow))
-                .json(json!({ "msg": "Method Not Allowed" }))
+            jsonify(
+                HttpResponse::MethodNotAllowed().insert_header((header::ALLOW, allow)),
+                json!({ "msg": "Method Not Allowed" }),
+            )
         }
     }))
 }
 
+/// Flask's `jsonify`: the JSON text and a newline.
+fn jsonify(response: &mut HttpResponseBuilder, body: Value) -> HttpResponse {
+    response
+        .content_type(ContentType::json())
+        .body(format!("{body}\n"))
+}
+
 fn unsupported_media_type() -> HttpResponse {
-    HttpResponse::UnsupportedMediaType()
-        .json(json!({ "msg": "Invalid content-type. Must be application/json." }))
+    jsonify(
+        &mut HttpResponse::UnsupportedMediaType(),
+        json!({ "msg": "Invalid content-type. Must be application/json." }),
+    )
 }
 
 /// `request.json` in Flask: JSON content type required, malformed JSON is a 400.
@@ -82,12 +105,14 @@ fn json_config() -> web::JsonConfig {
             let response = match &err {
                 error::JsonPayloadError::ContentType => unsupported_media_type(),
                 error::JsonPayloadError::Overflow { .. }
-                | error::JsonPayloadError::OverflowKnownLength { .. } => {
-                    HttpResponse::PayloadTooLarge()
-                        .json(json!({ "msg": "Request body is too large" }))
-                }
-                _ => HttpResponse::BadRequest()
-                    .json(json!({ "msg": "The request body is not valid JSON" })),
+                | error::JsonPayloadError::OverflowKnownLength { .. } => jsonify(
+                    &mut HttpResponse::PayloadTooLarge(),
+                    json!({ "msg": "Request body is too large" }),
+                ),
+                _ => jsonify(
+                    &mut HttpResponse::BadRequest(),
+                    json!({ "msg": "The request body is not valid JSON" }),
+                ),
             };
             error::InternalError::from_response(err, response).into()
         })
@@ -107,7 +132,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::head().to(protected).wrap(JwtRequired::new())),
         )
         .default_service(web::to(|| async {
-            HttpResponse::NotFound().json(json!({ "msg": "Not Found" }))
+            jsonify(&mut HttpResponse::NotFound(), json!({ "msg": "Not Found" }))
         }));
 }
 

@@ -46,7 +46,7 @@ async fn login(
         return Ok(bad_credentials());
     }
     Ok(HttpResponse::Ok().json(json!({
-        "access_token": jwt.access_token("example_user").fresh(true).encode()?,
+        "access_token": jwt.access_token_builder("example_user").fresh(true).encode()?,
         "refresh_token": jwt.create_refresh_token("example_user")?,
     })))
 }
@@ -60,15 +60,19 @@ async fn fresh_login(
     if !credentials_ok(&req, &body) {
         return Ok(bad_credentials());
     }
-    Ok(HttpResponse::Ok()
-        .json(json!({ "access_token": jwt.access_token("example_user").fresh(true).encode()? })))
+    Ok(HttpResponse::Ok().json(
+        json!({ "access_token": jwt.access_token_builder("example_user").fresh(true).encode()? }),
+    ))
 }
 
 async fn refresh(
     jwt: web::Data<JwtManager>,
     identity: JwtIdentity,
 ) -> actix_web::Result<HttpResponse> {
-    let access = jwt.access_token(identity.as_str()).fresh(false).encode()?;
+    let access = jwt
+        .access_token_builder(identity.as_str())
+        .fresh(false)
+        .encode()?;
     Ok(HttpResponse::Ok().json(json!({ "access_token": access })))
 }
 

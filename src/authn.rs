@@ -408,28 +408,30 @@ pub(crate) fn authenticate(
     }
 }
 
-/// An error not rendered yet, so that only one that is answered runs the
-/// `error_response` hook: of several failing extractors, the one actix-web
-/// reports; of guard rejections, those not answered otherwise (`OPTIONS`).
+/// A guard's refusal, not made into an error yet: a CORS preflight is
+/// answered without it.
 pub(crate) enum Deferred {
     Rejected(JwtManager, Rejection),
     Failed(actix_web::Error),
 }
 
 impl Deferred {
-    pub(crate) fn into_error(self) -> actix_web::Error {
+    pub(crate) fn into_error(self, req: &HttpRequest) -> actix_web::Error {
         match self {
-            Self::Rejected(manager, rejection) => manager.renderer().reject(rejection),
+            Self::Rejected(manager, rejection) => manager.renderer().reject(rejection, req),
             Self::Failed(error) => error,
         }
     }
 }
 
-/// The outcome an extractor reads; see [`verified`].
+/// The outcome an extractor reads; see [`verified`]. A rejection is an
+/// error rendered only when actix-web answers with it (see `hooks`), so of
+/// several failing extractors only the one reported runs the
+/// `error_response` hook, and an `Option` extractor's `None` runs nothing.
 pub struct Verified(Reading);
 
 enum Reading {
-    Ready(Option<Result<Admitted, Deferred>>),
+    Ready(Option<Result<Admitted, actix_web::Error>>),
     Pending(LocalBoxFuture<'static, Result<Admitted, actix_web::Error>>),
 }
 
@@ -438,12 +440,9 @@ impl Future for Verified {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match &mut self.get_mut().0 {
-            Reading::Ready(outcome) => Poll::Ready(
-                outcome
-                    .take()
-                    .expect("Verified polled after completion")
-                    .map_err(Deferred::into_error),
-            ),
+            Reading::Ready(outcome) => {
+                Poll::Ready(outcome.take().expect("Verified polled after completion"))
+            }
             Reading::Pending(future) => future.poll_unpin(cx),
         }
     }
@@ -459,9 +458,7 @@ pub(crate) fn verified(req: &HttpRequest) -> Verified {
     }
     let manager = match JwtManager::from_app_data(req) {
         Ok(manager) => manager,
-        Err(not_configured) => {
-            return Verified(Reading::Ready(Some(Err(Deferred::Failed(not_configured)))));
-        }
+        Err(not_configured) => return Verified(Reading::Ready(Some(Err(not_configured)))),
     };
     let outcome = match decided {
         Some(outcome) => Ok(outcome),
@@ -474,22 +471,21 @@ pub(crate) fn verified(req: &HttpRequest) -> Verified {
             step @ Step::Waiting(_) => {
                 let (req, manager) = (req.clone(), manager.clone());
                 return Verified(Reading::Pending(Box::pin(async move {
-                    match finish(step).await {
-                        Ok(outcome) => {
-                            record(&req, outcome.clone());
-                            admitted(outcome)
-                                .map_err(|rejection| manager.renderer().reject(rejection))
-                        }
-                        Err(rejection) => Err(manager.renderer().reject(rejection)),
+                    let outcome = finish(step).await;
+                    if let Ok(outcome) = &outcome {
+                        record(&req, outcome.clone());
                     }
+                    outcome
+                        .and_then(admitted)
+                        .map_err(|rejection| manager.renderer().reject(rejection, &req))
                 })));
             }
         },
     };
     let admitted = outcome.and_then(admitted);
-    Verified(Reading::Ready(Some(admitted.map_err(|rejection| {
-        Deferred::Rejected(manager.clone(), rejection)
-    }))))
+    Verified(Reading::Ready(Some(
+        admitted.map_err(|rejection| manager.renderer().reject(rejection, req)),
+    )))
 }
 
 fn admitted(outcome: Outcome) -> Result<Admitted, Rejection> {

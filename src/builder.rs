@@ -120,7 +120,7 @@ impl JwtManagerBuilder {
 
     /// Verifying keys from a JWK Set document: a verify-only service that
     /// trusts another's `/.well-known/jwks.json`.
-    pub fn jwks(mut self, document: &str) -> Result<Self, ConfigError> {
+    pub fn verification_jwks(mut self, document: &str) -> Result<Self, ConfigError> {
         self.keys
             .verification_keys
             .extend(Key::from_jwks(document)?);

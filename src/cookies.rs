@@ -452,45 +452,15 @@ where
 {
     type Response = ServiceResponse<B>;
     type Error = Error;
-    type Transform = ImplicitRefreshMiddleware<S>;
+    type Transform = service::ImplicitRefreshMiddleware<S>;
     type InitError = ();
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(ImplicitRefreshMiddleware {
+        ready(Ok(service::ImplicitRefreshMiddleware {
             service: Rc::new(service),
             window: self.window,
         }))
-    }
-}
-
-/// The service built by [`ImplicitRefresh`].
-pub struct ImplicitRefreshMiddleware<S> {
-    service: Rc<S>,
-    window: Duration,
-}
-
-impl<S, B> Service<ServiceRequest> for ImplicitRefreshMiddleware<S>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
-    B: MessageBody + 'static,
-{
-    type Response = ServiceResponse<B>;
-    type Error = Error;
-    type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
-
-    forward_ready!(service);
-
-    fn call(&self, req: ServiceRequest) -> Self::Future {
-        let response = self.service.call(req);
-        let window = self.window;
-        Box::pin(async move {
-            let mut response = response.await?;
-            if let Err(error) = refresh_cookie(&mut response, window) {
-                log::error!("actix-jwt-extended: implicit refresh failed: {error:?}");
-            }
-            Ok(response)
-        })
     }
 }
 
@@ -514,7 +484,7 @@ fn refresh_cookie<B>(response: &mut ServiceResponse<B>, window: Duration) -> Res
         return Ok(());
     }
     let fresh = jwt
-        .access_token(token.identity())
+        .access_token_builder(token.identity())
         .in_session_of(&token)
         .encode()?;
     set_cookies(
@@ -533,4 +503,39 @@ fn sets_token_cookies<B>(response: &HttpResponse<B>, config: &CookieConfig) -> b
     response
         .cookies()
         .any(|cookie| [access, access_csrf, refresh, refresh_csrf].contains(&cookie.name()))
+}
+
+/// The middleware service, named only through [`crate::dev`].
+pub(crate) mod service {
+    use super::*;
+
+    /// The service built by [`ImplicitRefresh`].
+    pub struct ImplicitRefreshMiddleware<S> {
+        pub(super) service: Rc<S>,
+        pub(super) window: Duration,
+    }
+
+    impl<S, B> Service<ServiceRequest> for ImplicitRefreshMiddleware<S>
+    where
+        S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error> + 'static,
+        B: MessageBody + 'static,
+    {
+        type Response = ServiceResponse<B>;
+        type Error = Error;
+        type Future = LocalBoxFuture<'static, Result<Self::Response, Self::Error>>;
+
+        forward_ready!(service);
+
+        fn call(&self, req: ServiceRequest) -> Self::Future {
+            let response = self.service.call(req);
+            let window = self.window;
+            Box::pin(async move {
+                let mut response = response.await?;
+                if let Err(error) = refresh_cookie(&mut response, window) {
+                    log::error!("actix-jwt-extended: implicit refresh failed: {error:?}");
+                }
+                Ok(response)
+            })
+        }
+    }
 }

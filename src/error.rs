@@ -11,7 +11,11 @@ use actix_web::{
 };
 use derive_more::{Display, Error};
 
-use crate::{claims::TokenKind, config::ErrorFormat};
+use crate::{
+    claims::TokenKind,
+    config::ErrorFormat,
+    events::{self, Rejected, Seen},
+};
 
 /// The key of the message in error bodies unless configured otherwise.
 pub(crate) const DEFAULT_MESSAGE_KEY: &str = "msg";
@@ -180,19 +184,108 @@ impl JwtError {
         body
     }
 
-    /// Logs what the client is not told: the cause of a 500 or a 503.
-    pub(crate) fn log_cause(&self) {
+    /// A stable, snake_case code for this kind of error, for logs, metrics
+    /// and the rejection events (`reason`). Codes never change meaning; a new
+    /// variant brings a new code.
+    ///
+    /// | code | variant |
+    /// | --- | --- |
+    /// | `missing_token` | [`MissingToken`](Self::MissingToken) |
+    /// | `bad_authorization_header` | [`BadAuthorizationHeader`](Self::BadAuthorizationHeader) |
+    /// | `invalid_query_parameter` | [`InvalidQueryParameter`](Self::InvalidQueryParameter) |
+    /// | `csrf_missing` | [`CsrfMissing`](Self::CsrfMissing) |
+    /// | `csrf_mismatch` | [`CsrfMismatch`](Self::CsrfMismatch) |
+    /// | `body_too_large` | [`BodyTooLarge`](Self::BodyTooLarge) |
+    /// | `body_unreadable` | [`BodyUnreadable`](Self::BodyUnreadable) |
+    /// | `body_timeout` | [`BodyTimeout`](Self::BodyTimeout) |
+    /// | `malformed` | [`Malformed`](Self::Malformed) |
+    /// | `algorithm_not_allowed` | [`AlgorithmNotAllowed`](Self::AlgorithmNotAllowed) |
+    /// | `invalid_signature` | [`InvalidSignature`](Self::InvalidSignature) |
+    /// | `expired` | [`Expired`](Self::Expired) |
+    /// | `not_yet_valid` | [`NotYetValid`](Self::NotYetValid) |
+    /// | `invalid_claim` | [`InvalidClaim`](Self::InvalidClaim) |
+    /// | `missing_claim` | [`MissingClaim`](Self::MissingClaim) |
+    /// | `wrong_token_type` | [`WrongTokenType`](Self::WrongTokenType) |
+    /// | `not_fresh` | [`FreshTokenRequired`](Self::FreshTokenRequired) |
+    /// | `revoked` | [`Revoked`](Self::Revoked) |
+    /// | `store_unavailable` | [`StoreUnavailable`](Self::StoreUnavailable) |
+    /// | `keys_unavailable` | [`KeysUnavailable`](Self::KeysUnavailable) |
+    /// | `claims_verification_failed` | [`ClaimsVerificationFailed`](Self::ClaimsVerificationFailed) |
+    /// | `user_not_found` | [`UserNotFound`](Self::UserNotFound) |
+    /// | `forbidden` | [`Forbidden`](Self::Forbidden) |
+    /// | `claims_shape` | [`ClaimsShape`](Self::ClaimsShape) |
+    /// | `not_configured` | [`NotConfigured`](Self::NotConfigured) |
+    /// | `misconfigured` | [`Misconfigured`](Self::Misconfigured) |
+    /// | `hook_failed` | [`Hook`](Self::Hook) |
+    /// | `creation_failed` | [`Creation`](Self::Creation) |
+    ///
+    /// ```
+    /// use actix_jwt_extended::JwtError;
+    ///
+    /// assert_eq!(JwtError::Expired.code(), "expired");
+    /// ```
+    pub fn code(&self) -> &'static str {
         match self {
-            Self::Creation(reason) => {
-                log::error!("actix-jwt-extended: could not create a token: {reason}");
-            }
-            Self::Hook(reason) => log::error!("actix-jwt-extended: {reason}"),
-            Self::Misconfigured(fix) => log::error!("actix-jwt-extended: {fix}"),
-            Self::StoreUnavailable(cause) | Self::KeysUnavailable(cause) => {
-                log::error!("actix-jwt-extended: denying the request, {cause}");
-            }
-            _ => {}
+            Self::MissingToken(_) => "missing_token",
+            Self::BadAuthorizationHeader(_) => "bad_authorization_header",
+            Self::InvalidQueryParameter(_) => "invalid_query_parameter",
+            Self::CsrfMissing => "csrf_missing",
+            Self::CsrfMismatch => "csrf_mismatch",
+            Self::BodyTooLarge => "body_too_large",
+            Self::BodyUnreadable => "body_unreadable",
+            Self::BodyTimeout => "body_timeout",
+            Self::Malformed(_) => "malformed",
+            Self::AlgorithmNotAllowed => "algorithm_not_allowed",
+            Self::InvalidSignature => "invalid_signature",
+            Self::Expired => "expired",
+            Self::NotYetValid(_) => "not_yet_valid",
+            Self::InvalidClaim(_) => "invalid_claim",
+            Self::MissingClaim(_) => "missing_claim",
+            Self::WrongTokenType { .. } => "wrong_token_type",
+            Self::FreshTokenRequired => "not_fresh",
+            Self::Revoked => "revoked",
+            Self::StoreUnavailable(_) => "store_unavailable",
+            Self::KeysUnavailable(_) => "keys_unavailable",
+            Self::ClaimsVerificationFailed => "claims_verification_failed",
+            Self::UserNotFound(_) => "user_not_found",
+            Self::Forbidden { .. } => "forbidden",
+            Self::ClaimsShape => "claims_shape",
+            Self::NotConfigured => "not_configured",
+            Self::Misconfigured(_) => "misconfigured",
+            Self::Hook(_) => "hook_failed",
+            Self::Creation(_) => "creation_failed",
         }
+    }
+
+    /// What the client is not told: the cause of a 500 or a 503, for the log.
+    fn cause(&self) -> Option<Cow<'_, str>> {
+        match self {
+            Self::Creation(reason) => Some(format!("could not create a token: {reason}").into()),
+            Self::Hook(reason) => Some(Cow::Borrowed(reason)),
+            Self::Misconfigured(fix) => Some(Cow::Borrowed(fix)),
+            Self::StoreUnavailable(cause) | Self::KeysUnavailable(cause) => {
+                Some(format!("denying the request, {cause}").into())
+            }
+            Self::NotConfigured => Some(Cow::Borrowed(
+                "no JwtManager in app data; register it with \
+                 `App::new().app_data(web::Data::new(jwt.clone()))`",
+            )),
+            _ => None,
+        }
+    }
+
+    /// Emits the rejection event: the code, the status sent, what the
+    /// request showed, and for a server-side failure its cause. Never the
+    /// message, which may quote what the client sent.
+    pub(crate) fn report(&self, status: StatusCode, seen: Seen<'_>) {
+        let cause = self.cause();
+        events::rejected(&Rejected {
+            reason: self.code(),
+            status: status.as_u16(),
+            server_side: self.status_code().is_server_error(),
+            cause: cause.as_deref(),
+            seen,
+        });
     }
 
     /// The default response in the given format, with `message_key` in the body.
@@ -292,8 +385,9 @@ impl ResponseError for JwtError {
         if let Some(render) = handed::take(self) {
             return render(self);
         }
-        self.log_cause();
-        self.response(ErrorFormat::Flask, DEFAULT_MESSAGE_KEY)
+        let response = self.response(ErrorFormat::Flask, DEFAULT_MESSAGE_KEY);
+        self.report(response.status(), Seen::default());
+        response
     }
 }
 

@@ -224,18 +224,18 @@ impl<T: DeserializeOwned + 'static> FromRequest for Claims<T> {
                     token,
                     claims: Some(claims),
                 }),
-                Err(error) => Err(reject(&req, error, token)),
+                Err(error) => Err(reject(&req, error, Some(token))),
             }
         })
     }
 }
 
-/// `error` about `token` as the response the request's manager gives it.
-fn reject(req: &HttpRequest, error: JwtError, token: DecodedToken) -> Error {
+/// `error` (about `token`, when verified) as the response the request's
+/// manager gives it.
+fn reject(req: &HttpRequest, error: JwtError, token: Option<DecodedToken>) -> Error {
+    let rejection = Rejection { error, token };
     match JwtManager::from_app_data(req) {
-        Ok(manager) => manager
-            .renderer()
-            .reject(Rejection::with_token(error, token)),
+        Ok(manager) => manager.renderer().reject(rejection, req),
         Err(not_configured) => not_configured,
     }
 }
@@ -285,20 +285,19 @@ impl<U: 'static> FromRequest for CurrentUser<U> {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let verified = authn::verified(req);
+        let req = req.clone();
         Box::pin(async move {
             let Some(user) = verified.await?.user else {
-                return Err(JwtError::Misconfigured(
-                    "CurrentUser needs a user loader: register one with JwtManagerBuilder::user_loader",
-                )
-                .into());
+                let fix = "CurrentUser needs a user loader: register one with JwtManagerBuilder::user_loader";
+                return Err(reject(&req, JwtError::Misconfigured(fix), None));
             };
             user.downcast::<U>().map(CurrentUser).map_err(|_| {
                 log::error!(
                     "actix-jwt-extended: CurrentUser<{}> is not the user loader's User type",
                     std::any::type_name::<U>()
                 );
-                JwtError::Misconfigured("CurrentUser<U> must name the user loader's User type")
-                    .into()
+                let fix = "CurrentUser<U> must name the user loader's User type";
+                reject(&req, JwtError::Misconfigured(fix), None)
             })
         })
     }

@@ -421,7 +421,8 @@ fn refusal<B>(req: ServiceRequest, refused: Deferred) -> ServiceResponse<EitherB
     let response = if req.method() == Method::OPTIONS {
         req.into_response(HttpResponse::Ok().finish())
     } else {
-        req.error_response(refused.into_error())
+        let error = refused.into_error(req.request());
+        req.error_response(error)
     };
     response.map_into_right_body()
 }

@@ -3,6 +3,7 @@
 
 use std::{
     any::Any,
+    cell::Cell,
     fmt,
     future::Future,
     panic::{AssertUnwindSafe, catch_unwind},
@@ -10,13 +11,14 @@ use std::{
     sync::Arc,
 };
 
-use actix_web::{HttpResponse, error::InternalError};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError, http::StatusCode};
 use futures_util::{FutureExt, future::LocalBoxFuture};
 
 use crate::{
     JwtError,
     config::{ConfigError, ErrorFormat, Hook},
     error::{DEFAULT_MESSAGE_KEY, Handout, handed},
+    events::Seen,
     token::{DecodedToken, Rejection},
 };
 
@@ -178,10 +180,30 @@ impl Renderer {
         })
     }
 
-    /// The response for `error`: the hook's, or the configured format's. The
-    /// cause of a 500 or 503 is logged either way.
-    pub(crate) fn render(&self, error: &JwtError, token: Option<&DecodedToken>) -> HttpResponse {
-        error.log_cause();
+    /// The renderer of a request that reached no manager: Flask's format,
+    /// the key `msg`, no hook.
+    pub(crate) fn fallback() -> Self {
+        Self {
+            message_key: DEFAULT_MESSAGE_KEY.into(),
+            format: ErrorFormat::Flask,
+            hook: None,
+        }
+    }
+
+    /// The response for `error`: the hook's, or the configured format's.
+    /// Emits the rejection event either way, with the cause of a 500 or 503.
+    pub(crate) fn render(
+        &self,
+        error: &JwtError,
+        token: Option<&DecodedToken>,
+        req: Option<&HttpRequest>,
+    ) -> HttpResponse {
+        let response = self.respond(error, token);
+        report(error, response.status(), token, req);
+        response
+    }
+
+    fn respond(&self, error: &JwtError, token: Option<&DecodedToken>) -> HttpResponse {
         if let Some(hook) = &self.hook {
             match catch_unwind(AssertUnwindSafe(|| hook(error, token))) {
                 Ok(Some(response)) => return response,
@@ -194,10 +216,17 @@ impl Renderer {
         error.response(self.format, &self.message_key)
     }
 
-    /// `rejection` as an actix error that carries its rendered response.
-    pub(crate) fn reject(&self, rejection: Rejection) -> actix_web::Error {
-        let response = self.render(&rejection.error, rejection.token.as_ref());
-        InternalError::from_response(rejection.error, response).into()
+    /// `rejection` of `req` as an actix error, rendered when actix-web turns
+    /// it into the response.
+    pub(crate) fn reject(&self, rejection: Rejection, req: &HttpRequest) -> actix_web::Error {
+        Refusal {
+            error: rejection.error,
+            token: rejection.token,
+            req: req.clone(),
+            renderer: self.clone(),
+            rendered: Cell::new(false),
+        }
+        .into()
     }
 
     /// Hands `rejection`'s error to user code, remembering its token for the hook.
@@ -206,7 +235,7 @@ impl Renderer {
         let token = rejection.token;
         handed::remember(
             &rejection.error,
-            Rc::new(move |error| renderer.render(error, token.as_ref())),
+            Rc::new(move |error| renderer.render(error, token.as_ref(), None)),
         );
         rejection.error
     }
@@ -216,4 +245,85 @@ impl Handout for Renderer {
     fn hand_out(&self, error: JwtError) -> JwtError {
         self.hand_out_rejection(error.into())
     }
+}
+
+/// A guard's or an extractor's rejection, rendered (hook, response, event)
+/// only when actix-web answers with it: an error that `Option<JwtIdentity>`
+/// turns into `None` refuses nothing, so it emits no event, unless it is a
+/// server-side failure, whose cause is reported when it is dropped.
+struct Refusal {
+    error: JwtError,
+    token: Option<DecodedToken>,
+    req: HttpRequest,
+    renderer: Renderer,
+    rendered: Cell<bool>,
+}
+
+impl fmt::Debug for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.error, f)
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl ResponseError for Refusal {
+    fn status_code(&self) -> StatusCode {
+        self.error.status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.rendered.set(true);
+        self.renderer
+            .render(&self.error, self.token.as_ref(), Some(&self.req))
+    }
+}
+
+impl Drop for Refusal {
+    fn drop(&mut self) {
+        if !self.rendered.get() && self.error.status_code().is_server_error() {
+            report(
+                &self.error,
+                self.error.status_code(),
+                self.token.as_ref(),
+                Some(&self.req),
+            );
+        }
+    }
+}
+
+/// A request's rejection event was emitted: one per request, whichever of
+/// its readers (nested guards, several extractors) reports first.
+struct Reported;
+
+/// Emits the rejection event of `error`, answered with `status`, once per
+/// request: the route, and the `jti` and identity of a verified token.
+fn report(
+    error: &JwtError,
+    status: StatusCode,
+    token: Option<&DecodedToken>,
+    req: Option<&HttpRequest>,
+) {
+    if let Some(req) = req {
+        if req.extensions().contains::<Reported>() {
+            return;
+        }
+        req.extensions_mut().insert(Reported);
+    }
+    // The matched pattern, else the path: never the query string, where a
+    // token may be.
+    let route = req.map(|req| req.match_pattern().unwrap_or_else(|| req.path().to_owned()));
+    error.report(
+        status,
+        Seen {
+            method: req.map(|req| req.method().as_str()),
+            route: route.as_deref(),
+            jti: token.and_then(DecodedToken::jti),
+            sub: token.map(DecodedToken::identity),
+        },
+    );
 }

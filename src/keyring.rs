@@ -207,7 +207,7 @@ impl Key {
     /// A verifying key from a JWK with its `alg` (and usually `kid`). Secret
     /// (`oct`) keys are refused: they do not belong in a published set; so
     /// are encryption keys (`"use": "enc"`). The key is another issuer's:
-    /// [`JwtManager::jwks`](crate::JwtManager::jwks) does not publish it.
+    /// [`JwtManager::jwk_set`](crate::JwtManager::jwk_set) does not publish it.
     pub fn from_jwk(jwk: &Jwk) -> Result<Self, ConfigError> {
         if jwk
             .common

@@ -1,228 +1,442 @@
-//! Flask-JWT-Extended's token model for actix-web: access tokens, refresh
-//! tokens that can only mint new access tokens, guards and extractors, with
-//! Flask's claim layout, defaults and error responses, so tokens pass freely
-//! between a Flask service and an actix one that share a secret.
+//! JWT authentication for actix-web 4: a login handler hands out an access
+//! token and a refresh token, a middleware lets only valid access tokens
+//! reach your routes (and only refresh tokens reach the route that mints new
+//! access tokens), and extractors give each handler the caller's identity and
+//! claims. The wire format is Flask-JWT-Extended 4.x's, so tokens pass
+//! between a Python service and an actix one that share a key (see
+//! [Migrating from Flask-JWT-Extended](#migrating-from-flask-jwt-extended)).
 //!
 //! # Quick start
 //!
-//! The "Refresh Tokens" chapter of the Flask-JWT-Extended guide, on actix-web:
+//! Put a [`JwtManager`] in app data, wrap routes in [`JwtRequired`] (access
+//! tokens) or [`RefreshRequired`] (refresh tokens), and extract
+//! [`JwtIdentity`] in handlers. This example runs as it is: it serves the
+//! routes through `actix_web::test` and shows what a client gets.
 //!
 //! ```
-//! use actix_jwt_extended::{Claims, JwtIdentity, JwtManager, JwtRequired, RefreshRequired};
-//! use actix_web::{web, App, HttpResponse, Responder};
-//! use serde_json::json;
+//! use actix_jwt_extended::{JwtIdentity, JwtManager, JwtRequired, RefreshRequired};
+//! use actix_web::{test, web, App, HttpResponse, Responder};
+//! use serde_json::{json, Value};
 //!
-//! async fn login(jwt: web::Data<JwtManager>, body: web::Json<serde_json::Value>) -> actix_web::Result<HttpResponse> {
-//!     if body["username"] != "test" || body["password"] != "test" {
-//!         return Ok(HttpResponse::Unauthorized().json(json!({ "msg": "Bad username or password" })));
-//!     }
-//!     // {"access_token": ..., "refresh_token": ...}, one login session.
-//!     Ok(HttpResponse::Ok().json(jwt.create_token_pair("test")?))
+//! // POST /login: after checking the credentials, an access and a refresh token.
+//! async fn login(jwt: web::Data<JwtManager>) -> actix_web::Result<HttpResponse> {
+//!     Ok(HttpResponse::Ok().json(json!({
+//!         "access_token": jwt.create_access_token("alice")?,
+//!         "refresh_token": jwt.create_refresh_token("alice")?,
+//!     })))
 //! }
 //!
-//! // The new access token joins the refresh token's session.
-//! async fn refresh(jwt: web::Data<JwtManager>, claims: Claims) -> actix_web::Result<impl Responder> {
-//!     let token = claims.token();
-//!     let access_token = jwt.access_token(token.identity()).in_session_of(token).encode()?;
-//!     Ok(web::Json(json!({ "access_token": access_token })))
+//! // POST /refresh: only a refresh token gets here.
+//! async fn refresh(jwt: web::Data<JwtManager>, identity: JwtIdentity) -> actix_web::Result<impl Responder> {
+//!     Ok(web::Json(json!({ "access_token": jwt.create_access_token(identity.as_str())? })))
 //! }
 //!
+//! // GET /protected: only an access token gets here.
 //! async fn protected(identity: JwtIdentity) -> impl Responder {
 //!     web::Json(json!({ "logged_in_as": identity.as_str() }))
 //! }
 //!
-//! # #[actix_web::main]
-//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! // At least 32 random bytes for HS256, from your configuration. Change this!
-//! let jwt = JwtManager::builder().secret(b"change-me-to-a-long-random-secret").build()?;
-//! let app = App::new()
-//!     .app_data(web::Data::new(jwt.clone()))
-//!     .route("/login", web::post().to(login))
-//!     .service(web::resource("/refresh").wrap(RefreshRequired::new()).route(web::post().to(refresh)))
-//!     .service(web::resource("/protected").wrap(JwtRequired::new()).route(web::get().to(protected)));
-//! // HttpServer::new(move || app...).bind(("127.0.0.1", 5000))?.run().await
-//! # let app = actix_web::test::init_service(app).await;
-//! # let token = jwt.create_access_token("test")?;
-//! # let req = actix_web::test::TestRequest::get().uri("/protected")
-//! #     .insert_header(("Authorization", format!("Bearer {token}"))).to_request();
-//! # let body: serde_json::Value = actix_web::test::call_and_read_body_json(&app, req).await;
-//! # assert_eq!(body, json!({ "logged_in_as": "test" }));
-//! # Ok(())
-//! # }
+//! #[actix_web::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     // At least 32 random bytes for HS256, from your configuration.
+//!     let jwt = JwtManager::builder().secret(b"change-me-to-a-long-random-secret").build()?;
+//!     let app = App::new()
+//!         .app_data(web::Data::new(jwt.clone()))
+//!         .route("/login", web::post().to(login))
+//!         .route("/refresh", web::post().to(refresh).wrap(RefreshRequired::new()))
+//!         .route("/protected", web::get().to(protected).wrap(JwtRequired::new()));
+//!     // In a server: HttpServer::new(move || App::new()...).bind(("127.0.0.1", 5000))?.run().await
+//!     let app = test::init_service(app).await;
+//!
+//!     let tokens: Value = test::call_and_read_body_json(&app, test::TestRequest::post().uri("/login").to_request()).await;
+//!     let access = tokens["access_token"].as_str().unwrap();
+//!     let refresh = tokens["refresh_token"].as_str().unwrap();
+//!
+//!     let get = |token: &str| test::TestRequest::get().uri("/protected")
+//!         .insert_header(("Authorization", format!("Bearer {token}"))).to_request();
+//!     let body: Value = test::call_and_read_body_json(&app, get(access)).await;
+//!     assert_eq!(body, json!({ "logged_in_as": "alice" }));
+//!
+//!     // A refresh token is refused on an access route: 422 and a JSON reason.
+//!     let response = test::call_service(&app, get(refresh)).await;
+//!     assert_eq!(response.status(), 422);
+//!     let body: Value = test::read_body_json(response).await;
+//!     assert_eq!(body, json!({ "msg": "Only non-refresh tokens are allowed" }));
+//!
+//!     // No token: 401.
+//!     let response = test::call_service(&app, test::TestRequest::get().uri("/protected").to_request()).await;
+//!     assert_eq!(response.status(), 401);
+//!     Ok(())
+//! }
 //! ```
 //!
-//! # Guards and extractors
+//! # What to wrap
 //!
-//! - [`JwtRequired`] lets only valid **access** tokens through; [`RefreshRequired`]
-//!   only valid **refresh** tokens. Wrap an `App`, a `Scope` or a `Resource`.
-//! - [`JwtIdentity`] gives the handler the identity (`sub`); [`Claims<T>`] the
-//!   whole payload typed as `T`. They read the token the guard verified.
-//!   Without a guard they verify the access token themselves, which protects a
-//!   single handler.
-//! - Each request's token is verified, checked against the token store and run
-//!   through the hooks once, however many guards (nested scopes) and
-//!   extractors read it. Other middleware reads the result with
-//!   [`JwtRequestExt::verified_token`].
-//! - A token without a `type` claim counts as an access token, as in Flask, so
-//!   tokens from other issuers that share the key work on access routes. Any
-//!   `type` but `"access"` and `"refresh"` is refused with 422 (explicit
-//!   typing, RFC 8725 section 3.11).
-//! - `OPTIONS` requests without a token (CORS preflights) pass the guards with
-//!   an empty 200 and never reach a handler; a rejection is an ordinary
-//!   response that outer middleware still sees.
-//!
-//! # Fresh tokens and optional routes
-//!
-//! A token from a password login can be marked fresh, for sensitive routes; a
-//! refreshed token is not (Flask's "Token Freshness" chapter). Freshness may
-//! also last a while: `.fresh(Duration::from_secs(600))` writes Flask's
-//! fresh-until timestamp.
+//! - [`JwtRequired`] lets only valid **access** tokens through, and
+//!   [`RefreshRequired`] only valid **refresh** tokens. Wrap an `App`, a
+//!   `Scope`, a `Resource`, or one `Route` (`web::get().to(h).wrap(..)`, which
+//!   runs after method routing).
+//! - `JwtRequired::new().fresh()` takes only fresh tokens (from a password
+//!   login, not a refresh); `.optional()` lets requests without a token
+//!   through (the handler's `Option<JwtIdentity>` is then `None`) but refuses
+//!   bad ones; `.locations([..])` reads the token from other places for this
+//!   route; `.require(..)` adds conditions on the claims (403, below).
+//! - A token without a `type` claim counts as an access token (tokens from
+//!   another issuer that shares the key work on access routes); any `type`
+//!   but `"access"` and `"refresh"` is refused with 422 (explicit typing,
+//!   RFC 8725 section 3.11).
+//! - `OPTIONS` requests without a token (CORS preflights) pass the guards
+//!   with an empty 200 and never reach a handler. A rejection is an ordinary
+//!   response, so middleware wrapped outside (`actix-cors`, a logger) still
+//!   sees it.
 //!
 //! ```
 //! use actix_jwt_extended::{JwtIdentity, JwtManager, JwtRequired};
 //! use actix_web::{web, App, HttpResponse};
 //!
-//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let jwt = JwtManager::builder().secret(b"change-me-to-a-long-random-secret").build()?;
-//! let fresh = jwt.access_token("alice").fresh(true).encode()?;
-//! # let _ = fresh;
-//! let app = App::new()
-//!     .app_data(web::Data::new(jwt))
-//!     // 401 "Fresh token required" unless the token is fresh.
-//!     .route("/settings", web::post().to(HttpResponse::Ok).wrap(JwtRequired::new().fresh()))
-//!     // No token: the handler runs with `None`; a bad token is still refused.
-//!     .route(
-//!         "/feed",
-//!         web::get()
-//!             .to(|id: Option<JwtIdentity>| async move { HttpResponse::Ok().body(id.map_or("anonymous".into(), |id| id.to_string())) })
-//!             .wrap(JwtRequired::new().optional()),
-//!     );
-//! # Ok(()) }
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let jwt = JwtManager::builder().secret(b"change-me-to-a-long-random-secret").build()?;
+//!     let fresh_token = jwt.access_token_builder("alice").fresh(true).encode()?;
+//!     assert!(jwt.decode_token(&fresh_token)?.is_fresh());
+//!     let app = App::new()
+//!         .app_data(web::Data::new(jwt))
+//!         // Every route of the scope needs an access token.
+//!         .service(web::scope("/api").wrap(JwtRequired::new())
+//!             // 401 "Fresh token required" unless the token is fresh.
+//!             .route("/password", web::post().to(HttpResponse::Ok).wrap(JwtRequired::new().fresh())))
+//!         // No token: the handler runs with `None`; a bad token is still refused.
+//!         .route("/feed", web::get()
+//!             .to(|who: Option<JwtIdentity>| async move {
+//!                 HttpResponse::Ok().body(who.map_or("anonymous".into(), |who| who.to_string()))
+//!             })
+//!             .wrap(JwtRequired::new().optional()));
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # What to extract
+//!
+//! - [`JwtIdentity`]: the identity (`sub`).
+//! - [`Claims<T>`]: the whole payload, typed as your `T` (a
+//!   `serde_json::Map` by default); [`Claims::token`] is the
+//!   [`DecodedToken`](token::DecodedToken) with its header, `jti` and
+//!   session.
+//! - [`CurrentUser<U>`]: the user your [`UserLoader`](manager::UserLoader)
+//!   loaded, once per request.
+//! - `Option<_>` of any of them on an optional route.
+//!
+//! They read the token the guard verified; on a route without a guard they
+//! verify the access token themselves, so an extractor alone protects a
+//! handler. However many guards (nested scopes) and extractors read it, a
+//! request's token is verified, checked against the token store and run
+//! through the hooks once. Other middleware reads the result with
+//! [`JwtRequestExt::verified_token`].
+//!
+//! ```
+//! use actix_jwt_extended::{Claims, JwtManager};
+//! use actix_web::{test, web, App, HttpResponse};
+//! use serde::Deserialize;
+//!
+//! #[derive(Deserialize)]
+//! struct Tenant {
+//!     sub: String,
+//!     tenant: String,
+//! }
+//!
+//! // No guard: the extractor verifies the access token itself.
+//! async fn whoami(claims: Claims<Tenant>) -> HttpResponse {
+//!     HttpResponse::Ok().body(format!("{} of {}", claims.sub, claims.tenant))
+//! }
+//!
+//! #[actix_web::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let jwt = JwtManager::builder().secret(b"change-me-to-a-long-random-secret").build()?;
+//!     let token = jwt.access_token_builder("alice").claim("tenant", "acme").encode()?;
+//!     let app = test::init_service(App::new()
+//!         .app_data(web::Data::new(jwt))
+//!         .route("/whoami", web::get().to(whoami))).await;
+//!     let request = test::TestRequest::get().uri("/whoami")
+//!         .insert_header(("Authorization", format!("Bearer {token}")));
+//!     assert_eq!(test::call_and_read_body(&app, request.to_request()).await, "alice of acme");
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # What errors look like
+//!
+//! A rejection is a JSON body `{"msg": "..."}` with the status below (the
+//! key is [`error_message_key`](manager::JwtManagerBuilder::error_message_key)).
+//!
+//! | situation | status | msg |
+//! | --- | --- | --- |
+//! | no token | 401 | `Missing Authorization Header` |
+//! | no `Bearer` part in the header | 401 | `Missing 'Bearer' type in 'Authorization' header. Expected 'Authorization: Bearer <JWT>'` |
+//! | a `Bearer` part that is not two words | 422 | `Bad Authorization header. Expected 'Authorization: Bearer <JWT>'` |
+//! | expired | 401 | `Token has expired` |
+//! | bad signature | 422 | `Signature verification failed` |
+//! | algorithm not configured | 422 | `The specified alg value is not allowed` |
+//! | malformed token | 422 | the parser's reason, e.g. `Not enough segments` |
+//! | `nbf` or `iat` in the future | 422 | `The token is not yet valid (nbf)` |
+//! | no `sub` | 422 | `Missing claim: sub` |
+//! | cookie token without / with a wrong `X-CSRF-TOKEN` | 401 | `Missing CSRF token` / `CSRF double submit tokens do not match` |
+//! | revoked | 401 | `Token has been revoked` |
+//! | token store cannot answer | 503 | `Token revocation store unavailable` (cause logged) |
+//! | a body a guard must read (JSON token, CSRF form field) is over the limit / too slow | 413 / 408 | `Request body is too large` / `Request body was not received in time` |
+//! | refresh token on an access route | 422 | `Only non-refresh tokens are allowed` |
+//! | access token on a refresh route | 422 | `Only refresh tokens are allowed` |
+//! | not fresh on a fresh route | 401 | `Fresh token required` |
+//! | claims verification hook said no | 400 | `User claims verification failed` |
+//! | user loader found nobody | 401 | `Error loading the user <identity>` |
+//! | a [`Require`] condition refused a valid token | 403 | `Insufficient permissions`, `Insufficient scope` or the condition's message |
+//! | a hook failed or panicked | 500 | `Internal server error` (cause logged) |
+//! | no [`JwtManager`] in app data | 500 | logged with the fix |
+//!
+//! Checks run in this order: token format, algorithm and signature,
+//! `iat`/`nbf`/`exp`, `iss`/`aud`, `sub`, the token type, freshness, the
+//! claims verification hook, the user loader; so an expired refresh token on
+//! an access route is a 401, not a 422.
+//!
+//! Every error answers the same way, whoever raised it: a guard, an
+//! extractor, or a manager method (`decode_token`, `revoke_token`,
+//! `rotate_refresh_token`, the cookie helpers) whose [`JwtError`] a handler
+//! returns with `?`.
+//!
+//! Each rejected request emits one event, target `actix_jwt_extended`:
+//! `reason` ([`JwtError::code`]), `status`, `method`, `route` (the matched
+//! pattern) and a verified token's `jti` and `sub`; never a token, a secret
+//! or a CSRF value. A 4xx is a DEBUG event (`RUST_LOG=actix_jwt_extended=debug`
+//! shows why requests are refused), a 5xx an ERROR with its cause. It is a
+//! `log` line, or a `tracing` event inside the request's span (for
+//! `tracing-actix-web`) with the `tracing` feature.
+//! Replace any answer with the
+//! [`error_response`](manager::JwtManagerBuilder::error_response) hook (it
+//! also receives the verified token where there is one), or answer the RFC
+//! 6750 way (401 with `WWW-Authenticate: Bearer error="invalid_token"`) with
+//! [`ErrorFormat::Rfc6750`](config::ErrorFormat::Rfc6750).
+//!
+//! ```
+//! use actix_jwt_extended::{JwtError, JwtManager, JwtRequired};
+//! use actix_web::{test, web, App, HttpResponse};
+//! use serde_json::json;
+//!
+//! #[actix_web::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let jwt = JwtManager::builder()
+//!         .secret(b"change-me-to-a-long-random-secret")
+//!         .error_response(|error, _token| match error {
+//!             JwtError::MissingToken(_) => Some(HttpResponse::Unauthorized().json(json!({ "error": "login first" }))),
+//!             _ => None, // the default answer
+//!         })
+//!         .build()?;
+//!     let app = test::init_service(App::new()
+//!         .app_data(web::Data::new(jwt))
+//!         .route("/me", web::get().to(HttpResponse::Ok).wrap(JwtRequired::new()))).await;
+//!     let response = test::call_service(&app, test::TestRequest::get().uri("/me").to_request()).await;
+//!     assert_eq!(response.status(), 401);
+//!     let body: serde_json::Value = test::read_body_json(response).await;
+//!     assert_eq!(body, json!({ "error": "login first" }));
+//!     Ok(())
+//! }
 //! ```
 //!
 //! # Token locations, cookies and CSRF
 //!
 //! Tokens can come from headers, cookies, a JSON body or the query string
-//! ([`TokenLocation`](config::TokenLocation), Flask's `JWT_TOKEN_LOCATION`),
-//! app-wide or per route with `JwtRequired::new().locations([..])`; the first
-//! location holding a token decides, and a request with none gets Flask's
-//! `Missing JWT in headers, cookies, json or query_string (...)` message.
+//! ([`TokenLocation`](config::TokenLocation)), app-wide with
+//! [`token_location`](manager::JwtManagerBuilder::token_location) or per
+//! route with `.locations([..])`; the first location holding a token decides,
+//! and a request with none gets `Missing JWT in headers, cookies, json or
+//! query_string (...)`.
 //!
 //! For browsers, keep tokens in HttpOnly cookies with
 //! [`JwtCookies`](cookies::JwtCookies) (`set_access_cookies`,
 //! `set_refresh_cookies`, `unset_jwt_cookies` on `HttpResponse` and
 //! `HttpResponseBuilder`). State-changing requests with a cookie token must
-//! send the CSRF double submit value (`X-CSRF-TOKEN`, read by page script from
-//! the `csrf_access_token` cookie); it is compared in constant time.
+//! send the CSRF double submit value (`X-CSRF-TOKEN`, read by page script
+//! from the `csrf_access_token` cookie); it is compared in constant time.
 //! [`ImplicitRefresh`](cookies::ImplicitRefresh) re-issues access cookies
 //! close to expiry, into the same session, and only cookies: a token from a
-//! header, the query string or a body never becomes a cookie. Cookies are `Secure` and `SameSite=Lax` by default, unlike
-//! Flask's; [`CookieConfig`](cookies::CookieConfig) has the opt-outs.
+//! header, the query string or a body never becomes a cookie. Cookies are
+//! `Secure` and `SameSite=Lax` by default;
+//! [`CookieConfig`](cookies::CookieConfig) has the opt-outs.
 //!
 //! ```
-//! use actix_jwt_extended::{JwtManager, JwtRequired, RefreshRequired, config::TokenLocation};
+//! use actix_jwt_extended::{JwtManager, JwtRequired, RefreshRequired, config::TokenLocation, cookies::JwtCookies};
 //! use actix_web::{web, App, HttpResponse};
 //!
-//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let jwt = JwtManager::builder()
-//!     .secret(b"change-me-to-a-long-random-secret")
-//!     .token_location([TokenLocation::Headers, TokenLocation::Cookies])
-//!     .build()?;
-//! let app = App::new()
-//!     .app_data(web::Data::new(jwt))
-//!     .route("/api/data", web::post().to(HttpResponse::Ok).wrap(JwtRequired::new()))
-//!     .route(
-//!         "/token/refresh",
-//!         web::post()
-//!             .to(HttpResponse::Ok)
-//!             .wrap(RefreshRequired::new().locations([TokenLocation::Cookies])),
-//!     );
-//! # Ok(()) }
+//! async fn login(jwt: web::Data<JwtManager>) -> actix_web::Result<HttpResponse> {
+//!     let pair = jwt.create_token_pair("alice")?;
+//!     Ok(HttpResponse::Ok()
+//!         .set_access_cookies(&jwt, &pair.access_token)?
+//!         .set_refresh_cookies(&jwt, &pair.refresh_token)?
+//!         .json(serde_json::json!({ "msg": "login successful" })))
+//! }
+//!
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let jwt = JwtManager::builder()
+//!         .secret(b"change-me-to-a-long-random-secret")
+//!         .token_location([TokenLocation::Headers, TokenLocation::Cookies])
+//!         .build()?;
+//!     let app = App::new()
+//!         .app_data(web::Data::new(jwt))
+//!         .route("/login", web::post().to(login))
+//!         .route("/api/data", web::post().to(HttpResponse::Ok).wrap(JwtRequired::new()))
+//!         .route("/token/refresh", web::post().to(HttpResponse::Ok)
+//!             .wrap(RefreshRequired::new().locations([TokenLocation::Cookies])));
+//!     Ok(())
+//! }
 //! ```
 //!
-//! # Revocation and refresh-token rotation
+//! # Revocation, logout and refresh-token rotation
 //!
 //! Stateless tokens cannot be taken back, so revocation lives in a
 //! [`TokenStore`](store::TokenStore): [`MemoryStore`](store::MemoryStore) for
 //! one process, `RedisStore` (feature `redis`) for many instances (one Redis
-//! server or a cluster; each instance answers from a local mirror kept
-//! current by a feed from Redis), or your own
-//! (Flask's `token_in_blocklist_loader`). Every guard and extractor consults it
-//! after the signature and claim checks; a revoked token gets 401
-//! `Token has been revoked`, and a store that cannot answer denies the request
-//! with 503 (fail closed).
+//! server or a cluster, each instance answering from a local mirror), or your
+//! own. Every guard and extractor consults it after the signature and claim
+//! checks; a revoked token gets 401 `Token has been revoked`, and a store
+//! that cannot answer denies the request with 503 (fail closed).
 //!
 //! - A login is a session: [`JwtManager::create_token_pair`] starts one, and
 //!   every token minted from one of its tokens joins it
 //!   ([`in_session_of`](token::TokenBuilder::in_session_of), rotation,
 //!   [`ImplicitRefresh`](cookies::ImplicitRefresh)).
 //! - [`JwtManager::end_session`] logs out: it revokes every access and
-//!   refresh token of the session, from either kind of token, until the last
-//!   of them would have expired anyway.
-//!   [`JwtManager::end_other_sessions`] logs out the user's other devices;
-//!   [`JwtManager::revoke_all_tokens`] logs an identity out everywhere
-//!   (tokens minted after the call pass, in the same second too);
-//!   [`JwtManager::revoke_token`] revokes one token (Flask's blocklist chapter).
-//! - [`JwtManager::rotate_refresh_token`] trades a refresh token for a new pair
-//!   and retires the old one. Presenting a retired refresh token revokes the
-//!   whole family (RFC 9700, section 4.14) and calls the
+//!   refresh token of the session, until the last of them would have expired
+//!   anyway. [`JwtManager::end_other_sessions`] logs out the user's other
+//!   devices; [`JwtManager::revoke_all_tokens`] logs an identity out
+//!   everywhere; [`JwtManager::revoke_token`] revokes one token.
+//! - [`JwtManager::rotate_refresh_token`] trades a refresh token for a new
+//!   pair and retires the old one. Presenting a retired refresh token revokes
+//!   the whole session (RFC 9700, section 4.14) and calls the
 //!   [`on_refresh_reuse`](manager::JwtManagerBuilder::on_refresh_reuse) hook;
 //!   of two concurrent refreshes with one token exactly one succeeds. An
 //!   opt-in [reuse interval](manager::JwtManagerBuilder::refresh_reuse_interval)
-//!   forgives a token presented again within seconds of its rotation (two
-//!   tabs, a retry).
+//!   forgives a token presented again within seconds of its rotation.
 //!
 //! ```
-//! use actix_jwt_extended::{Claims, JwtManager, JwtRequired, store::MemoryStore};
+//! use actix_jwt_extended::{Claims, JwtManager, JwtRequired, RefreshRequired, store::MemoryStore};
 //! use actix_web::{web, App, HttpResponse};
 //!
-//! // Logs out: every token of this login, access and refresh alike.
+//! // Every token of this login, access and refresh alike.
 //! async fn logout(jwt: web::Data<JwtManager>, claims: Claims) -> actix_web::Result<HttpResponse> {
 //!     jwt.end_session(claims.token()).await?;
 //!     Ok(HttpResponse::Ok().json(serde_json::json!({ "msg": "Session ended" })))
 //! }
 //!
-//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let jwt = JwtManager::builder().secret(b"change-me-to-a-long-random-secret").token_store(MemoryStore::new()).build()?;
-//! let app = App::new()
-//!     .app_data(web::Data::new(jwt))
-//!     .route("/logout", web::delete().to(logout).wrap(JwtRequired::new().any_kind()));
-//! # Ok(()) }
+//! // A new pair for the refresh token, which is retired.
+//! async fn refresh(jwt: web::Data<JwtManager>, claims: Claims) -> actix_web::Result<HttpResponse> {
+//!     Ok(HttpResponse::Ok().json(jwt.rotate_refresh_token(claims.token()).await?))
+//! }
+//!
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let jwt = JwtManager::builder()
+//!         .secret(b"change-me-to-a-long-random-secret")
+//!         .token_store(MemoryStore::new())
+//!         .build()?;
+//!     let app = App::new()
+//!         .app_data(web::Data::new(jwt))
+//!         .route("/logout", web::delete().to(logout).wrap(JwtRequired::new().any_kind()))
+//!         .route("/refresh", web::post().to(refresh).wrap(RefreshRequired::new()));
+//!     Ok(())
+//! }
 //! ```
 //!
-//! # Asymmetric keys and key rotation
+//! # Keys: asymmetric algorithms, key rotation and JWKS
 //!
 //! RS, PS, ES and EdDSA algorithms take PEM keys
 //! ([`private_key`](manager::JwtManagerBuilder::private_key),
 //! [`public_key`](manager::JwtManagerBuilder::public_key)) or a key ring of
-//! [`Key`](keys::Key)s with `kid`s; [`keys::jwks`] publishes the public keys,
-//! and [`jwks`](manager::JwtManagerBuilder::jwks) builds a verify-only manager
-//! from such a document. A token is verified only with the key its `kid`
-//! names, and only with that key's own algorithm.
+//! [`Key`](keys::Key)s with `kid`s; [`keys::serve_jwks`] publishes the
+//! public keys, and
+//! [`verification_jwks`](manager::JwtManagerBuilder::verification_jwks)
+//! builds a verify-only manager from such a document. A token is verified
+//! only with the key its `kid` names, and only with that key's own
+//! algorithm: the token's header never chooses a key type.
+//!
+//! ```
+//! use actix_jwt_extended::{JwtManager, config::Algorithm, keys::Key};
+//!
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     // An example Ed25519 key: generate your own (`openssl genpkey -algorithm ed25519`).
+//!     let private = "-----BEGIN PRIVATE KEY-----
+//! MC4CAQAwBQYDK2VwBCIEIJVD2Wp8FUM6aePwDiOXL25XlQssZ5XB1ZZBHzktfMkw
+//! -----END PRIVATE KEY-----";
+//!     let issuer = JwtManager::builder()
+//!         .signing_key(Key::private_pem(Algorithm::EdDSA, private)?.with_kid("2026-12"))
+//!         .build()?;
+//!     let token = issuer.create_access_token("alice")?;
+//!
+//!     // Another service verifies with the published public key only.
+//!     let document = serde_json::to_string(&issuer.jwk_set())?;
+//!     let verifier = JwtManager::builder().verification_jwks(&document)?.build()?;
+//!     assert_eq!(verifier.decode_token(&token)?.identity(), "alice");
+//!     Ok(())
+//! }
+//! ```
 //!
 //! # Claims, identities and users
 //!
-//! - Per-token claims: `jwt.access_token(id).claim("role", "admin")`; for
-//!   every token: [`additional_claims_loader`](manager::JwtManagerBuilder::additional_claims_loader).
-//!   The registered claims (`sub` or the identity claim, `type`, `fresh`, `jti`,
-//!   `iat`, `nbf`, `exp`, `csrf`) and the `alg` header are reserved: setting one
-//!   is an error at `encode()`, never a silently forged token. A per-token claim
-//!   overrides the loader's.
-//! - [`Claims<T>`] deserializes the payload into your own type.
-//! - The identity may be any `Serialize` value: strings are kept, numbers become
-//!   their decimal text, and [`identity_loader`](manager::JwtManagerBuilder::identity_loader)
-//!   handles the rest (Flask's `user_identity_loader`).
-//! - A [`UserLoader`](manager::UserLoader) (Flask's `user_lookup_loader`) loads
-//!   the user once per request; [`CurrentUser<U>`] hands it to the handler.
-//! - [`verify_claims`](manager::JwtManagerBuilder::verify_claims) (Flask's
-//!   `token_verification_loader`) refuses tokens with 400.
-//! - Audience, issuer, leeway, `nbf`, the decode algorithms and `sub`
-//!   verification are builder options, checked as PyJWT checks them.
+//! - Per-token claims: `jwt.access_token_builder(id).claim("role", "admin")`;
+//!   for every token:
+//!   [`additional_claims_loader`](manager::JwtManagerBuilder::additional_claims_loader).
+//!   The registered claims (`sub` or the identity claim, `type`, `fresh`,
+//!   `jti`, `iat`, `nbf`, `exp`, `csrf`) and the `alg` header are reserved:
+//!   setting one is an error at `encode()`, never a silently forged token.
+//! - The identity may be any `Serialize` value: strings are kept, numbers
+//!   become their decimal text, and
+//!   [`identity_loader`](manager::JwtManagerBuilder::identity_loader) handles
+//!   the rest.
+//! - A [`UserLoader`](manager::UserLoader) loads the user once per request;
+//!   [`CurrentUser<U>`] hands it to the handler, and an unknown user is a 401.
+//! - [`verify_claims`](manager::JwtManagerBuilder::verify_claims) refuses
+//!   tokens with 400. Audience, issuer, leeway, `nbf`, the decode algorithms
+//!   and `sub` verification are builder options.
 //!
-//! Guards and extractors share one verification path: a hook runs whether a
-//! route uses a guard, an extractor alone, or both, and runs once per request.
+//! ```
+//! use actix_jwt_extended::{CurrentUser, JwtManager, manager::UserLoader, token::DecodedToken};
+//! use actix_web::{test, web, App, HttpResponse};
 //!
-//! ## Authorization (403)
+//! #[derive(Clone)]
+//! struct User {
+//!     name: String,
+//!     admin: bool,
+//! }
+//!
+//! struct Users;
+//!
+//! impl UserLoader for Users {
+//!     type User = User;
+//!     type Error = std::convert::Infallible;
+//!
+//!     // Your database lookup; `None` answers 401 "Error loading the user <identity>".
+//!     async fn load(&self, token: &DecodedToken) -> Result<Option<User>, Self::Error> {
+//!         Ok((token.identity() == "alice").then(|| User { name: "Alice".into(), admin: true }))
+//!     }
+//! }
+//!
+//! async fn profile(user: CurrentUser<User>) -> HttpResponse {
+//!     HttpResponse::Ok().body(format!("{} (admin: {})", user.name, user.admin))
+//! }
+//!
+//! #[actix_web::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let jwt = JwtManager::builder()
+//!         .secret(b"change-me-to-a-long-random-secret")
+//!         .user_loader(Users)
+//!         .build()?;
+//!     let token = jwt.create_access_token("alice")?;
+//!     let app = test::init_service(App::new()
+//!         .app_data(web::Data::new(jwt))
+//!         .route("/profile", web::get().to(profile))).await;
+//!     let request = test::TestRequest::get().uri("/profile")
+//!         .insert_header(("Authorization", format!("Bearer {token}")));
+//!     assert_eq!(test::call_and_read_body(&app, request.to_request()).await, "Alice (admin: true)");
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # Authorization (403)
 //!
 //! A guard takes conditions on the verified token's claims with
 //! [`JwtRequired::require`]: a valid token that fails one is refused with 403
@@ -239,15 +453,13 @@
 //!         .wrap(JwtRequired::new().require(Require::scopes(["articles:write"]))));
 //! ```
 //!
-//! ## Your own guards
-//!
-//! Flask's custom decorators become a few lines of `actix_web::middleware::from_fn`
-//! on top of ours: extract [`Claims`] (which verifies like [`JwtRequired`]) and
+//! Custom guards are a few lines of `actix_web::middleware::from_fn` on top
+//! of ours: extract [`Claims`] (which verifies like [`JwtRequired`]) and
 //! decide.
 //!
 //! ```
 //! use actix_jwt_extended::Claims;
-//! use actix_web::{body::MessageBody, dev::{ServiceRequest, ServiceResponse}, middleware::Next, HttpResponse};
+//! use actix_web::{body::MessageBody, dev::{ServiceRequest, ServiceResponse}, middleware::{from_fn, Next}, web, App, HttpResponse};
 //! use serde_json::json;
 //!
 //! async fn admin_required(
@@ -264,54 +476,9 @@
 //!     }
 //!     Ok(next.call(req).await?.map_into_left_body())
 //! }
-//! // .route("/admin", web::get().to(admin).wrap(from_fn(admin_required)))
+//!
+//! let app = App::new().route("/admin", web::get().to(HttpResponse::Ok).wrap(from_fn(admin_required)));
 //! ```
-//!
-//! # Errors
-//!
-//! Rejections answer like Flask-JWT-Extended: the same status and a JSON body
-//! `{"msg": "..."}` (the key is [`JwtManagerBuilder::error_message_key`](manager::JwtManagerBuilder::error_message_key)).
-//!
-//! | situation | status | msg |
-//! | --- | --- | --- |
-//! | no token | 401 | `Missing Authorization Header` |
-//! | no `Bearer` part in the header | 401 | `Missing 'Bearer' type in 'Authorization' header. Expected 'Authorization: Bearer <JWT>'` |
-//! | a `Bearer` part that is not two words | 422 | `Bad Authorization header. Expected 'Authorization: Bearer <JWT>'` |
-//! | expired | 401 | `Token has expired` |
-//! | bad signature | 422 | `Signature verification failed` |
-//! | algorithm not configured | 422 | `The specified alg value is not allowed` |
-//! | malformed token | 422 | PyJWT's reason, e.g. `Not enough segments` |
-//! | `nbf` or `iat` in the future | 422 | `The token is not yet valid (nbf)` |
-//! | no `sub` | 422 | `Missing claim: sub` |
-//! | cookie token without / with a wrong `X-CSRF-TOKEN` | 401 | `Missing CSRF token` / `CSRF double submit tokens do not match` |
-//! | revoked | 401 | `Token has been revoked` |
-//! | token store cannot answer | 503 | `Token revocation store unavailable` (cause logged) |
-//! | a body a guard must read (JSON token, CSRF form field) is over the limit / too slow | 413 / 408 | `Request body is too large` / `Request body was not received in time` |
-//! | refresh token on an access route | 422 | `Only non-refresh tokens are allowed` |
-//! | access token on a refresh route | 422 | `Only refresh tokens are allowed` |
-//! | not fresh on a fresh route | 401 | `Fresh token required` |
-//! | claims verification hook said no | 400 | `User claims verification failed` |
-//! | user loader found nobody | 401 | `Error loading the user <identity>` |
-//! | a [`Require`] condition refused a valid token | 403 | `Insufficient permissions`, `Insufficient scope` or the condition's message |
-//! | a hook failed or panicked | 500 | `Internal server error` (cause logged) |
-//! | no [`JwtManager`] in app data | 500 | logged with the fix |
-//!
-//! Checks run in Flask-JWT-Extended's order: token format, algorithm and
-//! signature, `iat`/`nbf`/`exp`, `iss`/`aud`, `sub`, the token type,
-//! freshness, the claims verification hook, then the user loader, so an
-//! expired refresh token on an access route is a 401, not a 422.
-//!
-//! Every error the crate hands out answers the same way, whoever raised it: a
-//! guard, an extractor, or a manager method (`decode_token`, `revoke_token`,
-//! `rotate_refresh_token`, the cookie helpers, ...) whose error a handler
-//! returns with `?`. The cause of a 500 or a 503 is logged in every case.
-//!
-//! Replace any response with
-//! [`error_response`](manager::JwtManagerBuilder::error_response) (Flask's
-//! `expired_token_loader`, `invalid_token_loader` and the rest, in one hook
-//! that also receives the verified token where there is one), or answer in
-//! RFC 6750 form (401 with `WWW-Authenticate: Bearer error="invalid_token"`)
-//! with [`ErrorFormat::Rfc6750`](config::ErrorFormat::Rfc6750).
 //!
 //! # Testing your app
 //!
@@ -359,20 +526,35 @@
 //!
 //! # Migrating from Flask-JWT-Extended
 //!
-//! Tokens are interchangeable: the same claims (`fresh`, `iat`, `jti`, `type`,
-//! `nbf`, `exp`, `sub`), the same header (`alg`, `typ: JWT`) and the same
-//! defaults (HS256, access tokens 15 minutes, refresh tokens 30 days,
-//! `Authorization: Bearer`). Configure the same secret and a token minted by
-//! either side verifies on the other. The `JWT_*` options map to
-//! [`JwtManagerBuilder`](manager::JwtManagerBuilder) methods (the README has
-//! the table), and [`FlaskConfig`](config::FlaskConfig) takes them under their
-//! Flask names, from a file or the environment:
+//! Tokens are interchangeable: the same claims (`fresh`, `iat`, `jti`,
+//! `type`, `nbf`, `exp`, `sub`), the same header (`alg`, `typ: JWT`), the
+//! same defaults (HS256, access tokens 15 minutes, refresh tokens 30 days,
+//! `Authorization: Bearer`) and the same JSON errors. Configure the same
+//! secret and a token minted by either side verifies on the other. The
+//! README has every `JWT_*` option and the few deliberate differences; the
+//! main names:
+//!
+//! | Flask-JWT-Extended | here |
+//! | --- | --- |
+//! | `JWTManager(app)`, `app.config["JWT_*"]` | [`JwtManager::builder()`](JwtManager::builder), or [`FlaskConfig`](config::FlaskConfig) with the `JWT_*` names |
+//! | `@jwt_required()` | [`JwtRequired::new()`] |
+//! | `@jwt_required(refresh=True)` | [`RefreshRequired::new()`] |
+//! | `@jwt_required(fresh=True)`, `optional=True`, `locations=[..]`, `verify_type=False` | `.fresh()`, `.optional()`, `.locations([..])`, `.any_kind()` |
+//! | `get_jwt_identity()`, `get_jwt()`, `current_user` | [`JwtIdentity`], [`Claims<T>`], [`CurrentUser<U>`] |
+//! | `create_access_token(identity)`, `create_refresh_token(identity)` | [`JwtManager::create_access_token`], [`JwtManager::create_refresh_token`] |
+//! | `create_access_token(identity, fresh=.., expires_delta=.., additional_claims=..)` | [`JwtManager::access_token_builder`]`(identity).fresh(..).expires(..).claims(..).encode()` |
+//! | `decode_token(token)` | [`JwtManager::decode_token`] |
+//! | `set_access_cookies`, `unset_jwt_cookies`, ... | the same names through [`JwtCookies`](cookies::JwtCookies) |
+//! | `token_in_blocklist_loader` | a [`TokenStore`](store::TokenStore) |
+//! | `user_lookup_loader` | a [`UserLoader`](manager::UserLoader) |
+//! | `expired_token_loader`, `invalid_token_loader`, `unauthorized_loader`, ... | one [`error_response`](manager::JwtManagerBuilder::error_response) hook |
 //!
 //! ```no_run
-//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! // JWT_SECRET_KEY=... JWT_ACCESS_TOKEN_EXPIRES=3600 JWT_DECODE_AUDIENCE=api
-//! let jwt = actix_jwt_extended::config::FlaskConfig::from_env()?.into_builder()?.build()?;
-//! # let _ = jwt; Ok(()) }
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     // JWT_SECRET_KEY=... JWT_ACCESS_TOKEN_EXPIRES=3600 JWT_DECODE_AUDIENCE=api
+//!     let jwt = actix_jwt_extended::config::FlaskConfig::from_env()?.into_builder()?.build()?;
+//!     Ok(())
+//! }
 //! ```
 //!
 //! # Crate features
@@ -383,7 +565,7 @@
 //!   about 9x and ECDSA about 5x faster than RustCrypto; building it needs a C
 //!   compiler.
 //! - `rust_crypto`: pure-Rust RustCrypto crates, for targets without a C
-//!   compiler. HMAC (HS256, Flask's default) is as fast.
+//!   compiler. HMAC (HS256, the default algorithm) is as fast.
 //!   Use it with `default-features = false, features = ["rust_crypto"]`.
 //!
 //! And, optionally:
@@ -398,6 +580,9 @@
 //!   OpenAPI document: the security schemes of the configured token locations
 //!   (HTTP bearer, the cookies with their CSRF header, the query string), and
 //!   the operations behind each guard marked as needing them.
+//! - `tracing`: the rejection events (see [Errors](#errors)) as `tracing`
+//!   events inside the request's span (tracing-actix-web's root span), not
+//!   `log` lines.
 //! - `test-util`: the `test` module, for your app's tests: tokens on
 //!   `actix_web::test::TestRequest` and a test clock (a dev-dependency
 //!   feature: `actix-jwt-extended = { version = "..", features = ["test-util"] }`
@@ -422,6 +607,7 @@ mod claims;
 pub mod config;
 pub mod cookies;
 mod error;
+mod events;
 mod extract;
 mod flask;
 mod guard;
@@ -463,22 +649,48 @@ pub mod keys {
     //! ```
     //! use actix_jwt_extended::{JwtManager, config::Algorithm, keys::Key};
     //!
-    //! let private = include_bytes!("../tests/fixtures/keys/rs256_private.pem");
-    //! let jwt = JwtManager::builder()
-    //!     .signing_key(Key::private_pem(Algorithm::RS256, private)?.with_kid("2026-11"))
-    //!     .build()?;
-    //! let token = jwt.create_access_token("alice")?;
-    //! assert_eq!(jwt.decode_token(&token)?.header()["kid"], "2026-11");
-    //! // Publish jwt.jwks() so other services can verify with the public half.
-    //! # Ok::<(), Box<dyn std::error::Error>>(())
+    //! fn main() -> Result<(), Box<dyn std::error::Error>> {
+    //!     // An example key: generate your own (`openssl genpkey -algorithm ed25519`).
+    //!     let private = "-----BEGIN PRIVATE KEY-----
+    //! MC4CAQAwBQYDK2VwBCIEIJVD2Wp8FUM6aePwDiOXL25XlQssZ5XB1ZZBHzktfMkw
+    //! -----END PRIVATE KEY-----";
+    //!     let jwt = JwtManager::builder()
+    //!         .signing_key(Key::private_pem(Algorithm::EdDSA, private)?.with_kid("2026-12"))
+    //!         .build()?;
+    //!     let token = jwt.create_access_token("alice")?;
+    //!     assert_eq!(jwt.decode_token(&token)?.header()["kid"], "2026-12");
+    //!     // Serve jwt.jwk_set() (keys::serve_jwks) so other services can verify
+    //!     // with the public half.
+    //!     Ok(())
+    //! }
     //! ```
 
-    pub use crate::{keyloader::DecodeKeyLoader, keyring::Key, manager::jwks};
+    pub use crate::{keyloader::DecodeKeyLoader, keyring::Key, manager::serve_jwks};
+    /// jsonwebtoken's JWK types, as [`Key::from_jwk`] and
+    /// [`JwtManager::jwk_set`](crate::JwtManager::jwk_set) take and give them
+    /// (no need to depend on jsonwebtoken's exact version yourself).
+    #[doc(no_inline)]
+    pub use jsonwebtoken::jwk::{Jwk, JwkSet};
 }
 
 pub use authn::JwtRequestExt;
 pub use error::JwtError;
 pub use extract::{Claims, CurrentUser, JwtIdentity};
-pub use guard::{GuardFuture, GuardMiddleware, JwtRequired, RefreshRequired};
+pub use guard::{JwtRequired, RefreshRequired};
+
+pub mod dev {
+    //! Types that appear in signatures but that an app rarely names (as in
+    //! `actix_web::dev`): the services the middleware build, and the guard's
+    //! future.
+
+    pub use crate::cookies::service::ImplicitRefreshMiddleware;
+    pub use crate::guard::{GuardFuture, GuardMiddleware};
+}
 pub use manager::JwtManager;
 pub use require::Require;
+
+/// The README's Rust blocks, compiled as doctests so that its Quick start
+/// keeps building.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

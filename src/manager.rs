@@ -19,7 +19,7 @@ use crate::{
     hooks::{Hooks, Renderer},
     issue::Issuer,
     locations::LocationConfig,
-    store::{Cutoff, DynStore, Rotation, RotationRequest, SharedStore, StoreError, TokenFacts},
+    store::{Cutoff, DynStore, Rotation, RotationRequest, SharedStore, StoreError},
     token::{DecodedToken, Rejection, TokenBuilder},
     verify::Verifier,
 };
@@ -75,27 +75,27 @@ impl JwtManager {
 
     /// Creates an access token for `identity` with the configured lifetime
     /// (Flask's `create_access_token(identity)`). Not fresh; use
-    /// [`access_token`](Self::access_token) for options.
+    /// [`access_token_builder`](Self::access_token_builder) for options.
     ///
     /// The identity becomes the `sub` claim: a string as is, a number as its
     /// decimal text, anything else through
     /// [`identity_loader`](JwtManagerBuilder::identity_loader).
     pub fn create_access_token(&self, identity: impl Serialize) -> Result<String, JwtError> {
-        self.access_token(identity).encode()
+        self.access_token_builder(identity).encode()
     }
 
     /// Creates a refresh token for `identity` (Flask's `create_refresh_token`).
     pub fn create_refresh_token(&self, identity: impl Serialize) -> Result<String, JwtError> {
-        self.refresh_token(identity).encode()
+        self.refresh_token_builder(identity).encode()
     }
 
     /// Starts an access token with options: freshness, lifetime, claims, headers.
-    pub fn access_token(&self, identity: impl Serialize) -> TokenBuilder<'_> {
+    pub fn access_token_builder(&self, identity: impl Serialize) -> TokenBuilder<'_> {
         self.token(TokenKind::Access, identity)
     }
 
     /// Starts a refresh token with options: lifetime, claims, headers.
-    pub fn refresh_token(&self, identity: impl Serialize) -> TokenBuilder<'_> {
+    pub fn refresh_token_builder(&self, identity: impl Serialize) -> TokenBuilder<'_> {
         self.token(TokenKind::Refresh, identity)
     }
 
@@ -244,16 +244,7 @@ impl JwtManager {
     /// answer, or panics, denies (fail closed).
     pub(crate) async fn revocation_error(&self, token: &DecodedToken) -> Option<JwtError> {
         let store = self.store()?;
-        let facts = TokenFacts {
-            jti: token.jti(),
-            identity: token.identity(),
-            issued_at: token.issued_at(),
-            issued_at_ms: token
-                .issued_at()
-                .map(|iat| claims::issued_at_ms(iat, token.jti())),
-            session: token.session(),
-        };
-        match AssertUnwindSafe(store.is_revoked(facts))
+        match AssertUnwindSafe(store.is_revoked(token.revocation_facts()))
             .catch_unwind()
             .await
         {
@@ -405,7 +396,7 @@ impl JwtManager {
         let mut claims = draft.carried.cloned().unwrap_or_default();
         claims.extend(options.claims.clone());
         let mut access = self
-            .access_token(draft.identity)
+            .access_token_builder(draft.identity)
             .rotation(None, draft.family)
             .claims(&claims)
             .fresh(options.fresh);
@@ -413,7 +404,7 @@ impl JwtManager {
             access = access.expires(expires);
         }
         let mut refresh = self
-            .refresh_token(draft.identity)
+            .refresh_token_builder(draft.identity)
             .rotation(Some(refresh_jti), draft.family)
             .claims(&claims);
         if let Some(key) = &options.key {
@@ -439,16 +430,20 @@ impl JwtManager {
     }
 
     /// The public keys as a JWK Set (`kty`, `alg`, `use`, `kid` and the key
-    /// parameters), for [`keys::jwks`](crate::keys::jwks). Secrets are never
+    /// parameters), for [`keys::serve_jwks`](crate::keys::serve_jwks). Secrets are never
     /// included.
-    pub fn jwks(&self) -> JwkSet {
+    pub fn jwk_set(&self) -> JwkSet {
         self.verifier().keys.jwks()
     }
 
-    /// The response this manager sends for `error`: the error response hook's,
-    /// or Flask's status and `{"<message key>": "<message>"}`.
-    pub fn error_response(&self, error: &JwtError) -> HttpResponse {
-        self.renderer().render(error, None)
+    /// Renders `error` as this manager's guards would: the
+    /// [`error_response`](JwtManagerBuilder::error_response) hook's answer, or
+    /// the configured format (Flask's status and `{"msg": ...}` by default).
+    /// Useful in a handler that answers with a response rather than returning
+    /// the error with `?`. Emits the rejection event, as every rendered error
+    /// does.
+    pub fn render_error(&self, error: &JwtError) -> HttpResponse {
+        self.renderer().render(error, None, None)
     }
 
     fn hand_out(&self, error: JwtError) -> JwtError {
@@ -497,15 +492,8 @@ impl JwtManager {
         req.app_data::<web::Data<JwtManager>>()
             .map(|data| data.get_ref())
             .or_else(|| req.app_data::<JwtManager>())
-            .ok_or_else(|| {
-                log::error!(
-                    "actix-jwt-extended: no JwtManager in app data for {} {}; register it with \
-                     `App::new().app_data(web::Data::new(jwt.clone()))`",
-                    req.method(),
-                    req.path()
-                );
-                JwtError::NotConfigured.into()
-            })
+            // The rejection event names the request and the fix.
+            .ok_or_else(|| Renderer::fallback().reject(JwtError::NotConfigured.into(), req))
     }
 }
 
@@ -529,13 +517,13 @@ async fn store_call<T>(write: impl Future<Output = Result<T, StoreError>>) -> Re
 /// ```
 /// use actix_web::{web, App};
 ///
-/// let app = App::new().route("/.well-known/jwks.json", web::get().to(actix_jwt_extended::keys::jwks));
+/// let app = App::new().route("/.well-known/jwks.json", web::get().to(actix_jwt_extended::keys::serve_jwks));
 /// ```
-pub async fn jwks(req: HttpRequest) -> HttpResponse {
+pub async fn serve_jwks(req: HttpRequest) -> HttpResponse {
     match JwtManager::from_app_data(&req) {
         Ok(manager) => HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
-            .json(manager.jwks()),
+            .json(manager.jwk_set()),
         Err(error) => HttpResponse::from_error(error),
     }
 }
@@ -606,14 +594,15 @@ mod tests {
             .build()
             .unwrap();
         for token in [
-            jwt.access_token("a").expires(Duration::MAX),
-            jwt.access_token("a").fresh(Duration::MAX),
-            jwt.access_token("a").expires(Duration::from_secs(1 << 63)),
+            jwt.access_token_builder("a").expires(Duration::MAX),
+            jwt.access_token_builder("a").fresh(Duration::MAX),
+            jwt.access_token_builder("a")
+                .expires(Duration::from_secs(1 << 63)),
         ] {
             assert!(matches!(token.encode(), Err(JwtError::Creation(_))));
         }
         let long = jwt
-            .access_token("a")
+            .access_token_builder("a")
             .expires(Duration::from_secs(7000 * 365 * 24 * 3600))
             .encode()
             .unwrap();

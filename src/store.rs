@@ -61,8 +61,10 @@ pub struct TokenFacts<'a> {
 }
 
 impl<'a> TokenFacts<'a> {
-    /// Facts about a token, for calling a store directly (tests, tools);
-    /// `session` defaults to the `jti`.
+    /// Facts about a token known only by its claims, for calling a store
+    /// yourself (a store that wraps another, a test of your own store);
+    /// `session` defaults to the `jti`. For a verified token, use
+    /// [`DecodedToken::revocation_facts`](crate::token::DecodedToken::revocation_facts).
     pub fn new(
         jti: &'a str,
         identity: &'a str,

@@ -140,6 +140,21 @@ impl DecodedToken {
         self.family().or_else(|| self.jti())
     }
 
+    /// What a [`TokenStore`](crate::store::TokenStore) is asked about this
+    /// token: call `store.is_revoked(token.revocation_facts())` to ask a
+    /// store yourself, as the guards do.
+    pub fn revocation_facts(&self) -> crate::store::TokenFacts<'_> {
+        crate::store::TokenFacts {
+            jti: self.jti(),
+            identity: self.identity(),
+            issued_at: self.issued_at(),
+            issued_at_ms: self
+                .issued_at()
+                .map(|iat| claims::issued_at_ms(iat, self.jti())),
+            session: self.session(),
+        }
+    }
+
     /// The `exp` claim in seconds since the epoch; `None` for tokens that never expire.
     pub fn expires_at(&self) -> Option<i64> {
         self.claims()
@@ -233,7 +248,7 @@ pub(crate) fn claims_object(claims: impl Serialize) -> Result<Map<String, Value>
     }
 }
 
-/// Builds one token: `JwtManager::access_token` / `refresh_token`, then options,
+/// Builds one token: `JwtManager::access_token_builder` / `refresh_token_builder`, then options,
 /// then [`encode`](Self::encode).
 ///
 /// ```
@@ -241,7 +256,7 @@ pub(crate) fn claims_object(claims: impl Serialize) -> Result<Map<String, Value>
 /// # use std::time::Duration;
 /// let jwt = JwtManager::builder().secret(b"change-me-to-a-long-random-secret").build()?;
 /// let token = jwt
-///     .access_token("alice")
+///     .access_token_builder("alice")
 ///     .fresh(true)
 ///     .expires(Duration::from_secs(300))
 ///     .claim("role", "admin")

@@ -9,13 +9,13 @@ fuzz_target!(|data: &[u8]| {
     let Ok(document) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(builder) = JwtManager::builder().jwks(document) else {
+    let Ok(builder) = JwtManager::builder().verification_jwks(document) else {
         return;
     };
     let Ok(jwt) = builder.build() else {
         return;
     };
-    let published = serde_json::to_value(jwt.jwks()).unwrap();
+    let published = serde_json::to_value(jwt.jwk_set()).unwrap();
     for key in published["keys"].as_array().unwrap() {
         for private in ["d", "p", "q", "dp", "dq", "qi", "k"] {
             assert!(key.get(private).is_none(), "published {private}: {key}");

@@ -11,7 +11,7 @@ use std::{path::Path, process::Command};
 
 #[test]
 fn browser_app_works_in_headless_chromium() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = &Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let chromium = std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let script = root.join("tests/browser/e2e.mjs");
     let installed = Path::new(&chromium).exists()

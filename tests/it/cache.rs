@@ -48,7 +48,7 @@ async fn a_cached_token_stops_being_served_when_it_expires() {
     // `exp` is whole seconds: a two-second token lives between one and two
     // seconds, long enough for the first two requests, over after 2.1 s.
     let token = bearer(
-        &jwt.access_token("x")
+        &jwt.access_token_builder("x")
             .expires(Duration::from_secs(2))
             .encode()
             .unwrap(),

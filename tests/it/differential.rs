@@ -94,8 +94,7 @@ fn send(addr: &str, case: &Case) -> Outcome {
 /// The names of the README's deliberate differences: the bold lead of each
 /// item under "Where we differ from Flask-JWT-Extended on purpose:".
 fn readme_deviations() -> Vec<String> {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme = crate::common::readme();
     let section = readme
         .split_once("Where we differ from Flask-JWT-Extended on purpose")
         .expect("the README lists its deliberate differences")

@@ -526,12 +526,12 @@ mod decode_tokens {
     fn test_never_expire_token() {
         let jwt = configured(|b| b.max_token_lifetime(Expiry::Never));
         let access = jwt
-            .access_token("username")
+            .access_token_builder("username")
             .expires(Expiry::Never)
             .encode()
             .unwrap();
         let refresh = jwt
-            .refresh_token("username")
+            .refresh_token_builder("username")
             .expires(Expiry::Never)
             .encode()
             .unwrap();
@@ -552,7 +552,7 @@ mod decode_tokens {
     fn test_nbf_token_in_future() {
         let jwt = manager();
         let minted = jwt
-            .access_token("username")
+            .access_token_builder("username")
             .claim("nbf", common::now() + 30)
             .encode();
         assert!(matches!(minted, Err(JwtError::Creation(_))));
@@ -775,12 +775,12 @@ mod decode_tokens {
     fn test_jwt_headers() {
         let jwt = manager();
         let access = jwt
-            .access_token("username")
+            .access_token_builder("username")
             .header("foo", "bar")
             .encode()
             .unwrap();
         let refresh = jwt
-            .refresh_token("username")
+            .refresh_token_builder("username")
             .header("foo", "bar")
             .encode()
             .unwrap();
@@ -804,7 +804,11 @@ mod decode_tokens {
     #[test]
     fn test_nbf_is_present_by_default() {
         let jwt = manager();
-        let token = jwt.access_token("username").fresh(true).encode().unwrap();
+        let token = jwt
+            .access_token_builder("username")
+            .fresh(true)
+            .encode()
+            .unwrap();
         assert!(
             jwt.decode_token(&token)
                 .unwrap()
@@ -816,7 +820,11 @@ mod decode_tokens {
     #[test]
     fn test_disable_nbf_encoding() {
         let jwt = configured(|b| b.encode_nbf(false));
-        let token = jwt.access_token("username").fresh(true).encode().unwrap();
+        let token = jwt
+            .access_token_builder("username")
+            .fresh(true)
+            .encode()
+            .unwrap();
         assert!(
             !jwt.decode_token(&token)
                 .unwrap()
@@ -880,7 +888,10 @@ mod view_decorators {
     fn tokens(jwt: &JwtManager) -> (String, String, String) {
         (
             jwt.create_access_token("username").unwrap(),
-            jwt.access_token("username").fresh(true).encode().unwrap(),
+            jwt.access_token_builder("username")
+                .fresh(true)
+                .encode()
+                .unwrap(),
             jwt.create_refresh_token("username").unwrap(),
         )
     }
@@ -926,7 +937,7 @@ mod view_decorators {
         let app = app!(jwt);
         let (access, fresh, refresh) = tokens(&jwt);
         let timed = jwt
-            .access_token("username")
+            .access_token_builder("username")
             .fresh(std::time::Duration::from_secs(300))
             .encode()
             .unwrap();
@@ -2372,7 +2383,11 @@ mod claims_verification {
                 .route("/protected3", route().wrap(JwtRequired::new().optional())),
         )
         .await;
-        let token = jwt.access_token("username").fresh(true).encode().unwrap();
+        let token = jwt
+            .access_token_builder("username")
+            .fresh(true)
+            .encode()
+            .unwrap();
         for url in ["/protected1", "/protected2", "/protected3"] {
             let req = get_with(url, &[("Authorization", bearer(&token))]);
             assert_eq!(answer(&app, req).await, expected, "{url}");
@@ -2651,7 +2666,7 @@ mod additional_claims_loader {
         let jwt = builder().build().unwrap();
         let access = jwt.create_access_token("username").unwrap();
         let refresh = jwt
-            .refresh_token("username")
+            .refresh_token_builder("username")
             .claims(json!({"foo": "bar"}))
             .encode()
             .unwrap();
@@ -2662,7 +2677,7 @@ mod additional_claims_loader {
     async fn test_additional_claims_in_access_token_specified_at_creation() {
         let jwt = builder().build().unwrap();
         let access = jwt
-            .access_token("username")
+            .access_token_builder("username")
             .claims(json!({"foo": "bar"}))
             .encode()
             .unwrap();
@@ -2674,7 +2689,7 @@ mod additional_claims_loader {
     async fn test_addition_claims_merge() {
         let jwt = with_loader(json!({"default": "value"}));
         let access = jwt
-            .access_token("username")
+            .access_token_builder("username")
             .claims(json!({"foo": "bar"}))
             .encode()
             .unwrap();
@@ -2690,7 +2705,7 @@ mod additional_claims_loader {
     async fn test_addition_claims_merge_tie_goes_to_create_access_token() {
         let jwt = with_loader(json!({"default": "value"}));
         let access = jwt
-            .access_token("username")
+            .access_token_builder("username")
             .claims(json!({"default": "foo"}))
             .encode()
             .unwrap();
@@ -2719,8 +2734,8 @@ mod jwt_header_loader {
     }
 
     fn minted(jwt: &JwtManager, extra: Option<(&str, &str)>) -> (String, String) {
-        let mut access = jwt.access_token("username");
-        let mut refresh = jwt.refresh_token("username");
+        let mut access = jwt.access_token_builder("username");
+        let mut refresh = jwt.refresh_token_builder("username");
         if let Some((name, value)) = extra {
             access = access.header(name, value);
             refresh = refresh.header(name, value);

@@ -83,9 +83,9 @@ async fn fresh_routes_take_fresh_and_fresh_until_tokens_only() {
         let app = &app;
         async move { call(app, Method::GET, "/fresh", Some(&bearer(&token))).await }
     };
-    let fresh = jwt.access_token("a").fresh(true).encode().unwrap();
+    let fresh = jwt.access_token_builder("a").fresh(true).encode().unwrap();
     let fresh_for = jwt
-        .access_token("a")
+        .access_token_builder("a")
         .fresh(Duration::from_secs(600))
         .encode()
         .unwrap();
@@ -377,7 +377,7 @@ async fn identity_and_additional_claims_loaders_shape_new_tokens() {
         .build()
         .unwrap();
     let token = jwt
-        .access_token(json!({ "id": 7, "tenant": "acme" }))
+        .access_token_builder(json!({ "id": 7, "tenant": "acme" }))
         .claim("role", "admin")
         .encode()
         .unwrap();
@@ -430,11 +430,15 @@ async fn the_claims_verification_hook_runs_for_guards_and_bare_extractors() {
         .unwrap();
     let app = app!(jwt.clone());
     let banned = jwt
-        .access_token("x")
+        .access_token_builder("x")
         .claim("role", "banned")
         .encode()
         .unwrap();
-    let fine = jwt.access_token("x").claim("role", "ok").encode().unwrap();
+    let fine = jwt
+        .access_token_builder("x")
+        .claim("role", "ok")
+        .encode()
+        .unwrap();
     for path in ["/guarded", "/bare", "/optional"] {
         assert_eq!(
             call(&app, Method::GET, path, Some(&bearer(&banned))).await,
@@ -636,7 +640,10 @@ async fn the_error_response_hook_replaces_each_kind_and_sees_the_token() {
         (
             "/guarded",
             Some(bearer(
-                &jwt.access_token("d").claim("deny", true).encode().unwrap(),
+                &jwt.access_token_builder("d")
+                    .claim("deny", true)
+                    .encode()
+                    .unwrap(),
             )),
             json!({ "kind": "verification_failed", "sub": "d" }),
         ),
@@ -666,6 +673,18 @@ async fn the_error_response_hook_replaces_each_kind_and_sees_the_token() {
             msg("The token is not yet valid (nbf)")
         )
     );
+    // A handler rendering an error itself gets the same answers.
+    let rendered = jwt.render_error(&JwtError::FreshTokenRequired);
+    assert_eq!(rendered.status(), StatusCode::IM_A_TEAPOT);
+    let body = actix_web::body::to_bytes(rendered.into_body())
+        .await
+        .unwrap();
+    assert_eq!(
+        serde_json::from_slice::<Value>(&body).unwrap(),
+        json!({ "kind": "needs_fresh", "sub": null })
+    );
+    let rendered = jwt.render_error(&JwtError::Revoked);
+    assert_eq!(rendered.status(), StatusCode::UNAUTHORIZED);
 }
 
 #[actix_web::test]
@@ -960,7 +979,7 @@ const FLASK_OPTIONS: [(&str, &str); 43] = [
 #[actix_web::test]
 async fn the_flask_option_list_is_every_option_the_crate_takes() {
     let source =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/flask.rs")).unwrap();
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../src/flask.rs")).unwrap();
     let table = &source
         [source.find("const OPTIONS").unwrap()..source.find("const LEFT_OUT_OPTIONS").unwrap()];
     let mut taken: Vec<&str> = table

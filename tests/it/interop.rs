@@ -219,13 +219,13 @@ fn fresh_audience_issuer_and_extra_claims_cross_live_both_ways() {
     // Ours to Flask.
     let roles = json!(["admin", "ops"]);
     let fresh = jwt
-        .access_token("alice")
+        .access_token_builder("alice")
         .fresh(true)
         .claim("roles", &roles)
         .encode()
         .unwrap();
     let fresh_for = jwt
-        .access_token("alice")
+        .access_token_builder("alice")
         .fresh(std::time::Duration::from_secs(600))
         .encode()
         .unwrap();

@@ -239,7 +239,7 @@ async fn the_loader_sees_the_unverified_header_and_claims() {
         let jwt = tenant_manager(&tenants, wait).build().unwrap();
         let app = tenant_app!(jwt.clone());
         let token = jwt
-            .access_token("alice@acme")
+            .access_token_builder("alice@acme")
             .header("x-region", "eu")
             .encode()
             .unwrap();
@@ -606,7 +606,7 @@ async fn a_key_passed_per_call_signs_tokens_and_pairs() {
     let awaited = secret(7);
     tenants.add("globex", awaited.clone());
     let token = jwt
-        .access_token("hank")
+        .access_token_builder("hank")
         .claim("tenant", "globex")
         .signing_key(awaited.clone())
         .encode()

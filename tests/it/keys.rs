@@ -237,7 +237,7 @@ async fn the_jwks_endpoint_publishes_usable_public_keys_only() {
         jwt.clone(),
         (
             "/.well-known/jwks.json",
-            web::get().to(actix_jwt_extended::keys::jwks)
+            web::get().to(actix_jwt_extended::keys::serve_jwks)
         )
     );
     let res = actix_test::call_service(
@@ -289,7 +289,7 @@ async fn the_jwks_endpoint_publishes_usable_public_keys_only() {
         .build()
         .unwrap();
     assert_eq!(
-        serde_json::to_value(hmac.jwks()).unwrap(),
+        serde_json::to_value(hmac.jwk_set()).unwrap(),
         json!({ "keys": [] })
     );
 
@@ -304,7 +304,7 @@ async fn the_jwks_endpoint_publishes_usable_public_keys_only() {
 
     // A verify-only service built from the document.
     let verifier = JwtManager::builder()
-        .jwks(&body.to_string())
+        .verification_jwks(&body.to_string())
         .unwrap()
         .build()
         .unwrap();
@@ -409,12 +409,12 @@ fn mismatched_or_misplaced_keys_fail_at_build() {
     assert!(invalid(twice), "duplicate kid");
     let secret_jwk = r#"{"keys":[{"kty":"oct","k":"c2VjcmV0","alg":"HS256","kid":"s"}]}"#;
     assert!(
-        JwtManager::builder().jwks(secret_jwk).is_err(),
+        JwtManager::builder().verification_jwks(secret_jwk).is_err(),
         "secrets are not published keys"
     );
     let no_alg = r#"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#;
     assert!(
-        JwtManager::builder().jwks(no_alg).is_err(),
+        JwtManager::builder().verification_jwks(no_alg).is_err(),
         "a JWK must name its alg"
     );
     assert!(
@@ -546,7 +546,7 @@ async fn the_key_rotation_example_issuer_and_verify_only_service_agree() {
     );
     let old = JwtManager::builder()
         .signing_key(
-            Key::private_pem(Algorithm::RS256, pem("rs256_private.pem"))
+            Key::private_pem(Algorithm::EdDSA, key_rotation::OLD_KEY)
                 .unwrap()
                 .with_kid("2026-10"),
         )
@@ -631,14 +631,16 @@ async fn a_kid_header_never_mints_a_token_its_own_manager_refuses() {
     for other in [json!("rs"), json!("unknown"), json!(1), json!(null)] {
         assert!(
             matches!(
-                jwt.access_token("alice").header("kid", &other).encode(),
+                jwt.access_token_builder("alice")
+                    .header("kid", &other)
+                    .encode(),
                 Err(JwtError::Creation(_))
             ),
             "kid {other}"
         );
     }
     let own = jwt
-        .access_token("alice")
+        .access_token_builder("alice")
         .header("kid", "es")
         .encode()
         .unwrap();
@@ -650,7 +652,7 @@ async fn a_kid_header_never_mints_a_token_its_own_manager_refuses() {
         .build()
         .unwrap();
     let informational = hmac
-        .access_token("alice")
+        .access_token_builder("alice")
         .header("kid", "k1")
         .encode()
         .unwrap();

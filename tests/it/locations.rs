@@ -534,7 +534,8 @@ macro_rules! refreshing_app {
                     "/fresh_login",
                     web::get()
                         .to(|jwt: web::Data<JwtManager>, id: JwtIdentity| async move {
-                            let fresh = jwt.access_token(id.as_str()).fresh(true).encode()?;
+                            let fresh =
+                                jwt.access_token_builder(id.as_str()).fresh(true).encode()?;
                             Ok::<_, actix_web::Error>(
                                 HttpResponse::Ok()
                                     .set_access_cookies(&jwt, &fresh)?
@@ -549,7 +550,7 @@ macro_rules! refreshing_app {
 }
 
 fn expiring_in(jwt: &JwtManager, identity: &str, seconds: u64) -> String {
-    jwt.access_token(identity)
+    jwt.access_token_builder(identity)
         .expires(Duration::from_secs(seconds))
         .encode()
         .unwrap()

@@ -31,7 +31,7 @@ impl Provider {
     fn start() -> Option<Self> {
         let python = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/target/ci/flask-venv/bin/python"
+            "/../target/ci/flask-venv/bin/python"
         );
         if !std::path::Path::new(python).exists() {
             assert!(
@@ -49,7 +49,7 @@ impl Provider {
         let child = Command::new(python)
             .arg(concat!(
                 env!("CARGO_MANIFEST_DIR"),
-                "/tests/reference/oidc_provider.py"
+                "/reference/oidc_provider.py"
             ))
             .env("PORT", port.to_string())
             .stdout(Stdio::null())

@@ -658,7 +658,12 @@ async fn require_answers_403_for_a_valid_token_that_lacks_the_claims() {
             .configure(authorization_routes),
     )
     .await;
-    let token = |claims: Value| jwt.access_token("u").claims(claims).encode().unwrap();
+    let token = |claims: Value| {
+        jwt.access_token_builder("u")
+            .claims(claims)
+            .encode()
+            .unwrap()
+    };
     let insufficient = (403, msg("Insufficient permissions"));
     let scope = (403, msg("Insufficient scope"));
     let cases = [
@@ -737,7 +742,7 @@ async fn require_answers_403_for_a_valid_token_that_lacks_the_claims() {
         ),
         (
             "/both",
-            jwt.access_token("weekend")
+            jwt.access_token_builder("weekend")
                 .claims(json!({"role": "admin"}))
                 .encode()
                 .unwrap(),
@@ -771,7 +776,7 @@ async fn require_answers_403_for_a_valid_token_that_lacks_the_claims() {
         (401, msg("Missing Authorization Header"))
     );
     let refresh = jwt
-        .refresh_token("u")
+        .refresh_token_builder("u")
         .claims(json!({"role": "user"}))
         .encode()
         .unwrap();
@@ -812,7 +817,11 @@ async fn a_refused_condition_goes_through_the_error_format_and_the_error_respons
         ),
     ];
     for (path, claims, challenge) in challenges {
-        let token = rfc.access_token("u").claims(claims).encode().unwrap();
+        let token = rfc
+            .access_token_builder("u")
+            .claims(claims)
+            .encode()
+            .unwrap();
         let request = actix_test::TestRequest::get()
             .uri(path)
             .insert_header(("Authorization", bearer(&token)));
@@ -843,7 +852,7 @@ async fn a_refused_condition_goes_through_the_error_format_and_the_error_respons
     )
     .await;
     let token = hooked
-        .access_token("u")
+        .access_token_builder("u")
         .claims(json!({"role": "user"}))
         .encode()
         .unwrap();
@@ -1213,7 +1222,7 @@ fn token_headers_are_flasks_bytes() {
         "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
     );
     let custom = jwt
-        .access_token("u")
+        .access_token_builder("u")
         .header("x5t", "abc")
         .header("cty", "at")
         .encode()

@@ -154,7 +154,11 @@ async fn three_extractors_without_a_guard_verify_load_and_look_up_once() {
 async fn nested_guards_verify_load_and_look_up_once() {
     let (jwt, counts) = counted();
     let token = jwt.create_access_token("alice").unwrap();
-    let fresh = jwt.access_token("alice").fresh(true).encode().unwrap();
+    let fresh = jwt
+        .access_token_builder("alice")
+        .fresh(true)
+        .encode()
+        .unwrap();
     let app = test::init_service(
         App::new().app_data(web::Data::new(jwt)).service(
             web::scope("/api")
@@ -528,12 +532,12 @@ async fn guard_answers(jwt: JwtManager) -> Vec<(u16, Value)> {
     )
     .await;
     let admin = jwt
-        .access_token("bob")
+        .access_token_builder("bob")
         .claims(json!({ "role": "admin" }))
         .encode()
         .unwrap();
     let expired = jwt
-        .access_token("bob")
+        .access_token_builder("bob")
         .expires(Duration::from_secs(1))
         .encode()
         .unwrap();

@@ -76,7 +76,7 @@ proptest! {
         refresh in any::<bool>(),
     ) {
         let jwt = manager();
-        let builder = if refresh { jwt.refresh_token(&identity) } else { jwt.access_token(&identity) };
+        let builder = if refresh { jwt.refresh_token_builder(&identity) } else { jwt.access_token_builder(&identity) };
         let decoded = jwt.decode_token(&builder.claims(&claims).encode().unwrap()).unwrap();
         prop_assert_eq!(decoded.identity(), identity.as_str());
         for (name, value) in &claims {

@@ -167,7 +167,7 @@ async fn revocation_keys_expire_with_the_token() {
             .unwrap(),
     );
     let token = jwt
-        .access_token("t")
+        .access_token_builder("t")
         .expires(Duration::from_secs(100))
         .encode()
         .unwrap();

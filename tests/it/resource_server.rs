@@ -41,14 +41,14 @@ async fn require_at_jwt_takes_only_rfc_9068_access_tokens() {
     let jwt = builder().require_at_jwt(true).build().unwrap();
     for typ in ["at+jwt", "application/at+jwt", "AT+JWT"] {
         let token = jwt
-            .access_token("alice")
+            .access_token_builder("alice")
             .header("typ", typ)
             .encode()
             .unwrap();
         assert_eq!(answer(&jwt, &token).await.0, StatusCode::OK, "{typ}");
     }
     for typ in [Some("JWT"), Some("id_token+jwt"), None] {
-        let mut token = jwt.access_token("alice");
+        let mut token = jwt.access_token_builder("alice");
         if let Some(typ) = typ {
             token = token.header("typ", typ);
         } else {

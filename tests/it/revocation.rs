@@ -449,7 +449,7 @@ pub async fn ending_a_session_covers_rotation_and_tokens_minted_outside_a_pair(j
 
     let refresh = decoded(&jwt.create_refresh_token("erin").unwrap());
     let minted = jwt
-        .access_token("erin")
+        .access_token_builder("erin")
         .in_session_of(&refresh)
         .encode()
         .unwrap();

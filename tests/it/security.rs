@@ -516,7 +516,7 @@ async fn revocations_outlive_every_token_they_cover() {
         .build()
         .unwrap();
     let long = jwt
-        .access_token("alice")
+        .access_token_builder("alice")
         .expires(Duration::from_secs(90 * DAY))
         .encode()
         .unwrap();
@@ -537,7 +537,7 @@ async fn revocations_outlive_every_token_they_cover() {
 
     // Past the longest lifetime: refused, not silently unrevocable.
     assert!(matches!(
-        jwt.access_token("alice")
+        jwt.access_token_builder("alice")
             .expires(Duration::from_secs(91 * DAY))
             .encode(),
         Err(JwtError::Creation(_))
@@ -549,14 +549,14 @@ async fn revocations_outlive_every_token_they_cover() {
         .unwrap();
     assert!(
         default
-            .access_token("alice")
+            .access_token_builder("alice")
             .expires(Duration::from_secs(31 * DAY))
             .encode()
             .is_err()
     );
     assert!(
         default
-            .access_token("alice")
+            .access_token_builder("alice")
             .expires(actix_jwt_extended::config::Expiry::Never)
             .encode()
             .is_err()
@@ -607,8 +607,8 @@ async fn jwk_sets_keep_only_public_signature_keys_and_are_not_republished() {
         )
         .build()
         .unwrap();
-    let ec_jwk = serde_json::to_value(ec.jwks()).unwrap()["keys"][0].clone();
-    let rsa_jwk = serde_json::to_value(rsa.jwks()).unwrap()["keys"][0].clone();
+    let ec_jwk = serde_json::to_value(ec.jwk_set()).unwrap()["keys"][0].clone();
+    let rsa_jwk = serde_json::to_value(rsa.jwk_set()).unwrap()["keys"][0].clone();
     let with = |mut jwk: serde_json::Value, edits: serde_json::Value| {
         for (name, value) in edits.as_object().unwrap() {
             if value.is_null() {
@@ -640,7 +640,7 @@ async fn jwk_sets_keep_only_public_signature_keys_and_are_not_republished() {
     }
     // The encryption key's signatures are refused.
     let verifier = JwtManager::builder()
-        .jwks(&document.to_string())
+        .verification_jwks(&document.to_string())
         .unwrap()
         .build()
         .unwrap();
@@ -653,7 +653,7 @@ async fn jwk_sets_keep_only_public_signature_keys_and_are_not_republished() {
     );
     // Imported keys are the other issuer's to publish.
     assert_eq!(
-        serde_json::to_value(verifier.jwks()).unwrap(),
+        serde_json::to_value(verifier.jwk_set()).unwrap(),
         json!({ "keys": [] })
     );
 

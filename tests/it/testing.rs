@@ -124,7 +124,7 @@ async fn a_test_clock_expires_tokens_and_freshness_without_sleeping() {
     let get = |uri: &str, token: &str| actix_test::TestRequest::get().uri(uri).with_token(token);
     let access = jwt.create_access_token("alice").unwrap();
     let fresh = jwt
-        .access_token("alice")
+        .access_token_builder("alice")
         .fresh(Freshness::FreshFor(Duration::from_secs(60)))
         .encode()
         .unwrap();

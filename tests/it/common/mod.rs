@@ -13,6 +13,8 @@ use serde_json::{Value, json};
 
 pub const SECRET: &str = "super-secret";
 
+#[cfg(feature = "tracing")]
+pub mod events;
 pub mod replay;
 
 pub fn manager() -> JwtManager {
@@ -286,10 +288,15 @@ pub fn redis_cluster_urls() -> Option<Vec<String>> {
     Some(urls.split(',').map(str::to_owned).collect())
 }
 
+/// The README, as the published crate shows it.
+pub fn readme() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap()
+}
+
 /// A file of `tests/fixtures/`, read at run time.
 pub fn fixture(name: &str) -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
+        .join("fixtures")
         .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -477,7 +484,8 @@ pub fn jar_value(jar: &[(String, String)], name: &str) -> String {
 }
 
 /// Every log line of the test binary from the first call on, so that a test
-/// can check what is logged (and what is not). Idempotent.
+/// can check what is logged (and what is not), and with the `tracing`
+/// feature every event. Idempotent.
 pub fn capture_logs() {
     struct Capture;
     impl log::Log for Capture {
@@ -494,6 +502,8 @@ pub fn capture_logs() {
     INSTALLED.call_once(|| {
         log::set_boxed_logger(Box::new(Capture)).expect("the only logger of the test binary");
         log::set_max_level(log::LevelFilter::Trace);
+        #[cfg(feature = "tracing")]
+        events::into_logs();
     });
 }
 

@@ -12,7 +12,7 @@
 //!   `jsonwebtoken::decode` with keys and `Validation` built once.
 //!
 //! Every route is a resource with its own app data, and every handler formats the same kind of
-//! answer (`hello <name>`), so the routes differ only in authentication. `cargo run --release --example bench_server` prints one line per credential,
+//! answer (`hello <name>`), so the routes differ only in authentication. `cargo run --release -p actix-jwt-extended-tests --example bench_server` prints one line per credential,
 //! `<name> <token> [<csrf>]`, for `hs256`, `cookie`, `es256` and `rs256`.
 
 use actix_jwt_extended::{
@@ -67,7 +67,7 @@ async fn handwritten(req: HttpRequest, state: web::Data<Handwritten>) -> HttpRes
 }
 
 fn pem(file: &str) -> Vec<u8> {
-    let path = format!("{}/tests/fixtures/keys/{file}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/fixtures/keys/{file}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
 }
 
@@ -77,7 +77,7 @@ fn manager(builder: actix_jwt_extended::manager::JwtManagerBuilder) -> std::io::
 
 /// A day-long token, so a long load run never sees it expire.
 fn token(jwt: &JwtManager) -> std::io::Result<String> {
-    jwt.access_token("bench")
+    jwt.access_token_builder("bench")
         .expires(std::time::Duration::from_secs(24 * 3600))
         .encode()
         .map_err(std::io::Error::other)
