@@ -107,6 +107,8 @@
 //! app-wide or per route with `JwtRequired::new().locations([..])`; the first
 //! location holding a token decides, and a request with none gets Flask's
 //! `Missing JWT in headers, cookies, json or query_string (...)` message.
+//! WebSocket routes opt in to one more, which Flask does not have: the
+//! token in the handshake's `Sec-WebSocket-Protocol` (see [`websocket`]).
 //!
 //! For browsers, keep tokens in HttpOnly cookies with
 //! [`JwtCookies`](cookies::JwtCookies) (`set_access_cookies`,
@@ -439,6 +441,7 @@ pub mod store;
 pub mod test;
 pub mod token;
 mod verify;
+pub mod websocket;
 
 pub mod keys {
     //! Keys: HMAC secrets, RSA / RSA-PSS / ECDSA / EdDSA key pairs from PEM or
