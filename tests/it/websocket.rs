@@ -2,7 +2,7 @@
 //! example on a bound server, raw handshakes for what a client library would
 //! not send, and in-process apps for the guard's and the helper's rules.
 
-use actix_jwt_extended::{JwtIdentity, JwtManager, JwtRequired, config::TokenLocation, websocket};
+use actix_jwt_extended::{JwtIdentity, JwtManager, JwtRequired, config::TokenLocation};
 use actix_web::{
     App, HttpRequest, HttpResponse,
     http::{Method, StatusCode, header},
@@ -391,7 +391,7 @@ async fn a_handler_that_selects_the_token_gets_the_marker_instead() {
 #[cfg(feature = "test-util")]
 #[actix_web::test]
 async fn without_a_guard_the_helper_selects_the_marker() {
-    use actix_jwt_extended::test::TestRequestExt;
+    use actix_jwt_extended::{test::TestRequestExt, websocket};
 
     async fn ws(
         req: HttpRequest,
