@@ -21,3 +21,5 @@ pub mod oidc_resource_server;
 pub mod refresh_tokens;
 #[path = "../../examples/token_freshness.rs"]
 pub mod token_freshness;
+#[path = "../../examples/websocket.rs"]
+pub mod websocket;

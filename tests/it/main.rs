@@ -28,3 +28,4 @@ mod revocation;
 mod security;
 #[cfg(feature = "test-util")]
 mod testing;
+mod websocket;
