@@ -26,6 +26,7 @@ use std::{
 use actix_web::{
     HttpMessage, HttpRequest,
     dev::{ServiceRequest, ServiceResponse},
+    http::{StatusCode, header::HeaderMap},
 };
 use futures_util::{
     FutureExt,
@@ -36,6 +37,7 @@ use smallvec::SmallVec;
 use crate::{
     JwtError,
     claims::TokenKind,
+    config::TokenLocation,
     locations::{self, Locations},
     manager::JwtManager,
     token::{DecodedToken, Rejection},
@@ -492,6 +494,26 @@ fn admitted(outcome: Outcome) -> Result<Admitted, Rejection> {
     match outcome {
         Outcome::Admitted(admitted) => Ok(admitted),
         Outcome::Anonymous(reason) => Err(reason.into()),
+    }
+}
+
+/// The response to a request (`status`, `headers`): when it is the 101 of a
+/// WebSocket handshake whose admitted token came from `Sec-WebSocket-Protocol`,
+/// selects the marker protocol on it, never the token.
+pub(crate) fn select_websocket_protocol(
+    req: &HttpRequest,
+    status: StatusCode,
+    headers: &mut HeaderMap,
+) {
+    if status != StatusCode::SWITCHING_PROTOCOLS {
+        return;
+    }
+    let location = req.verified_token().and_then(|token| token.location());
+    if location != Some(TokenLocation::WebSocketProtocol) {
+        return;
+    }
+    if let Ok(manager) = JwtManager::from_app_data(req) {
+        locations::select_marker(req, manager.locations(), headers);
     }
 }
 

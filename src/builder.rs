@@ -310,6 +310,18 @@ impl JwtManagerBuilder {
         self
     }
 
+    /// The subprotocol that marks the token in the `Sec-WebSocket-Protocol`
+    /// header of a WebSocket handshake
+    /// ([`TokenLocation::WebSocketProtocol`]): a browser offers
+    /// `new WebSocket(url, [marker, token])`, the token is the entry after
+    /// the marker, and the 101 response selects the marker, never the token.
+    /// Compared case-sensitively; `build()` refuses a marker that is not an
+    /// HTTP token. Defaults to `bearer`.
+    pub fn websocket_protocol(mut self, marker: impl Into<String>) -> Self {
+        self.locations.websocket_protocol = marker.into();
+        self
+    }
+
     /// The largest request body a guard buffers to read a token (JSON location)
     /// or a CSRF form field from; larger bodies get 413. Defaults to 1 MiB.
     pub fn body_limit(mut self, bytes: usize) -> Self {

@@ -62,6 +62,13 @@ pub enum TokenLocation {
     Headers,
     /// The `access_token_cookie` / `refresh_token_cookie` cookies, with CSRF
     /// double submit protection.
+    ///
+    /// Not for WebSocket routes: a handshake is a `GET`, which CSRF
+    /// protection exempts, and browsers send cookies on a handshake that
+    /// another site's page starts (cross-site WebSocket hijacking; with the
+    /// default `SameSite=Lax` only from a page of the same site, with
+    /// `SameSite=None` from any). Use [`WebSocketProtocol`](Self::WebSocketProtocol)
+    /// there, or check the `Origin` header before the upgrade.
     Cookies,
     /// The `access_token` / `refresh_token` key of an `application/json` body.
     /// Read by the guards, which buffer the body and hand it on intact; an
@@ -69,19 +76,52 @@ pub enum TokenLocation {
     Json,
     /// The `jwt` query string parameter.
     QueryString,
+    /// The `Sec-WebSocket-Protocol` header of a WebSocket handshake, where a
+    /// browser puts it with `new WebSocket(url, ["bearer", token])` (page
+    /// script cannot set any other header on a WebSocket): the entry right
+    /// after the marker protocol (`bearer`, see
+    /// [`websocket_protocol`](crate::manager::JwtManagerBuilder::websocket_protocol)).
+    /// Not a Flask-JWT-Extended location: opt in per route with
+    /// `JwtRequired::new().locations([TokenLocation::WebSocketProtocol])`
+    /// or app-wide with `token_location`; `JWT_TOKEN_LOCATION` refuses it.
+    ///
+    /// Read only on a WebSocket handshake (`GET` with `Upgrade: websocket`):
+    /// browsers send the header on nothing else, and only the handshake's
+    /// 101 response can select the marker protocol back. The guards select it
+    /// on that response when the token came from here and the handler
+    /// selected none (a browser that offered protocols fails the connection
+    /// when the server selects none); a route without a guard calls
+    /// [`websocket::select_protocol`](crate::websocket::select_protocol).
+    /// The token itself is never sent back.
+    ///
+    /// Parsing: the entries of every header line are trimmed of spaces and
+    /// tabs, empty entries skipped; the marker is compared exactly
+    /// (subprotocol names are case-sensitive) and must appear once, followed
+    /// by an entry that is an HTTP token. A marker without such an entry, or
+    /// given twice, is 422 `Bad Sec-WebSocket-Protocol header. Expected
+    /// 'Sec-WebSocket-Protocol: bearer, <JWT>'`; no marker is 401 `Missing
+    /// 'bearer' protocol in 'Sec-WebSocket-Protocol' header. ...`.
+    ///
+    /// Unlike a cookie, the token is no ambient credential: another site's
+    /// page cannot put it on a handshake, so no CSRF or `Origin` check is
+    /// needed for it.
+    WebSocketProtocol,
 }
 
 impl TokenLocation {
-    /// Flask's name for the location, as in its error messages.
+    /// Flask's name for the location, as in its error messages;
+    /// `websocket_protocol` for the one Flask does not have.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Headers => "headers",
             Self::Cookies => "cookies",
             Self::Json => "json",
             Self::QueryString => "query_string",
+            Self::WebSocketProtocol => "websocket_protocol",
         }
     }
 
+    /// A location of Flask's `JWT_TOKEN_LOCATION`: Flask's four only.
     pub(crate) fn parse(name: &str) -> Option<Self> {
         [Self::Headers, Self::Cookies, Self::Json, Self::QueryString]
             .into_iter()
@@ -176,6 +216,11 @@ pub enum ConfigError {
     /// is (a separator, `;`, a control character, or empty).
     #[display("{_0}")]
     InvalidCookie(#[error(not(source))] String),
+
+    /// The WebSocket marker protocol is not an HTTP token (empty, or with a
+    /// space, a comma or another separator), so no browser could offer it.
+    #[display("WebSocket protocol {_0:?} must be a token (letters, digits and !#$%&'*+-.^_`|~)")]
+    InvalidWebSocketProtocol(#[error(not(source))] String),
 }
 
 /// Flask-JWT-Extended's `JWT_*` options, under their Flask names and in
@@ -514,10 +559,16 @@ impl<F: ?Sized> fmt::Debug for Hook<F> {
 
 /// RFC 6265 section 4.1.1: a cookie name is an RFC 7230 token.
 fn is_cookie_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    is_token(name.as_bytes())
+}
+
+/// An RFC 9110 token (section 5.6.2): what a cookie name, a header type or a
+/// WebSocket subprotocol is.
+pub(crate) fn is_token(value: &[u8]) -> bool {
+    !value.is_empty()
+        && value
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(b))
 }
 
 /// RFC 6265 section 4.1.1: any character but controls and `;`.

@@ -37,7 +37,9 @@ pub enum JwtError {
     #[display("{_0}")]
     MissingToken(#[error(not(source))] String),
 
-    /// The `Authorization` header holds a token part that is not `<type> <JWT>` (422).
+    /// The `Authorization` header holds a token part that is not `<type> <JWT>`,
+    /// or a WebSocket handshake's `Sec-WebSocket-Protocol` a marker that is
+    /// not followed by one token (422).
     #[display("{_0}")]
     BadAuthorizationHeader(#[error(not(source))] String),
 

@@ -450,8 +450,12 @@ impl Arg<'_> {
         self.list()?
             .iter()
             .map(|location| {
-                TokenLocation::parse(location)
-                    .ok_or_else(|| self.invalid(&format!("names an unknown location {location:?}")))
+                TokenLocation::parse(location).ok_or_else(|| match location.as_str() {
+                    "websocket_protocol" | "websocket" => self.invalid(&format!(
+                        "names {location:?}, which Flask-JWT-Extended does not have: opt in with JwtManagerBuilder::token_location or JwtRequired::locations and TokenLocation::WebSocketProtocol"
+                    )),
+                    _ => self.invalid(&format!("names an unknown location {location:?}")),
+                })
             })
             .collect()
     }
@@ -539,6 +543,14 @@ mod tests {
             err(&[("JWT_TOKEN_LOCATION", r#"["cookies", "body"]"#)]),
             ConfigError::InvalidOption(_)
         ));
+        // Flask has no WebSocket location: the message says where it is.
+        let websocket = err(&[("JWT_TOKEN_LOCATION", "headers,websocket_protocol")]);
+        assert!(
+            websocket
+                .to_string()
+                .contains("TokenLocation::WebSocketProtocol"),
+            "{websocket}"
+        );
         assert!(matches!(
             env(&[("JWT_ALGORITHM", "RS256"), ("JWT_PUBLIC_KEY", "not a key")])
                 .unwrap()

@@ -11,7 +11,7 @@ use actix_web::{
     Error, HttpMessage, HttpResponse,
     body::EitherBody,
     dev::{Payload, Service, ServiceRequest, ServiceResponse, Transform, forward_ready},
-    http::{Method, header},
+    http::{Method, StatusCode, header},
     web::{Bytes, BytesMut},
 };
 use futures_util::{StreamExt, future::LocalBoxFuture};
@@ -385,9 +385,7 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().state.project() {
-            StateProjection::Forward { future } => {
-                future.poll(cx).map_ok(ServiceResponse::map_into_left_body)
-            }
+            StateProjection::Forward { future } => future.poll(cx).map_ok(passed),
             StateProjection::Answered { response } => Poll::Ready(Ok(response
                 .take()
                 .expect("GuardFuture polled after completion"))),
@@ -412,6 +410,18 @@ fn waiting<F, B>(
             future: Box::pin(future),
         },
     }
+}
+
+/// The wrapped service's response. On the 101 of a WebSocket handshake whose
+/// token came from `Sec-WebSocket-Protocol`, the marker protocol is selected
+/// (a browser that offered protocols fails the connection when none is),
+/// never the token.
+fn passed<B>(mut res: ServiceResponse<B>) -> ServiceResponse<EitherBody<B>> {
+    if res.status() == StatusCode::SWITCHING_PROTOCOLS {
+        let req = res.request().clone();
+        authn::select_websocket_protocol(&req, res.status(), res.headers_mut());
+    }
+    res.map_into_left_body()
 }
 
 /// A refused request's response. CORS preflights carry no credentials: they
@@ -443,7 +453,7 @@ where
         Err(refused) => Err(refused),
     };
     match guarded {
-        Ok(()) => Ok(service.call(req).await?.map_into_left_body()),
+        Ok(()) => Ok(passed(service.call(req).await?)),
         Err(refused) => Ok(refusal(req, refused)),
     }
 }

@@ -247,6 +247,8 @@
 //! route with `.locations([..])`; the first location holding a token decides,
 //! and a request with none gets `Missing JWT in headers, cookies, json or
 //! query_string (...)`.
+//! WebSocket routes opt in to one more: the token in the handshake's
+//! `Sec-WebSocket-Protocol` (below).
 //!
 //! For browsers, keep tokens in HttpOnly cookies with
 //! [`JwtCookies`](cookies::JwtCookies) (`set_access_cookies`,
@@ -285,6 +287,29 @@
 //!             .wrap(RefreshRequired::new().locations([TokenLocation::Cookies])));
 //!     Ok(())
 //! }
+//! ```
+//!
+//! # WebSockets
+//!
+//! Page script cannot set headers on a WebSocket, but it can offer
+//! subprotocols: `new WebSocket(url, ["bearer", accessToken])`. A route
+//! that opts in to
+//! [`TokenLocation::WebSocketProtocol`](config::TokenLocation::WebSocketProtocol)
+//! reads the token after the `bearer` marker on the handshake, and the guard
+//! selects `Sec-WebSocket-Protocol: bearer` on the 101 response (never the
+//! token). The [`websocket`] module has a whole handler with `actix-ws`, and
+//! why cookies are the wrong credential for WebSockets.
+//!
+//! ```
+//! use actix_jwt_extended::{JwtRequired, config::TokenLocation};
+//! use actix_web::{web, App, HttpResponse};
+//!
+//! let app = App::new().route(
+//!     "/ws",
+//!     web::get()
+//!         .to(HttpResponse::SwitchingProtocols) // your actix_ws::handle(..) here
+//!         .wrap(JwtRequired::new().locations([TokenLocation::WebSocketProtocol])),
+//! );
 //! ```
 //!
 //! # Revocation, logout and refresh-token rotation
@@ -632,6 +657,7 @@ pub mod store;
 pub mod test;
 pub mod token;
 mod verify;
+pub mod websocket;
 
 pub mod keys {
     //! Keys: HMAC secrets, RSA / RSA-PSS / ECDSA / EdDSA key pairs from PEM or

@@ -494,7 +494,7 @@ fn scheme(
                 ))),
             )]
         }
-        TokenLocation::Json => Vec::new(),
+        TokenLocation::Json | TokenLocation::WebSocketProtocol => Vec::new(),
     }
 }
 

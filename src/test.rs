@@ -64,6 +64,13 @@ pub trait TestRequestExt: Sized {
     /// `token` as `Authorization: Bearer <token>`, whatever it is: an old
     /// token, a tampered one, another issuer's.
     fn with_token(self, token: &str) -> Self;
+
+    /// A WebSocket handshake carrying a new access token for `identity` as a
+    /// browser offers it, `Sec-WebSocket-Protocol: bearer, <token>` (the
+    /// configured marker), with the handshake's other headers (`Upgrade`,
+    /// `Connection`, `Sec-WebSocket-Version`, `Sec-WebSocket-Key`), so that
+    /// `actix_ws::handle` accepts it. The method stays `GET`, the default.
+    fn with_websocket_access_token(self, jwt: &JwtManager, identity: impl Serialize) -> Self;
 }
 
 fn mint(jwt: &JwtManager, kind: TokenKind, identity: impl Serialize) -> String {
@@ -120,5 +127,16 @@ impl TestRequestExt for TestRequest {
 
     fn with_token(self, token: &str) -> Self {
         self.insert_header((header::AUTHORIZATION, format!("Bearer {token}")))
+    }
+
+    fn with_websocket_access_token(self, jwt: &JwtManager, identity: impl Serialize) -> Self {
+        let token = mint(jwt, TokenKind::Access, identity);
+        let protocols = jwt.locations().websocket_protocol_line(&token);
+        self.insert_header((header::UPGRADE, "websocket"))
+            .insert_header((header::CONNECTION, "Upgrade"))
+            .insert_header((header::SEC_WEBSOCKET_VERSION, "13"))
+            // RFC 6455 section 1.3's sample key: any 16 bytes in base64 do.
+            .insert_header((header::SEC_WEBSOCKET_KEY, "dGhlIHNhbXBsZSBub25jZQ=="))
+            .insert_header((header::SEC_WEBSOCKET_PROTOCOL, protocols))
     }
 }

@@ -18,13 +18,15 @@ const METHODS: [Method; 5] = [
     Method::HEAD,
 ];
 const PATHS: [&str; 4] = ["/protected", "/refresh", "/fresh", "/optional"];
-const HEADERS: [&str; 6] = [
+const HEADERS: [&str; 8] = [
     "authorization",
     "cookie",
     "x-csrf-token",
     "content-type",
     "x-csrf-refresh-token",
     "origin",
+    "upgrade",
+    "sec-websocket-protocol",
 ];
 
 #[derive(Arbitrary, Debug)]

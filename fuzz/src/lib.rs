@@ -46,6 +46,7 @@ pub fn manager() -> &'static JwtManager {
                 TokenLocation::Cookies,
                 TokenLocation::Json,
                 TokenLocation::QueryString,
+                TokenLocation::WebSocketProtocol,
             ])
             .build()
             .unwrap()

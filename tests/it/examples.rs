@@ -24,3 +24,5 @@ pub mod openapi;
 pub mod refresh_tokens;
 #[path = "../../examples/token_freshness.rs"]
 pub mod token_freshness;
+#[path = "../../examples/websocket.rs"]
+pub mod websocket;

@@ -30,3 +30,4 @@ mod revocation;
 mod security;
 #[cfg(feature = "test-util")]
 mod testing;
+mod websocket;
