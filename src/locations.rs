@@ -111,7 +111,7 @@ impl LocationConfig {
     }
 
     /// The WebSocket marker protocol, as configured.
-    fn marker(&self) -> &str {
+    pub(crate) fn marker(&self) -> &str {
         self.websocket_protocol
             .to_str()
             .expect("validated as a token when built")

@@ -13,7 +13,9 @@
 //!   bearer scheme with `bearerFormat: JWT` (or an API key in the configured
 //!   header when it is not `Authorization: Bearer`), the access and refresh
 //!   cookies and their CSRF headers as API keys, the query string parameter
-//!   as an API key in the query;
+//!   as an API key in the query, the WebSocket handshake's
+//!   `Sec-WebSocket-Protocol` as an API key in that header (on `GET`
+//!   operations);
 //! - on every operation a guard covers, the security requirements that guard
 //!   accepts: one requirement per location, any of which will do, and, for a
 //!   cookie on a method that needs CSRF protection (`POST`, `PUT`, `PATCH`,
@@ -265,6 +267,10 @@ impl JwtSecurity {
     pub const REFRESH_CSRF: &'static str = "jwt_refresh_csrf";
     /// The query string parameter (`jwt`), an API key in the query.
     pub const QUERY_STRING: &'static str = "jwt_query_string";
+    /// The token after the marker protocol in a WebSocket handshake's
+    /// `Sec-WebSocket-Protocol` header, an API key in that header; a
+    /// requirement of `GET` operations only, as handshakes are `GET`s.
+    pub const WEBSOCKET_PROTOCOL: &'static str = "jwt_websocket_protocol";
 
     /// Describes the guards of an app configured with `jwt`: its header,
     /// cookie, CSRF and query string names and its token locations. Covers
@@ -442,6 +448,10 @@ fn requirements(
     let locations = requirement.locations.unwrap_or(config.locations);
     let mut alternatives: Vec<SecurityRequirement> = locations
         .iter()
+        // Only a handshake, a `GET`, carries the WebSocket protocol header.
+        .filter(|location| {
+            *location != TokenLocation::WebSocketProtocol || method.eq_ignore_ascii_case("GET")
+        })
         .filter_map(|location| {
             let mut names = scheme(config, location, kind)
                 .into_iter()
@@ -494,7 +504,20 @@ fn scheme(
                 ))),
             )]
         }
-        TokenLocation::Json | TokenLocation::WebSocketProtocol => Vec::new(),
+        TokenLocation::WebSocketProtocol => {
+            let marker = config.marker();
+            let description = format!(
+                "On a WebSocket handshake, the JWT after the `{marker}` protocol: `Sec-WebSocket-Protocol: {marker}, <JWT>` (a browser's `new WebSocket(url, [\"{marker}\", token])`)."
+            );
+            vec![(
+                JwtSecurity::WEBSOCKET_PROTOCOL,
+                SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                    "Sec-WebSocket-Protocol".to_owned(),
+                    description,
+                ))),
+            )]
+        }
+        TokenLocation::Json => Vec::new(),
     }
 }
 

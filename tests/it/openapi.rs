@@ -325,6 +325,43 @@ fn several_locations_are_alternatives_in_the_configured_order_and_json_has_no_sc
 }
 
 #[test]
+fn the_websocket_protocol_is_an_alternative_on_get_operations_only() {
+    let jwt = manager(
+        JwtManager::builder()
+            .token_location([TokenLocation::Headers, TokenLocation::WebSocketProtocol])
+            .websocket_protocol("jwt-marker"),
+    );
+    let doc = document(&guards(&jwt));
+
+    assert_eq!(
+        requirements_of(&doc, "get", "/api/items"),
+        json!([{ "jwt_header": [] }, { "jwt_websocket_protocol": [] }])
+    );
+    assert_eq!(
+        requirements_of(&doc, "post", "/api/items"),
+        json!([{ "jwt_header": [] }])
+    );
+    let scheme = &schemes(&doc)["jwt_websocket_protocol"];
+    assert_eq!(
+        (&scheme["type"], &scheme["in"], &scheme["name"]),
+        (
+            &json!("apiKey"),
+            &json!("header"),
+            &json!("Sec-WebSocket-Protocol")
+        )
+    );
+    assert!(
+        scheme["description"]
+            .as_str()
+            .unwrap()
+            .contains("jwt-marker, <JWT>"),
+        "{scheme}"
+    );
+    assert_guarded_and_public(&doc);
+    assert_valid(&doc);
+}
+
+#[test]
 fn a_header_other_than_authorization_bearer_is_an_api_key_in_that_header() {
     for (name, header_type, shown) in [
         ("X-Api-Token", "", "`X-Api-Token: <JWT>`"),
