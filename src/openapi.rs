@@ -9,7 +9,9 @@
 //! guard you wrap the service with, so the document says what the server
 //! checks. [`apply`](JwtSecurity::apply) then writes the document:
 //!
-//! - the schemes, in `components.securitySchemes`: the header as an HTTP
+//! - the schemes, in `components.securitySchemes`, of the manager's token
+//!   locations and of any other location a guard given here reads, for
+//!   access and refresh tokens alike: the header as an HTTP
 //!   bearer scheme with `bearerFormat: JWT` (or an API key in the configured
 //!   header when it is not `Authorization: Bearer`), the access and refresh
 //!   cookies and their CSRF headers as API keys, the query string parameter
@@ -92,7 +94,10 @@
 //! A guard that reads only JSON bodies leaves its operations without
 //! requirements, with a warning in the log. A CSRF value sent as a form field
 //! ([`CookieConfig::csrf_check_form`](crate::cookies::CookieConfig::csrf_check_form))
-//! is not described either: the document asks for the header.
+//! is not described either: the document asks for the header. Freshness
+//! and [`require`](JwtRequired::require) conditions are checks on the token,
+//! not on where it is sent, so they change no requirement: say them in the
+//! operation's description.
 
 use std::fmt;
 
