@@ -312,6 +312,16 @@
 //! );
 //! ```
 //!
+//! # OpenAPI
+//!
+//! With the `utoipa` feature, `openapi::JwtSecurity` writes the security
+//! schemes of the configured token locations into a utoipa OpenAPI document
+//! (an HTTP bearer JWT, the cookies with their CSRF headers, the query
+//! string, the WebSocket protocol), and marks the operations under each
+//! guard as needing them, given the same `JwtRequired` / `RefreshRequired`
+//! the app wraps: `JwtSecurity::new(&jwt).scope("/api", JwtRequired::new())
+//! .apply(&mut doc)?`. The `openapi` module has a whole example.
+//!
 //! # Revocation, logout and refresh-token rotation
 //!
 //! Stateless tokens cannot be taken back, so revocation lives in a
@@ -598,7 +608,7 @@
 //! - `redis`: `store::RedisStore`, revocations shared by many instances
 //!   through Redis or a Redis Cluster (the `redis` crate; its feed runs on a
 //!   thread of its own with a small tokio runtime).
-//! - `oidc`: the [`oidc`] module, verify-only mode behind an OpenID provider
+//! - `oidc`: the `oidc` module, verify-only mode behind an OpenID provider
 //!   (discovery, a remote JWK Set kept with care, RFC 9068 access tokens;
 //!   awc and rustls fetch the keys, with the crypto backend chosen above).
 //! - `utoipa`: the `openapi` module, the guards in a [utoipa](https://docs.rs/utoipa)
