@@ -62,9 +62,9 @@ impl<'a> Arbitrary<'a> for Input {
 fuzz_target!(|input: Input| {
     let jwt = manager();
     let mut builder = if input.refresh {
-        jwt.refresh_token(&input.identity)
+        jwt.refresh_token_builder(&input.identity)
     } else {
-        jwt.access_token(&input.identity)
+        jwt.access_token_builder(&input.identity)
     };
     builder = builder.claims(&input.claims);
     for (name, value) in &input.headers {
