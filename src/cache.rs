@@ -272,5 +272,50 @@ mod tests {
         cache.insert(&huge, token("huge"), 100.0);
         assert!(cache.get(&huge, 0.0).is_none());
         assert_eq!(cache.len(), 0);
+        // The largest token that is kept.
+        let largest = vec![b'a'; MAX_TOKEN_BYTES];
+        cache.insert(&largest, token("largest"), 100.0);
+        assert!(cache.get(&largest, 0.0).is_some());
+    }
+
+    #[test]
+    fn a_token_inserted_again_from_the_previous_generation_is_kept_once() {
+        // One shard of two generations of two entries each.
+        let cache = TokenCache {
+            shards: vec![RwLock::default()],
+            generation: 2,
+            hasher: DefaultHashBuilder::default(),
+        };
+        cache.insert(b"a", token("a"), 100.0);
+        cache.insert(b"b", token("b"), 100.0);
+        cache.insert(b"c", token("c"), 100.0);
+        // `a` and `b` are the previous generation now; `a` comes back
+        // verified again (with a new expiry): its old entry goes.
+        cache.insert(b"a", token("a"), 50.0);
+        assert_eq!(cache.len(), 3);
+        assert_eq!(hit(&cache, "a", 60.0), None);
+    }
+
+    #[test]
+    fn tokens_spread_over_the_shards() {
+        // Workers serving different tokens rarely share a shard's lock.
+        let cache = TokenCache::new(4096).unwrap();
+        for i in 0..256 {
+            cache.insert(format!("token {i}").as_bytes(), token("t"), 100.0);
+        }
+        let used = cache
+            .shards
+            .iter()
+            .filter(|shard| shard.read().unwrap().current.len() > 0)
+            .count();
+        assert_eq!(used, SHARDS);
+    }
+
+    #[test]
+    fn debug_shows_the_fill_and_never_a_token() {
+        let cache = TokenCache::new(64).unwrap();
+        cache.insert(b"secret.token.bytes", token("alice"), 100.0);
+        let debug = format!("{cache:?}");
+        assert_eq!(debug, "TokenCache { len: 1, capacity: 64 }");
     }
 }
