@@ -68,22 +68,39 @@ pub(crate) const FAMILY: &str = "fam";
 /// Claims that only the token builder itself may write.
 pub(crate) const RESERVED: [&str; 8] = [TYPE, FRESH, JTI, IAT, NBF, EXP, CSRF, FAMILY];
 
-/// The time a manager reads: the system clock, moved forward by a test
-/// clock (`test::TestClock`) where one is set.
+/// The time a manager reads: the system clock, or a test clock
+/// (`test::TestClock`) where one is set.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Clock {
-    /// Milliseconds ahead of the system clock.
-    ahead_ms: Option<Arc<AtomicU64>>,
+    /// A test clock's state (see [`TestClockState`]).
+    test: Option<Arc<AtomicU64>>,
+}
+
+/// A test clock in one atomic word, so that no reader sees half an update:
+/// the top bit says whether the clock is stopped; the rest is the time
+/// since the epoch in milliseconds when it is, else how far ahead of the
+/// system clock it runs.
+struct TestClockState;
+
+impl TestClockState {
+    const STOPPED: u64 = 1 << 63;
+
+    fn now(state: u64) -> Duration {
+        let ms = Duration::from_millis(state & !Self::STOPPED);
+        if state & Self::STOPPED != 0 {
+            ms
+        } else {
+            now().saturating_add(ms)
+        }
+    }
 }
 
 impl Clock {
     /// Time since the Unix epoch.
     pub(crate) fn now(&self) -> Duration {
-        let ahead = self
-            .ahead_ms
-            .as_ref()
-            .map_or(0, |ahead| ahead.load(Ordering::Relaxed));
-        now().saturating_add(Duration::from_millis(ahead))
+        self.test.as_ref().map_or_else(now, |state| {
+            TestClockState::now(state.load(Ordering::Relaxed))
+        })
     }
 
     /// [`now`](Self::now) in milliseconds.
@@ -97,42 +114,70 @@ impl Clock {
     }
 }
 
-/// A clock for one manager that a test moves forward
+/// A clock for one manager that a test moves
 /// ([`JwtManagerBuilder::clock`](crate::manager::JwtManagerBuilder::clock)):
-/// the system time plus whatever [`advance`](Self::advance) added. Tokens
-/// the manager mints are dated by it, and their expiry, `nbf`, `iat` and
-/// freshness are checked by it. Clones share one clock.
+/// the system time plus whatever [`advance`](Self::advance) added, or,
+/// [`stopped_at`](Self::stopped_at) a given time, a clock that moves only
+/// when the test moves it, for checks at the exact boundary millisecond.
+/// Tokens the manager mints are dated by it, and their expiry, `nbf`, `iat`
+/// and freshness are checked by it. Clones share one clock.
 #[cfg(feature = "test-util")]
 #[derive(Debug, Clone, Default)]
 pub struct TestClock {
-    ahead_ms: Arc<AtomicU64>,
+    state: Arc<AtomicU64>,
 }
 
 #[cfg(feature = "test-util")]
 impl TestClock {
-    /// A clock at the system time.
+    /// A clock at the system time, running with it.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A clock stopped at `since_epoch` (to the millisecond): it moves only
+    /// with [`advance`](Self::advance) and [`set`](Self::set).
+    pub fn stopped_at(since_epoch: Duration) -> Self {
+        let clock = Self::new();
+        clock.set(since_epoch);
+        clock
+    }
+
+    /// Stops the clock at `since_epoch` (to the millisecond), earlier or
+    /// later than it was.
+    pub fn set(&self, since_epoch: Duration) {
+        let ms = u64::try_from(since_epoch.as_millis()).unwrap_or(u64::MAX);
+        self.state.store(
+            ms.min(!TestClockState::STOPPED) | TestClockState::STOPPED,
+            Ordering::Relaxed,
+        );
     }
 
     /// Moves the clock forward by `by` (to the millisecond).
     pub fn advance(&self, by: Duration) {
         let by = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
-        self.ahead_ms
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |ahead| {
-                Some(ahead.saturating_add(by))
+        self.state
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |state| {
+                let flag = state & TestClockState::STOPPED;
+                let ms = (state & !TestClockState::STOPPED).saturating_add(by);
+                Some(ms.min(!TestClockState::STOPPED) | flag)
             })
             .ok();
     }
 
-    /// How far ahead of the system time the clock is.
+    /// How far ahead of the system time the clock is (zero for a stopped
+    /// clock behind it).
     pub fn ahead(&self) -> Duration {
-        Duration::from_millis(self.ahead_ms.load(Ordering::Relaxed))
+        let state = self.state.load(Ordering::Relaxed);
+        if state & TestClockState::STOPPED != 0 {
+            TestClockState::now(state).saturating_sub(now())
+        } else {
+            Duration::from_millis(state)
+        }
     }
 
     pub(crate) fn clock(&self) -> Clock {
         Clock {
-            ahead_ms: Some(Arc::clone(&self.ahead_ms)),
+            test: Some(Arc::clone(&self.state)),
         }
     }
 }

@@ -4,6 +4,8 @@
 mod common;
 mod examples;
 
+#[cfg(feature = "test-util")]
+mod boundaries;
 mod browser;
 mod cache;
 mod differential;
