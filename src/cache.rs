@@ -306,7 +306,7 @@ mod tests {
         let used = cache
             .shards
             .iter()
-            .filter(|shard| shard.read().unwrap().current.len() > 0)
+            .filter(|shard| !shard.read().unwrap().current.is_empty())
             .count();
         assert_eq!(used, SHARDS);
     }
