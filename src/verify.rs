@@ -603,6 +603,38 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_verified_token_is_cached_until_exp_plus_leeway() {
+        let secret = b"a-secret-of-thirty-two-bytes-or-more";
+        let keys = KeyRing::new(crate::keyring::KeySource {
+            secret: crate::config::Secret(secret.to_vec()),
+            ..Default::default()
+        })
+        .unwrap();
+        let verifier = Verifier::new(
+            keys,
+            VerifyOptions {
+                leeway: std::time::Duration::from_secs(5),
+                ..VerifyOptions::default()
+            },
+        )
+        .unwrap();
+        let now = claims::now();
+        let exp = now.as_secs() + 60;
+        let token = jsonwebtoken::encode(
+            &jsonwebtoken::Header::default(),
+            &serde_json::json!({ "sub": "alice", "type": "access", "iat": now.as_secs(), "exp": exp }),
+            &jsonwebtoken::EncodingKey::from_secret(secret),
+        )
+        .unwrap();
+        verifier.verify_at(token.as_bytes(), None, now).unwrap();
+        // Served from the cache through the whole leeway window, and not a
+        // millisecond longer.
+        let cache = verifier.cache.as_ref().unwrap();
+        assert!(cache.get(token.as_bytes(), exp as f64 + 4.999).is_some());
+        assert!(cache.get(token.as_bytes(), exp as f64 + 5.0).is_none());
+    }
+
+    #[test]
     fn unsupported_critical_extensions_are_named_only_when_plain() {
         assert_eq!(
             unsupported_extension("exp").to_string(),
