@@ -38,6 +38,7 @@ use crate::{
     JwtError,
     claims::TokenKind,
     config::TokenLocation,
+    handshake,
     locations::{self, Locations},
     manager::JwtManager,
     token::{DecodedToken, Rejection},
@@ -513,7 +514,7 @@ pub(crate) fn select_websocket_protocol(
         return;
     }
     if let Ok(manager) = JwtManager::from_app_data(req) {
-        locations::select_marker(req, manager.locations(), headers);
+        handshake::select_marker(req, manager.locations().marker_value(), headers);
     }
 }
 

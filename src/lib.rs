@@ -646,6 +646,7 @@ mod events;
 mod extract;
 mod flask;
 mod guard;
+mod handshake;
 mod hmac;
 mod hooks;
 mod issue;
