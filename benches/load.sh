@@ -70,20 +70,24 @@ for i in "${!routes[@]}"; do
 done
 
 ticks=$(getconf CLK_TCK)
+# utime + stime, and utime alone: the server's own code runs in user mode,
+# while loopback TCP (part of it the client's, processed on the server's
+# CPU) is system time that moves with how requests happen to batch.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+user_ticks() { awk '{print $14}' "/proc/$1/stat"; }
 
-requests=() cpu=() p99s=()
-for i in "${!routes[@]}"; do requests[i]=0; cpu[i]=0; p99s[i]=""; done
+requests=() cpu=() user=() p99s=()
+for i in "${!routes[@]}"; do requests[i]=0; cpu[i]=0; user[i]=0; p99s[i]=""; done
 
 for round in $(seq "$ROUNDS"); do
   for i in "${!routes[@]}"; do
     route=${routes[i]}
     args=()
     while IFS= read -r line; do args+=(-H "$line"); done < <(headers "$route")
-    before=$(cpu_ticks "${pid[i]}")
+    before=$(cpu_ticks "${pid[i]}") user_before=$(user_ticks "${pid[i]}")
     out=$(taskset -c "$WRK_CPUS" wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency \
       "${args[@]}" "http://127.0.0.1:${port[i]}$route")
-    after=$(cpu_ticks "${pid[i]}")
+    after=$(cpu_ticks "${pid[i]}") user_after=$(user_ticks "${pid[i]}")
     n=$(echo "$out" | awk '/requests in/ {print $1}')
     non2xx=$(echo "$out" | awk '/Non-2xx/ {print $NF}')
     if [ -n "$non2xx" ]; then echo "error: $route answered $non2xx non-2xx responses" >&2; exit 1; fi
@@ -91,20 +95,22 @@ for round in $(seq "$ROUNDS"); do
     p99=$(echo "$out" | awk '$1 == "99%" {v = $2; u = 1; if (v ~ /us$/) u = 1; else if (v ~ /ms$/) u = 1000; else if (v ~ /s$/) u = 1000000; sub(/[a-z]+$/, "", v); printf "%.0f", v * u}')
     requests[i]=$((requests[i] + n))
     cpu[i]=$((cpu[i] + after - before))
+    user[i]=$((user[i] + user_after - user_before))
     p99s[i]="${p99s[i]} $p99"
     echo "round $round $route: $n requests, p99 ${p99}us" >&2
   done
 done
 
 total_seconds=$((ROUNDS * SECONDS_PER_RUN))
-printf '\n%-28s %12s %14s %16s %12s %10s %10s\n' route "req/s" "worst p99 us" "CPU us/request" "peak RSS" "req/s x" "CPU x"
+printf '\n%-28s %10s %13s %15s %16s %12s %8s %8s\n' route "req/s" "worst p99 us" "CPU us/request" "user us/request" "peak RSS" "req/s x" "CPU x"
 base_rps=$(echo "${requests[0]} / $total_seconds" | bc -l)
 base_cpu=$(echo "${cpu[0]} * 1000000 / $ticks / ${requests[0]}" | bc -l)
 for i in "${!routes[@]}"; do
   rps=$(echo "${requests[i]} / $total_seconds" | bc -l)
   us=$(echo "${cpu[i]} * 1000000 / $ticks / ${requests[i]}" | bc -l)
+  user_us=$(echo "${user[i]} * 1000000 / $ticks / ${requests[i]}" | bc -l)
   rss=$(awk '/VmHWM/ {print $2 " " $3}' "/proc/${pid[i]}/status")
   p99_max=$(echo "${p99s[i]}" | tr ' ' '\n' | sort -n | tail -n 1)
-  printf '%-28s %12.0f %14s %16.2f %12s %10.3f %10.3f\n' "${routes[i]}" "$rps" "$p99_max" "$us" "$rss" \
+  printf '%-28s %10.0f %13s %15.2f %16.2f %12s %8.3f %8.3f\n' "${routes[i]}" "$rps" "$p99_max" "$us" "$user_us" "$rss" \
     "$(echo "$rps / $base_rps" | bc -l)" "$(echo "$us / $base_cpu" | bc -l)"
 done

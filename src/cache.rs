@@ -183,8 +183,9 @@ mod tests {
 
     fn token(identity: &str) -> DecodedToken {
         DecodedToken::new(
-            json!({ "alg": "HS256" }),
-            json!({ "sub": identity }),
+            json!({ "alg": "HS256" }).to_string().into_bytes(),
+            json!({ "sub": identity }).to_string().into_bytes(),
+            Default::default(),
             identity.into(),
             TokenKind::Access,
             Algorithm::HS256,

@@ -35,8 +35,8 @@ impl TokenKind {
     /// The kind a payload declares: `"type": "access"` or no `type` (as
     /// Flask-JWT-Extended reads it) is an access token, `"type": "refresh"` a
     /// refresh token; any other value (`"ACCESS"`, `null`, a list) is none.
-    pub(crate) fn of(claims: &serde_json::Map<String, Value>) -> Option<Self> {
-        match claims.get(TYPE) {
+    pub(crate) fn of(claim: Option<&Value>) -> Option<Self> {
+        match claim {
             None => Some(Self::Access),
             Some(Value::String(kind)) if kind == "access" => Some(Self::Access),
             Some(Value::String(kind)) if kind == "refresh" => Some(Self::Refresh),
@@ -274,7 +274,7 @@ mod tests {
     #[test]
     fn token_types_are_explicit() {
         use serde_json::json;
-        let kind = |claims: Value| TokenKind::of(claims.as_object().unwrap());
+        let kind = |claims: Value| TokenKind::of(claims.as_object().unwrap().get(TYPE));
         assert_eq!(kind(json!({"type": "refresh"})), Some(TokenKind::Refresh));
         assert_eq!(kind(json!({"type": "access"})), Some(TokenKind::Access));
         assert_eq!(kind(json!({})), Some(TokenKind::Access));

@@ -9,7 +9,7 @@ use jsonwebtoken::{
     Algorithm, AlgorithmFamily, DecodingKey, EncodingKey,
     jwk::{AlgorithmParameters, EllipticCurve, Jwk, JwkSet, PublicKeyUse},
 };
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::{
     JwtError,
@@ -615,13 +615,8 @@ impl KeyRing {
 
     /// The algorithm a token's header names, if the configuration allows it:
     /// the header only picks among the configured algorithms.
-    pub(crate) fn allowed_algorithm(
-        &self,
-        header: &Map<String, Value>,
-    ) -> Result<Algorithm, JwtError> {
-        let alg = header
-            .get("alg")
-            .ok_or(JwtError::Malformed("Algorithm not specified".into()))?;
+    pub(crate) fn allowed_algorithm(&self, alg: Option<&Value>) -> Result<Algorithm, JwtError> {
+        let alg = alg.ok_or(JwtError::Malformed("Algorithm not specified".into()))?;
         alg.as_str()
             .and_then(|alg| alg.parse::<Algorithm>().ok())
             .filter(|alg| self.algorithms.contains(alg))
@@ -633,14 +628,14 @@ impl KeyRing {
     /// only if that key verifies the token's algorithm.
     pub(crate) fn key_for(
         &self,
-        header: &Map<String, Value>,
+        kid: Option<&Value>,
         algorithm: Algorithm,
     ) -> Result<&Key, JwtError> {
         if self.keys.is_empty() {
             // Only a key loader's manager has none: it found none either.
             return Err(JwtError::Malformed("No key is known for this token".into()));
         }
-        let kid = header.get("kid").and_then(Value::as_str);
+        let kid = kid.and_then(Value::as_str);
         let named =
             kid.and_then(|kid| self.keys.iter().find(|key| key.kid.as_deref() == Some(kid)));
         let key = match named {

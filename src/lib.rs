@@ -650,6 +650,7 @@ mod handshake;
 mod hmac;
 mod hooks;
 mod issue;
+mod json;
 mod keyloader;
 mod keyring;
 mod locations;

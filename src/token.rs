@@ -1,7 +1,11 @@
 //! Tokens: verified tokens ([`DecodedToken`]) and the builder that creates
 //! them in Flask-JWT-Extended's claim layout ([`TokenBuilder`]).
 
-use std::{borrow::Cow, fmt, sync::Arc};
+use std::{
+    borrow::Cow,
+    fmt,
+    sync::{Arc, OnceLock},
+};
 
 use jsonwebtoken::Algorithm;
 use serde::{Serialize, de::DeserializeOwned};
@@ -9,10 +13,11 @@ use serde_json::{Map, Value};
 
 use crate::{
     JwtError,
-    claims::{self, numeric_date},
+    claims,
     config::{Expiry, TokenLocation},
     error::Handout,
     issue::{Draft, Issuer},
+    json,
     keyring::Key,
 };
 pub use crate::{claims::TokenKind, issue::Freshness};
@@ -32,11 +37,29 @@ pub struct DecodedToken {
 }
 
 struct Decoded {
-    header: Value,
-    claims: Value,
+    /// The header's and the payload's JSON as signed; parsed into `header`
+    /// and `claims` when something first asks for them.
+    header_json: Vec<u8>,
+    claims_json: Vec<u8>,
+    header: OnceLock<Value>,
+    claims: OnceLock<Value>,
+    registered: Registered,
     identity: Box<str>,
     kind: TokenKind,
     algorithm: Algorithm,
+}
+
+/// The claims read on every request, taken out when the token was verified.
+/// No `Debug`: `csrf` is a secret.
+#[derive(Default)]
+pub(crate) struct Registered {
+    /// `exp` and `iat`, in whole seconds.
+    pub(crate) expires_at: Option<i64>,
+    pub(crate) issued_at: Option<i64>,
+    pub(crate) jti: Option<Value>,
+    pub(crate) family: Option<Value>,
+    pub(crate) fresh: Option<Value>,
+    pub(crate) csrf: Option<Value>,
 }
 
 /// Shows what identifies the token, never the rest of its claims (`csrf` among them).
@@ -54,19 +77,23 @@ impl fmt::Debug for DecodedToken {
 }
 
 impl DecodedToken {
-    /// `header` and `claims` must be JSON objects.
+    /// `header_json` and `claims_json` must be JSON objects (as
+    /// [`json::read_members`] accepts them), `registered` read from the latter.
     pub(crate) fn new(
-        header: Value,
-        claims: Value,
+        header_json: Vec<u8>,
+        claims_json: Vec<u8>,
+        registered: Registered,
         identity: Box<str>,
         kind: TokenKind,
         algorithm: Algorithm,
     ) -> Self {
-        debug_assert!(header.is_object() && claims.is_object());
         Self {
             inner: Arc::new(Decoded {
-                header,
-                claims,
+                header_json,
+                claims_json,
+                header: OnceLock::new(),
+                claims: OnceLock::new(),
+                registered,
                 identity,
                 kind,
                 algorithm,
@@ -107,28 +134,42 @@ impl DecodedToken {
 
     /// Every claim of the payload, as sent.
     pub fn claims(&self) -> &Map<String, Value> {
-        as_object(&self.inner.claims)
+        as_object(self.claims_value())
     }
 
-    /// The payload as one JSON value, shared with the token.
+    /// The payload as one JSON value, shared with the token (parsed the
+    /// first time it is asked for).
     pub(crate) fn claims_value(&self) -> &Value {
-        &self.inner.claims
+        let json = &self.inner.claims_json;
+        self.inner
+            .claims
+            .get_or_init(|| Value::Object(json::object(json)))
     }
 
     /// Every field of the JOSE header, as sent.
     pub fn header(&self) -> &Map<String, Value> {
-        as_object(&self.inner.header)
+        let json = &self.inner.header_json;
+        as_object(
+            self.inner
+                .header
+                .get_or_init(|| Value::Object(json::object(json))),
+        )
     }
 
     /// The `jti` claim (a UUID in tokens from Flask-JWT-Extended or this crate).
     pub fn jti(&self) -> Option<&str> {
-        self.claims().get(claims::JTI).and_then(Value::as_str)
+        self.inner.registered.jti.as_ref().and_then(Value::as_str)
     }
 
     /// The rotation family (`fam` claim) of tokens from
     /// [`JwtManager::create_token_pair`](crate::JwtManager::create_token_pair).
     pub fn family(&self) -> Option<&str> {
-        self.claims().get(claims::FAMILY).and_then(Value::as_str)
+        self.inner.registered.family.as_ref().and_then(Value::as_str)
+    }
+
+    /// The `csrf` claim, which the double submit value must equal.
+    pub(crate) fn csrf(&self) -> Option<&Value> {
+        self.inner.registered.csrf.as_ref()
     }
 
     /// The login session the token belongs to: its family (`fam` claim), or,
@@ -157,18 +198,12 @@ impl DecodedToken {
 
     /// The `exp` claim in seconds since the epoch; `None` for tokens that never expire.
     pub fn expires_at(&self) -> Option<i64> {
-        self.claims()
-            .get(claims::EXP)
-            .and_then(numeric_date)
-            .map(|t| t as i64)
+        self.inner.registered.expires_at
     }
 
     /// The `iat` claim in seconds since the epoch.
     pub fn issued_at(&self) -> Option<i64> {
-        self.claims()
-            .get(claims::IAT)
-            .and_then(numeric_date)
-            .map(|t| t as i64)
+        self.inner.registered.issued_at
     }
 
     /// Whether the token is fresh as Flask-JWT-Extended reads `fresh`: `true`, or a
@@ -179,7 +214,7 @@ impl DecodedToken {
 
     /// [`is_fresh`](Self::is_fresh) at `now` (since the epoch).
     pub(crate) fn is_fresh_at(&self, now: std::time::Duration) -> bool {
-        match self.claims().get(claims::FRESH) {
+        match &self.inner.registered.fresh {
             Some(Value::Bool(fresh)) => *fresh,
             Some(Value::Number(until)) => until
                 .as_f64()
@@ -192,7 +227,7 @@ impl DecodedToken {
     /// `T` says otherwise). Fails with [`JwtError::ClaimsShape`].
     pub fn deserialize_claims<T: DeserializeOwned>(&self) -> Result<T, JwtError> {
         // serde's message would quote claim values: log only the type's name.
-        T::deserialize(&self.inner.claims).map_err(|_| {
+        T::deserialize(self.claims_value()).map_err(|_| {
             log::debug!(
                 "actix-jwt-extended: the claims do not fit {}",
                 std::any::type_name::<T>()

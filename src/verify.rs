@@ -27,7 +27,8 @@ use crate::{
     config::ConfigError,
     keyloader::{DecodeKeys, LoaderError},
     keyring::{Key, KeyRing, LoadedKey},
-    token::{DecodedToken, Rejection},
+    json,
+    token::{DecodedToken, Registered, Rejection},
 };
 
 /// The builder's verification options.
@@ -154,7 +155,7 @@ impl Verifier {
         if let Some(cache) = &self.cache
             && let Some(hit) = cache.get(token, now.as_secs_f64())
         {
-            check_csrf(hit.claims(), csrf)?;
+            check_csrf(hit.csrf(), csrf)?;
             return Ok(hit);
         }
         let verified = self.verify_uncached(token, csrf, false)?;
@@ -189,7 +190,8 @@ impl Verifier {
             };
         };
         let parsed = self.parse(token)?;
-        let loaded = AssertUnwindSafe(loader.load(&parsed.header, &parsed.claims))
+        let (header, claims) = parsed.objects();
+        let loaded = AssertUnwindSafe(loader.load(&header, &claims))
             .catch_unwind()
             .await
             .unwrap_or_else(|_| Err(LoaderError::Failed("it panicked".to_owned())));
@@ -231,7 +233,8 @@ impl Verifier {
         let key = match &self.loader {
             None => None,
             Some(DecodeKeys::Now(loader)) => {
-                catch_unwind(AssertUnwindSafe(|| loader(&parsed.header, &parsed.claims)))
+                let (header, claims) = parsed.objects();
+                catch_unwind(AssertUnwindSafe(|| loader(&header, &claims)))
                     .unwrap_or_else(|_| Err("it panicked".to_owned()))
                     .map_err(loader_failed)?
             }
@@ -255,18 +258,16 @@ impl Verifier {
         let (header, payload) =
             split_once(signing_input, b'.').ok_or(malformed("Not enough segments"))?;
 
-        let header = b64(header).ok_or(malformed("Invalid header padding"))?;
-        let header: Value = serde_json::from_slice(&header)
-            .map_err(|e| JwtError::Malformed(format!("Invalid header string: {e}").into()))?;
-        let Value::Object(header) = header else {
-            return Err(malformed("Invalid header string: must be a json object").into());
-        };
+        let header_json = b64(header).ok_or(malformed("Invalid header padding"))?;
+        let header = HeaderMembers::read(&header_json)
+            .map_err(|e| JwtError::Malformed(format!("Invalid header string: {e}").into()))?
+            .ok_or(malformed("Invalid header string: must be a json object"))?;
         // RFC 7797 unencoded payloads are not supported; reject them as PyJWT does.
-        let unencoded = header.get("b64") == Some(&Value::Bool(false));
+        let unencoded = header.b64 == Some(Value::Bool(false));
         if unencoded && !payload.is_empty() {
             return Err(malformed("Payload segment must be empty when 'b64' is false.").into());
         }
-        let payload = b64(payload).ok_or(malformed("Invalid payload padding"))?;
+        let claims_json = b64(payload).ok_or(malformed("Invalid payload padding"))?;
         // Checked here for PyJWT's order of messages. Signatures are at most
         // 512 bytes (RSA-4096); a longer one is valid base64 that no key
         // signed, reported when the signature is checked.
@@ -281,13 +282,11 @@ impl Verifier {
         check_header(&header, unencoded)?;
 
         // Flask-JWT-Extended reads the payload before it checks the signature.
-        let claims: Value = serde_json::from_slice(&payload)
-            .map_err(|e| JwtError::Malformed(format!("Invalid payload string: {e}").into()))?;
-        let Value::Object(claims) = claims else {
-            return Err(malformed("Invalid payload string: must be a json object").into());
-        };
-        let algorithm = self.keys.allowed_algorithm(&header)?;
-        if self.require_at_jwt && !is_at_jwt(header.get("typ")) {
+        let claims = ClaimMembers::read(&claims_json, &self.identity_claim)
+            .map_err(|e| JwtError::Malformed(format!("Invalid payload string: {e}").into()))?
+            .ok_or(malformed("Invalid payload string: must be a json object"))?;
+        let algorithm = self.keys.allowed_algorithm(header.alg.as_ref())?;
+        if self.require_at_jwt && !is_at_jwt(header.typ.as_ref()) {
             return Err(malformed("Invalid token type: the header's typ must be at+jwt").into());
         }
         Ok(Parsed {
@@ -295,6 +294,8 @@ impl Verifier {
             signature,
             raw,
             raw_len,
+            header_json,
+            claims_json,
             header,
             claims,
             algorithm,
@@ -312,7 +313,7 @@ impl Verifier {
     ) -> Result<DecodedToken, Rejection> {
         let algorithm = parsed.algorithm;
         let key = match loaded {
-            None => self.keys.key_for(&parsed.header, algorithm)?,
+            None => self.keys.key_for(parsed.header.kid.as_ref(), algorithm)?,
             Some(key) => match self.keys.check_loaded(key, algorithm) {
                 Ok(()) => key,
                 Err(LoadedKey::WrongAlgorithm) => return Err(JwtError::AlgorithmNotAllowed.into()),
@@ -354,28 +355,44 @@ impl Verifier {
         csrf: Option<&[u8]>,
         allow_expired: bool,
     ) -> Result<DecodedToken, Rejection> {
-        let fields = &parsed.claims;
+        let Parsed {
+            header_json,
+            claims_json,
+            claims,
+            algorithm,
+            ..
+        } = parsed;
         // Flask-JWT-Extended decodes an expired token again without the `exp`
         // check, so later claim errors win over "expired".
-        let expired = self.validate_registered_claims(fields)?;
-        let identity = match fields.get(&self.identity_claim) {
+        let expired = self.validate_registered_claims(&claims)?;
+        let identity = match claims.identity(&self.identity_claim) {
             None => return Err(JwtError::MissingClaim(self.identity_claim.clone()).into()),
             Some(Value::String(identity)) => identity.as_str().into(),
             Some(other) => other.to_string().into_boxed_str(),
         };
         // Flask-JWT-Extended checks it before reporting an expired token.
-        check_csrf(fields, csrf)?;
+        check_csrf(claims.csrf.as_ref(), csrf)?;
         // Explicit typing (RFC 8725 section 3.11): a `type` other than the
         // two Flask writes (or none, an access token) is refused, after
         // "expired" as Flask would report that first.
-        let kind = TokenKind::of(fields);
+        let kind = TokenKind::of(claims.kind.as_ref());
         let token = kind.map(|kind| {
+            let whole_seconds = |date: &Option<Value>| date.as_ref().and_then(numeric_date);
+            let registered = Registered {
+                expires_at: whole_seconds(&claims.exp).map(|t| t as i64),
+                issued_at: whole_seconds(&claims.iat).map(|t| t as i64),
+                jti: claims.jti,
+                family: claims.family,
+                fresh: claims.fresh,
+                csrf: claims.csrf,
+            };
             DecodedToken::new(
-                Value::Object(parsed.header),
-                Value::Object(parsed.claims),
+                header_json,
+                claims_json,
+                registered,
                 identity,
                 kind,
-                parsed.algorithm,
+                algorithm,
             )
         });
         match (expired && !allow_expired, token) {
@@ -391,23 +408,23 @@ impl Verifier {
 
     /// PyJWT's `_validate_claims` with Flask-JWT-Extended's options. Returns
     /// whether the token has expired, which Flask reports after the other claims.
-    fn validate_registered_claims(&self, payload: &Map<String, Value>) -> Result<bool, JwtError> {
+    fn validate_registered_claims(&self, payload: &ClaimMembers) -> Result<bool, JwtError> {
         let (now, leeway) = (self.clock.now().as_secs_f64(), self.leeway);
-        if let Some(iat) = payload.get(claims::IAT) {
+        if let Some(iat) = &payload.iat {
             let iat = numeric_date(iat)
                 .ok_or(invalid_claim("Issued At claim (iat) must be an integer."))?;
             if iat > now + leeway {
                 return Err(JwtError::NotYetValid(claims::IAT));
             }
         }
-        if let Some(nbf) = payload.get(claims::NBF) {
+        if let Some(nbf) = &payload.nbf {
             let nbf = numeric_date(nbf)
                 .ok_or(invalid_claim("Not Before claim (nbf) must be an integer."))?;
             if nbf > now + leeway {
                 return Err(JwtError::NotYetValid(claims::NBF));
             }
         }
-        let expired = match payload.get(claims::EXP) {
+        let expired = match &payload.exp {
             None if self.require_exp => {
                 return Err(invalid_claim("Token is missing the \"exp\" claim"));
             }
@@ -420,7 +437,7 @@ impl Verifier {
             }
         };
         if let Some(issuers) = &self.issuer {
-            match payload.get(claims::ISS) {
+            match &payload.iss {
                 None => return Err(invalid_claim("Token is missing the \"iss\" claim")),
                 Some(Value::String(iss)) if issuers.contains(iss) => {}
                 Some(Value::String(_)) => return Err(invalid_claim("Invalid issuer")),
@@ -428,12 +445,12 @@ impl Verifier {
             }
         }
         if let Some(audiences) = &self.audience {
-            check_audience(payload.get(claims::AUD), audiences)?;
+            check_audience(payload.aud.as_ref(), audiences)?;
         }
-        if self.verify_sub && payload.get(claims::SUB).is_some_and(|sub| !sub.is_string()) {
+        if self.verify_sub && payload.sub.as_ref().is_some_and(|sub| !sub.is_string()) {
             return Err(invalid_claim("Subject must be a string"));
         }
-        if payload.get(claims::JTI).is_some_and(|jti| !jti.is_string()) {
+        if payload.jti.as_ref().is_some_and(|jti| !jti.is_string()) {
             return Err(invalid_claim("JWT ID must be a string"));
         }
         Ok(expired)
@@ -448,9 +465,104 @@ struct Parsed<'t> {
     /// key signs.
     raw: [u8; 1024],
     raw_len: Option<usize>,
-    header: Map<String, Value>,
-    claims: Map<String, Value>,
+    header_json: Vec<u8>,
+    claims_json: Vec<u8>,
+    header: HeaderMembers,
+    claims: ClaimMembers,
     algorithm: Algorithm,
+}
+
+impl Parsed<'_> {
+    /// The whole header and payload, for a decode key loader.
+    fn objects(&self) -> (Map<String, Value>, Map<String, Value>) {
+        (json::object(&self.header_json), json::object(&self.claims_json))
+    }
+}
+
+/// The header parameters verification reads.
+struct HeaderMembers {
+    alg: Option<Value>,
+    typ: Option<Value>,
+    kid: Option<Value>,
+    crit: Option<Value>,
+    b64: Option<Value>,
+}
+
+impl HeaderMembers {
+    fn read(json: &[u8]) -> Result<Option<Self>, serde_json::Error> {
+        let members = json::read_members(json, ["alg", "typ", "kid", "crit", "b64"])?;
+        Ok(members.map(|[alg, typ, kid, crit, b64]| Self {
+            alg,
+            typ,
+            kid,
+            crit,
+            b64,
+        }))
+    }
+}
+
+/// The claims verification and every request read; the others stay in the
+/// payload's JSON until something asks for them.
+struct ClaimMembers {
+    iat: Option<Value>,
+    nbf: Option<Value>,
+    exp: Option<Value>,
+    iss: Option<Value>,
+    aud: Option<Value>,
+    sub: Option<Value>,
+    jti: Option<Value>,
+    kind: Option<Value>,
+    fresh: Option<Value>,
+    csrf: Option<Value>,
+    family: Option<Value>,
+    /// The identity claim, when it is not `sub`.
+    other_identity: Option<Value>,
+}
+
+impl ClaimMembers {
+    fn read(json: &[u8], identity_claim: &str) -> Result<Option<Self>, serde_json::Error> {
+        use claims::{AUD, CSRF, EXP, FAMILY, FRESH, IAT, ISS, JTI, NBF, SUB, TYPE};
+        // `sub` comes first: a custom identity claim named `sub` is read there.
+        let names = [
+            SUB,
+            IAT,
+            NBF,
+            EXP,
+            ISS,
+            AUD,
+            JTI,
+            TYPE,
+            FRESH,
+            CSRF,
+            FAMILY,
+            identity_claim,
+        ];
+        let members = json::read_members(json, names)?;
+        Ok(members.map(
+            |[sub, iat, nbf, exp, iss, aud, jti, kind, fresh, csrf, family, other_identity]| Self {
+                iat,
+                nbf,
+                exp,
+                iss,
+                aud,
+                sub,
+                jti,
+                kind,
+                fresh,
+                csrf,
+                family,
+                other_identity,
+            },
+        ))
+    }
+
+    /// The identity claim's value.
+    fn identity(&self, identity_claim: &str) -> Option<&Value> {
+        match identity_claim {
+            claims::SUB => self.sub.as_ref(),
+            _ => self.other_identity.as_ref(),
+        }
+    }
 }
 
 /// RFC 9068 section 4: `at+jwt`, or the media type `application/at+jwt`,
@@ -468,9 +580,9 @@ fn loader_failed(cause: String) -> JwtError {
 
 /// The CSRF double submit check: the value sent beside a cookie token must
 /// equal its `csrf` claim, compared in constant time.
-fn check_csrf(payload: &Map<String, Value>, sent: Option<&[u8]>) -> Result<(), JwtError> {
+fn check_csrf(claim: Option<&Value>, sent: Option<&[u8]>) -> Result<(), JwtError> {
     let Some(sent) = sent else { return Ok(()) };
-    match payload.get(claims::CSRF) {
+    match claim {
         None => Err(JwtError::MissingClaim(claims::CSRF.into())),
         Some(Value::String(claim)) if bool::from(claim.as_bytes().ct_eq(sent)) => Ok(()),
         Some(_) => Err(JwtError::CsrfMismatch),
@@ -479,12 +591,12 @@ fn check_csrf(payload: &Map<String, Value>, sent: Option<&[u8]>) -> Result<(), J
 
 /// PyJWT's header checks: `kid` is a string, `crit` lists only what is
 /// understood (nothing but `b64`), and unencoded payloads are refused.
-fn check_header(header: &Map<String, Value>, unencoded: bool) -> Result<(), JwtError> {
-    if header.get("kid").is_some_and(|kid| !kid.is_string()) {
+fn check_header(header: &HeaderMembers, unencoded: bool) -> Result<(), JwtError> {
+    if header.kid.as_ref().is_some_and(|kid| !kid.is_string()) {
         return Err(malformed("Key ID header parameter must be a string"));
     }
     let mut b64_critical = false;
-    if let Some(crit) = header.get("crit") {
+    if let Some(crit) = &header.crit {
         let crit = match crit.as_array() {
             Some(crit) if !crit.is_empty() => crit,
             _ => return Err(malformed("Invalid 'crit' header: must be a non-empty list")),
@@ -492,7 +604,7 @@ fn check_header(header: &Map<String, Value>, unencoded: bool) -> Result<(), JwtE
         for extension in crit {
             match extension.as_str() {
                 None => return Err(malformed("Invalid 'crit' header: values must be strings")),
-                Some("b64") if !header.contains_key("b64") => {
+                Some("b64") if header.b64.is_none() => {
                     return Err(malformed(
                         "Critical extension 'b64' is missing from headers",
                     ));
