@@ -169,9 +169,10 @@ struct RequestAuth {
 /// Runs `f` on the request's state, creating it first. Never hold the
 /// extensions while reading the request: reading cookies writes to them.
 fn with_state<R>(req: &HttpRequest, f: impl FnOnce(&RequestAuth) -> R) -> R {
-    if req.extensions().get::<RequestAuth>().is_none() {
-        req.extensions_mut().insert(RequestAuth::default());
+    if let Some(state) = req.extensions().get::<RequestAuth>() {
+        return f(state);
     }
+    req.extensions_mut().insert(RequestAuth::default());
     let extensions = req.extensions();
     let state = extensions
         .get::<RequestAuth>()

@@ -12,14 +12,14 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-/// The members of a JSON document named in `names`, by position; the
-/// last of a repeated name wins, as in a parsed `Value`. `None` for a
-/// document that is valid JSON but not an object.
+/// The members of a JSON document whose names `position` places (below
+/// `N`); the last of a repeated name wins, as in a parsed `Value`. `None`
+/// for a document that is valid JSON but not an object.
 pub(crate) fn read_members<const N: usize>(
     json: &[u8],
-    names: [&str; N],
+    position: impl Fn(&str) -> Option<usize>,
 ) -> Result<Option<[Option<Value>; N]>, serde_json::Error> {
-    from_slice_seed(json, Members { names })
+    from_slice_seed(json, Members { position })
 }
 
 /// The whole object of JSON that [`read_members`] accepted as one.
@@ -47,11 +47,11 @@ fn from_slice_seed<'de, S: DeserializeSeed<'de>>(
     Ok(value)
 }
 
-struct Members<'n, const N: usize> {
-    names: [&'n str; N],
+struct Members<F, const N: usize> {
+    position: F,
 }
 
-impl<'de, const N: usize> DeserializeSeed<'de> for Members<'_, N> {
+impl<'de, F: Fn(&str) -> Option<usize>, const N: usize> DeserializeSeed<'de> for Members<F, N> {
     type Value = Option<[Option<Value>; N]>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
@@ -60,7 +60,7 @@ impl<'de, const N: usize> DeserializeSeed<'de> for Members<'_, N> {
     }
 }
 
-impl<'de, const N: usize> Visitor<'de> for Members<'_, N> {
+impl<'de, F: Fn(&str) -> Option<usize>, const N: usize> Visitor<'de> for Members<F, N> {
     type Value = Option<[Option<Value>; N]>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -69,8 +69,8 @@ impl<'de, const N: usize> Visitor<'de> for Members<'_, N> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut members: [Option<Value>; N] = std::array::from_fn(|_| None);
-        while let Some(key) = map.next_key_seed(Name { names: &self.names })? {
-            match key {
+        while let Some(key) = map.next_key_seed(Name(&self.position))? {
+            match key.filter(|index| *index < N) {
                 Some(index) => members[index] = Some(map.next_value()?),
                 None => {
                     map.next_value::<Checked>()?;
@@ -104,12 +104,10 @@ impl<'de, const N: usize> Visitor<'de> for Members<'_, N> {
     }
 }
 
-/// An object's key: the position of its name in `names`, if there.
-struct Name<'a, 'n> {
-    names: &'a [&'n str],
-}
+/// An object's key, placed by a position function.
+struct Name<'a, F>(&'a F);
 
-impl<'de> DeserializeSeed<'de> for Name<'_, '_> {
+impl<'de, F: Fn(&str) -> Option<usize>> DeserializeSeed<'de> for Name<'_, F> {
     type Value = Option<usize>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
@@ -118,7 +116,7 @@ impl<'de> DeserializeSeed<'de> for Name<'_, '_> {
     }
 }
 
-impl<'de> Visitor<'de> for Name<'_, '_> {
+impl<'de, F: Fn(&str) -> Option<usize>> Visitor<'de> for Name<'_, F> {
     type Value = Option<usize>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -126,7 +124,7 @@ impl<'de> Visitor<'de> for Name<'_, '_> {
     }
 
     fn visit_str<E>(self, key: &str) -> Result<Self::Value, E> {
-        Ok(self.names.iter().position(|name| *name == key))
+        Ok((self.0)(key))
     }
 }
 
@@ -148,7 +146,7 @@ impl<'de> Visitor<'de> for Checked {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self, A::Error> {
-        while map.next_key_seed(Name { names: &[] })?.is_some() {
+        while map.next_key_seed(Name(&|_: &str| None))?.is_some() {
             map.next_value::<Checked>()?;
         }
         Ok(Checked)
@@ -185,11 +183,15 @@ mod tests {
 
     const NAMES: [&str; 4] = ["exp", "sub", "type", "sub"];
 
+    fn position(key: &str) -> Option<usize> {
+        NAMES.iter().position(|name| *name == key)
+    }
+
     /// `read_members` against a parsed `Value`: the same verdict, the same
     /// message, and for an object the same members.
     fn agrees(json: &[u8]) {
         let shown = String::from_utf8_lossy(json);
-        let ours = read_members(json, NAMES);
+        let ours = read_members::<4>(json, position);
         match (serde_json::from_slice::<Value>(json), ours) {
             (Ok(Value::Object(map)), Ok(Some(members))) => {
                 for (name, member) in NAMES.iter().zip(&members).take(3) {

@@ -616,7 +616,7 @@ impl KeyRing {
     /// The algorithm a token's header names, if the configuration allows it:
     /// the header only picks among the configured algorithms.
     pub(crate) fn allowed_algorithm(&self, alg: Option<&Value>) -> Result<Algorithm, JwtError> {
-        let alg = alg.ok_or(JwtError::Malformed("Algorithm not specified".into()))?;
+        let alg = alg.ok_or_else(|| JwtError::Malformed("Algorithm not specified".into()))?;
         alg.as_str()
             .and_then(|alg| alg.parse::<Algorithm>().ok())
             .filter(|alg| self.algorithms.contains(alg))

@@ -12,8 +12,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Map, Value};
 
 use crate::{
-    JwtError,
-    claims,
+    JwtError, claims,
     config::{Expiry, TokenLocation},
     error::Handout,
     issue::{Draft, Issuer},
@@ -164,7 +163,11 @@ impl DecodedToken {
     /// The rotation family (`fam` claim) of tokens from
     /// [`JwtManager::create_token_pair`](crate::JwtManager::create_token_pair).
     pub fn family(&self) -> Option<&str> {
-        self.inner.registered.family.as_ref().and_then(Value::as_str)
+        self.inner
+            .registered
+            .family
+            .as_ref()
+            .and_then(Value::as_str)
     }
 
     /// The `csrf` claim, which the double submit value must equal.

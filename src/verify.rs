@@ -18,6 +18,7 @@ use base64::{
 use futures_util::FutureExt;
 use jsonwebtoken::Algorithm;
 use serde_json::{Map, Value};
+use smallvec::SmallVec;
 use subtle::ConstantTimeEq;
 
 use crate::{
@@ -25,9 +26,9 @@ use crate::{
     cache::TokenCache,
     claims::{self, Clock, TokenKind, numeric_date},
     config::ConfigError,
+    json,
     keyloader::{DecodeKeys, LoaderError},
     keyring::{Key, KeyRing, LoadedKey},
-    json,
     token::{DecodedToken, Registered, Rejection},
 };
 
@@ -254,26 +255,30 @@ impl Verifier {
     /// the header and payload JSON, and the algorithm allow-list.
     fn parse<'t>(&self, token: &'t [u8]) -> Result<Parsed<'t>, Rejection> {
         let (signing_input, signature) =
-            rsplit_once(token, b'.').ok_or(malformed("Not enough segments"))?;
+            rsplit_once(token, b'.').ok_or_else(|| malformed("Not enough segments"))?;
         let (header, payload) =
-            split_once(signing_input, b'.').ok_or(malformed("Not enough segments"))?;
+            split_once(signing_input, b'.').ok_or_else(|| malformed("Not enough segments"))?;
 
-        let header_json = b64(header).ok_or(malformed("Invalid header padding"))?;
+        let header_json = b64(header).ok_or_else(|| malformed("Invalid header padding"))?;
         let header = HeaderMembers::read(&header_json)
             .map_err(|e| JwtError::Malformed(format!("Invalid header string: {e}").into()))?
-            .ok_or(malformed("Invalid header string: must be a json object"))?;
+            .ok_or_else(|| malformed("Invalid header string: must be a json object"))?;
         // RFC 7797 unencoded payloads are not supported; reject them as PyJWT does.
         let unencoded = header.b64 == Some(Value::Bool(false));
         if unencoded && !payload.is_empty() {
             return Err(malformed("Payload segment must be empty when 'b64' is false.").into());
         }
-        let claims_json = b64(payload).ok_or(malformed("Invalid payload padding"))?;
+        let claims_json = b64(payload).ok_or_else(|| malformed("Invalid payload padding"))?;
         // Checked here for PyJWT's order of messages. Signatures are at most
         // 512 bytes (RSA-4096); a longer one is valid base64 that no key
         // signed, reported when the signature is checked.
-        let mut raw = [0u8; 1024];
-        let raw_len = match B64.decode_slice(signature, &mut raw) {
-            Ok(length) if complete_padding(signature) => Some(length),
+        let mut raw = SmallVec::new();
+        raw.resize(base64::decoded_len_estimate(signature.len()).min(1024), 0);
+        let raw = match B64.decode_slice(signature, &mut raw) {
+            Ok(length) if complete_padding(signature) => {
+                raw.truncate(length);
+                Some(raw)
+            }
             Err(base64::DecodeSliceError::OutputSliceTooSmall) if complete_padding(signature) => {
                 None
             }
@@ -284,7 +289,7 @@ impl Verifier {
         // Flask-JWT-Extended reads the payload before it checks the signature.
         let claims = ClaimMembers::read(&claims_json, &self.identity_claim)
             .map_err(|e| JwtError::Malformed(format!("Invalid payload string: {e}").into()))?
-            .ok_or(malformed("Invalid payload string: must be a json object"))?;
+            .ok_or_else(|| malformed("Invalid payload string: must be a json object"))?;
         let algorithm = self.keys.allowed_algorithm(header.alg.as_ref())?;
         if self.require_at_jwt && !is_at_jwt(header.typ.as_ref()) {
             return Err(malformed("Invalid token type: the header's typ must be at+jwt").into());
@@ -293,7 +298,6 @@ impl Verifier {
             signing_input,
             signature,
             raw,
-            raw_len,
             header_json,
             claims_json,
             header,
@@ -320,7 +324,7 @@ impl Verifier {
                 Err(LoadedKey::Unfit(why)) => return Err(loader_failed(why).into()),
             },
         };
-        let raw = &parsed.raw[..parsed.raw_len.ok_or(JwtError::InvalidSignature)?];
+        let raw = parsed.raw.as_deref().ok_or(JwtError::InvalidSignature)?;
         let prepared = key
             .hmac()
             .and_then(|hmac| hmac.verify(algorithm, parsed.signing_input, raw));
@@ -358,16 +362,16 @@ impl Verifier {
         let Parsed {
             header_json,
             claims_json,
-            claims,
+            mut claims,
             algorithm,
             ..
         } = parsed;
         // Flask-JWT-Extended decodes an expired token again without the `exp`
         // check, so later claim errors win over "expired".
         let expired = self.validate_registered_claims(&claims)?;
-        let identity = match claims.identity(&self.identity_claim) {
+        let identity = match claims.take_identity(&self.identity_claim) {
             None => return Err(JwtError::MissingClaim(self.identity_claim.clone()).into()),
-            Some(Value::String(identity)) => identity.as_str().into(),
+            Some(Value::String(identity)) => identity.into_boxed_str(),
             Some(other) => other.to_string().into_boxed_str(),
         };
         // Flask-JWT-Extended checks it before reporting an expired token.
@@ -412,14 +416,14 @@ impl Verifier {
         let (now, leeway) = (self.clock.now().as_secs_f64(), self.leeway);
         if let Some(iat) = &payload.iat {
             let iat = numeric_date(iat)
-                .ok_or(invalid_claim("Issued At claim (iat) must be an integer."))?;
+                .ok_or_else(|| invalid_claim("Issued At claim (iat) must be an integer."))?;
             if iat > now + leeway {
                 return Err(JwtError::NotYetValid(claims::IAT));
             }
         }
         if let Some(nbf) = &payload.nbf {
             let nbf = numeric_date(nbf)
-                .ok_or(invalid_claim("Not Before claim (nbf) must be an integer."))?;
+                .ok_or_else(|| invalid_claim("Not Before claim (nbf) must be an integer."))?;
             if nbf > now + leeway {
                 return Err(JwtError::NotYetValid(claims::NBF));
             }
@@ -430,9 +434,9 @@ impl Verifier {
             }
             None => false,
             Some(exp) => {
-                let exp = numeric_date(exp).ok_or(invalid_claim(
-                    "Expiration Time claim (exp) must be an integer.",
-                ))?;
+                let exp = numeric_date(exp).ok_or_else(|| {
+                    invalid_claim("Expiration Time claim (exp) must be an integer.")
+                })?;
                 exp <= now - leeway
             }
         };
@@ -461,10 +465,9 @@ impl Verifier {
 struct Parsed<'t> {
     signing_input: &'t [u8],
     signature: &'t [u8],
-    /// The decoded signature; `raw_len` is `None` when it is longer than any
-    /// key signs.
-    raw: [u8; 1024],
-    raw_len: Option<usize>,
+    /// The decoded signature (inline up to HMAC's 64 bytes); `None` when it
+    /// is longer than any key signs.
+    raw: Option<SmallVec<[u8; 64]>>,
     header_json: Vec<u8>,
     claims_json: Vec<u8>,
     header: HeaderMembers,
@@ -475,7 +478,10 @@ struct Parsed<'t> {
 impl Parsed<'_> {
     /// The whole header and payload, for a decode key loader.
     fn objects(&self) -> (Map<String, Value>, Map<String, Value>) {
-        (json::object(&self.header_json), json::object(&self.claims_json))
+        (
+            json::object(&self.header_json),
+            json::object(&self.claims_json),
+        )
     }
 }
 
@@ -490,7 +496,15 @@ struct HeaderMembers {
 
 impl HeaderMembers {
     fn read(json: &[u8]) -> Result<Option<Self>, serde_json::Error> {
-        let members = json::read_members(json, ["alg", "typ", "kid", "crit", "b64"])?;
+        let position = |name: &str| match name {
+            "alg" => Some(0),
+            "typ" => Some(1),
+            "kid" => Some(2),
+            "crit" => Some(3),
+            "b64" => Some(4),
+            _ => None,
+        };
+        let members = json::read_members(json, position)?;
         Ok(members.map(|[alg, typ, kid, crit, b64]| Self {
             alg,
             typ,
@@ -521,25 +535,39 @@ struct ClaimMembers {
 
 impl ClaimMembers {
     fn read(json: &[u8], identity_claim: &str) -> Result<Option<Self>, serde_json::Error> {
-        use claims::{AUD, CSRF, EXP, FAMILY, FRESH, IAT, ISS, JTI, NBF, SUB, TYPE};
-        // `sub` comes first: a custom identity claim named `sub` is read there.
-        let names = [
-            SUB,
-            IAT,
-            NBF,
-            EXP,
-            ISS,
-            AUD,
-            JTI,
-            TYPE,
-            FRESH,
-            CSRF,
-            FAMILY,
-            identity_claim,
-        ];
-        let members = json::read_members(json, names)?;
+        // `claims::RESERVED` and the rest; a custom identity claim never
+        // takes one of these names but `sub` (`Verifier::new`).
+        let position = |name: &str| match name {
+            claims::SUB => Some(0),
+            claims::IAT => Some(1),
+            claims::NBF => Some(2),
+            claims::EXP => Some(3),
+            claims::ISS => Some(4),
+            claims::AUD => Some(5),
+            claims::JTI => Some(6),
+            claims::TYPE => Some(7),
+            claims::FRESH => Some(8),
+            claims::CSRF => Some(9),
+            claims::FAMILY => Some(10),
+            _ if name == identity_claim => Some(11),
+            _ => None,
+        };
+        let members = json::read_members(json, position)?;
         Ok(members.map(
-            |[sub, iat, nbf, exp, iss, aud, jti, kind, fresh, csrf, family, other_identity]| Self {
+            |[
+                sub,
+                iat,
+                nbf,
+                exp,
+                iss,
+                aud,
+                jti,
+                kind,
+                fresh,
+                csrf,
+                family,
+                other_identity,
+            ]| Self {
                 iat,
                 nbf,
                 exp,
@@ -556,11 +584,11 @@ impl ClaimMembers {
         ))
     }
 
-    /// The identity claim's value.
-    fn identity(&self, identity_claim: &str) -> Option<&Value> {
+    /// The identity claim's value, taken out once the claims are checked.
+    fn take_identity(&mut self, identity_claim: &str) -> Option<Value> {
         match identity_claim {
-            claims::SUB => self.sub.as_ref(),
-            _ => self.other_identity.as_ref(),
+            claims::SUB => self.sub.take(),
+            _ => self.other_identity.take(),
         }
     }
 }
@@ -659,7 +687,7 @@ fn check_audience(aud: Option<&Value>, audiences: &[String]) -> Result<(), JwtEr
             .iter()
             .map(Value::as_str)
             .collect::<Option<_>>()
-            .ok_or(invalid_claim("Invalid claim format in token"))?,
+            .ok_or_else(|| invalid_claim("Invalid claim format in token"))?,
         _ => return Err(invalid_claim("Invalid claim format in token")),
     };
     if audiences
