@@ -14,7 +14,9 @@
 # alike. Every request carries the route's credentials (the unauthenticated
 # route gets the header routes' `Authorization` header, and ignores it).
 # Printed per route: requests/s, p99 latency, server CPU per request (from
-# /proc/<pid>/stat), peak RSS (VmHWM), and ratios to the first route.
+# /proc/<pid>/stat; in all, and in user mode alone), peak RSS (VmHWM), and
+# ratios to the first route; then, per route, the median over rounds of its
+# ratio and CPU difference to the first route in the same round.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,7 +44,7 @@ for i in "${!routes[@]}"; do
   PORT=${port[i]} WORKERS=$WORKERS taskset -c "$SERVER_CPUS" "$server" >"target/bench_server_$i.log" 2>&1 &
   pid[i]=$!
 done
-trap 'kill "${pid[@]}" 2>/dev/null || true' EXIT
+trap 'kill "${pid[@]}" 2>/dev/null || true; rm -f "${rounds_file:-}"' EXIT
 for i in "${!routes[@]}"; do
   for _ in $(seq 100); do
     curl -sf -o /dev/null "http://127.0.0.1:${port[i]}/public" && break
@@ -77,6 +79,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 user_ticks() { awk '{print $14}' "/proc/$1/stat"; }
 
 requests=() cpu=() user=() p99s=()
+rounds_file=$(mktemp)
 for i in "${!routes[@]}"; do requests[i]=0; cpu[i]=0; user[i]=0; p99s[i]=""; done
 
 for round in $(seq "$ROUNDS"); do
@@ -97,6 +100,7 @@ for round in $(seq "$ROUNDS"); do
     cpu[i]=$((cpu[i] + after - before))
     user[i]=$((user[i] + user_after - user_before))
     p99s[i]="${p99s[i]} $p99"
+    echo "$round $i $n $((after - before)) $((user_after - user_before))" >>"$rounds_file"
     echo "round $round $route: $n requests, p99 ${p99}us" >&2
   done
 done
@@ -114,3 +118,22 @@ for i in "${!routes[@]}"; do
   printf '%-28s %10.0f %13s %15.2f %16.2f %12s %8.3f %8.3f\n' "${routes[i]}" "$rps" "$p99_max" "$us" "$user_us" "$rss" \
     "$(echo "$rps / $base_rps" | bc -l)" "$(echo "$us / $base_cpu" | bc -l)"
 done
+
+# The machine's speed drifts between rounds more than authentication costs:
+# each route against the first one in the same round, then the median over
+# rounds.
+echo
+python3 - "$rounds_file" "$ticks" "${routes[@]}" <<'PY'
+import statistics, sys
+path, ticks, routes = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+rounds = {}
+for line in open(path):
+    r, i, n, cpu, user = map(int, line.split())
+    rounds.setdefault(r, {})[i] = (n, cpu * 1e6 / ticks / n, user * 1e6 / ticks / n)
+print(f"{'per-round medians, against ' + routes[0]:<44} {'req/s x':>8} {'CPU us +':>9} {'user us +':>10}")
+for i, route in enumerate(routes):
+    ratios = [rs[i][0] / rs[0][0] for rs in rounds.values()]
+    cpu = [rs[i][1] - rs[0][1] for rs in rounds.values()]
+    user = [rs[i][2] - rs[0][2] for rs in rounds.values()]
+    print(f"{route:<44} {statistics.median(ratios):>8.3f} {statistics.median(cpu):>+9.2f} {statistics.median(user):>+10.2f}")
+PY

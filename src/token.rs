@@ -131,7 +131,10 @@ impl DecodedToken {
         self.inner.algorithm
     }
 
-    /// Every claim of the payload, as sent.
+    /// Every claim of the payload, as sent. Verification reads only the
+    /// claims it checks; the whole payload is parsed the first time this
+    /// (or [`Claims`](crate::Claims), or a hook that calls it) asks, and
+    /// kept with the token, cached ones included.
     pub fn claims(&self) -> &Map<String, Value> {
         as_object(self.claims_value())
     }
@@ -145,7 +148,8 @@ impl DecodedToken {
             .get_or_init(|| Value::Object(json::object(json)))
     }
 
-    /// Every field of the JOSE header, as sent.
+    /// Every field of the JOSE header, as sent (parsed on first use, as
+    /// [`claims`](Self::claims) is).
     pub fn header(&self) -> &Map<String, Value> {
         let json = &self.inner.header_json;
         as_object(

@@ -209,3 +209,102 @@ async fn the_cache_stays_within_its_size_and_can_be_turned_off() {
     assert!(!std::ptr::eq(first.claims(), second.claims()));
     assert_eq!(off.token_cache_usage(), (0, 0));
 }
+
+/// A token signed over payload JSON written by hand, repeated names and all.
+fn signed_text(payload: &str) -> String {
+    let input = format!(
+        "{}.{}",
+        crate::common::b64(br#"{"alg":"HS256","typ":"JWT"}"#),
+        crate::common::b64(payload.as_bytes())
+    );
+    let signature = jsonwebtoken::crypto::sign(
+        input.as_bytes(),
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+        jsonwebtoken::Algorithm::HS256,
+    )
+    .unwrap();
+    format!("{input}.{signature}")
+}
+
+/// Verification reads only the claims it checks and keeps the payload's
+/// JSON for the rest: whatever reads the claims later gets every one of them
+/// as sent, on the first request and from the cache, and a repeated name
+/// reads as its last value (as Python's `json.loads` and `serde_json::Value`
+/// read it).
+#[actix_web::test]
+async fn every_claim_arrives_whole_first_and_from_the_cache() {
+    let exp = now() + 900;
+    let token = signed_text(&format!(
+        r#"{{"sub":"first","type":"refresh","extra":{{"deep":[1,2.5,"\u00e9",null]}},"sub":"alice","type":"access","fresh":true,"exp":{exp},"role":"admin","role":"owner"}}"#
+    ));
+    for cache in [4096, 0] {
+        let jwt = JwtManager::builder()
+            .secret(SECRET)
+            .allow_short_secret()
+            .token_cache(cache)
+            .verify_claims(|token| token.claims()["role"] == "owner")
+            .build()
+            .unwrap();
+        let app = test::init_service(App::new().app_data(web::Data::new(jwt.clone())).route(
+            "/claims",
+            web::get().to(
+                |claims: actix_jwt_extended::Claims<serde_json::Value>| async move {
+                    HttpResponse::Ok().json(claims.into_inner())
+                },
+            ),
+        ))
+        .await;
+        for round in 0..2 {
+            let (status, body) = call(&app, Method::GET, "/claims", Some(&bearer(&token))).await;
+            assert_eq!(status, 200, "cache {cache}, round {round}: {body}");
+            assert_eq!(body["sub"], "alice");
+            assert_eq!(body["type"], "access");
+            assert_eq!(body["role"], "owner");
+            assert_eq!(body["extra"], json!({"deep": [1, 2.5, "é", null]}));
+            assert_eq!(body["fresh"], true);
+        }
+        let decoded = jwt.decode_token(&token).unwrap();
+        assert_eq!(decoded.identity(), "alice");
+        assert!(decoded.is_fresh());
+        assert_eq!(decoded.expires_at(), Some(exp as i64));
+        assert_eq!(decoded.header()["typ"], "JWT");
+    }
+}
+
+/// A claim that verification skips is still parsed as strictly as the ones
+/// it reads: a payload that `serde_json::Value` refuses is refused, with the
+/// same message, wherever the fault is.
+#[actix_web::test]
+async fn a_fault_in_a_skipped_claim_is_refused_like_one_in_a_read_claim() {
+    let app = app!(crate::common::manager());
+    let exp = now() + 900;
+    for bad in [r#"1e400"#, r#""\ud800""#, r#""\q""#, r#"[1,]"#, r#"01"#] {
+        let read = signed_text(&format!(r#"{{"sub":"a","exp":{exp},"jti":{bad}}}"#));
+        let skipped = signed_text(&format!(r#"{{"sub":"a","exp":{exp},"other":{bad}}}"#));
+        let (read_status, read_body) = call(&app, Method::GET, "/p", Some(&bearer(&read))).await;
+        let (status, body) = call(&app, Method::GET, "/p", Some(&bearer(&skipped))).await;
+        assert_eq!((read_status.as_u16(), status.as_u16()), (422, 422), "{bad}");
+        let message = body["msg"].as_str().unwrap();
+        assert!(
+            message.starts_with("Invalid payload string: "),
+            "{bad}: {message}"
+        );
+        let expected = serde_json::from_str::<serde_json::Value>(&format!(
+            r#"{{"sub":"a","exp":{exp},"other":{bad}}}"#
+        ))
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            message,
+            format!("Invalid payload string: {expected}"),
+            "{bad}"
+        );
+        // The same fault one member earlier is reported at its own place.
+        assert!(
+            read_body["msg"]
+                .as_str()
+                .unwrap()
+                .starts_with("Invalid payload string: ")
+        );
+    }
+}
