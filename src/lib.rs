@@ -655,6 +655,7 @@ mod keyloader;
 mod keyring;
 mod locations;
 pub mod manager;
+mod members;
 #[cfg(feature = "oidc")]
 #[cfg_attr(docsrs, doc(cfg(feature = "oidc")))]
 pub mod oidc;

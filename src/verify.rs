@@ -29,6 +29,7 @@ use crate::{
     json,
     keyloader::{DecodeKeys, LoaderError},
     keyring::{Key, KeyRing, LoadedKey},
+    members::{ClaimMembers, HeaderMembers, check_header, is_at_jwt},
     token::{DecodedToken, Registered, Rejection},
 };
 
@@ -485,122 +486,6 @@ impl Parsed<'_> {
     }
 }
 
-/// The header parameters verification reads.
-struct HeaderMembers {
-    alg: Option<Value>,
-    typ: Option<Value>,
-    kid: Option<Value>,
-    crit: Option<Value>,
-    b64: Option<Value>,
-}
-
-impl HeaderMembers {
-    fn read(json: &[u8]) -> Result<Option<Self>, serde_json::Error> {
-        let position = |name: &str| match name {
-            "alg" => Some(0),
-            "typ" => Some(1),
-            "kid" => Some(2),
-            "crit" => Some(3),
-            "b64" => Some(4),
-            _ => None,
-        };
-        let members = json::read_members(json, position)?;
-        Ok(members.map(|[alg, typ, kid, crit, b64]| Self {
-            alg,
-            typ,
-            kid,
-            crit,
-            b64,
-        }))
-    }
-}
-
-/// The claims verification and every request read; the others stay in the
-/// payload's JSON until something asks for them.
-struct ClaimMembers {
-    iat: Option<Value>,
-    nbf: Option<Value>,
-    exp: Option<Value>,
-    iss: Option<Value>,
-    aud: Option<Value>,
-    sub: Option<Value>,
-    jti: Option<Value>,
-    kind: Option<Value>,
-    fresh: Option<Value>,
-    csrf: Option<Value>,
-    family: Option<Value>,
-    /// The identity claim, when it is not `sub`.
-    other_identity: Option<Value>,
-}
-
-impl ClaimMembers {
-    fn read(json: &[u8], identity_claim: &str) -> Result<Option<Self>, serde_json::Error> {
-        // `claims::RESERVED` and the rest; a custom identity claim never
-        // takes one of these names but `sub` (`Verifier::new`).
-        let position = |name: &str| match name {
-            claims::SUB => Some(0),
-            claims::IAT => Some(1),
-            claims::NBF => Some(2),
-            claims::EXP => Some(3),
-            claims::ISS => Some(4),
-            claims::AUD => Some(5),
-            claims::JTI => Some(6),
-            claims::TYPE => Some(7),
-            claims::FRESH => Some(8),
-            claims::CSRF => Some(9),
-            claims::FAMILY => Some(10),
-            _ if name == identity_claim => Some(11),
-            _ => None,
-        };
-        let members = json::read_members(json, position)?;
-        Ok(members.map(
-            |[
-                sub,
-                iat,
-                nbf,
-                exp,
-                iss,
-                aud,
-                jti,
-                kind,
-                fresh,
-                csrf,
-                family,
-                other_identity,
-            ]| Self {
-                iat,
-                nbf,
-                exp,
-                iss,
-                aud,
-                sub,
-                jti,
-                kind,
-                fresh,
-                csrf,
-                family,
-                other_identity,
-            },
-        ))
-    }
-
-    /// The identity claim's value, taken out once the claims are checked.
-    fn take_identity(&mut self, identity_claim: &str) -> Option<Value> {
-        match identity_claim {
-            claims::SUB => self.sub.take(),
-            _ => self.other_identity.take(),
-        }
-    }
-}
-
-/// RFC 9068 section 4: `at+jwt`, or the media type `application/at+jwt`,
-/// compared without case.
-fn is_at_jwt(typ: Option<&Value>) -> bool {
-    typ.and_then(Value::as_str).is_some_and(|typ| {
-        typ.eq_ignore_ascii_case("at+jwt") || typ.eq_ignore_ascii_case("application/at+jwt")
-    })
-}
-
 /// A decode key loader failed, panicked, or gave a key unfit for use.
 fn loader_failed(cause: String) -> JwtError {
     LoaderError::Failed(cause).into()
@@ -614,56 +499,6 @@ fn check_csrf(claim: Option<&Value>, sent: Option<&[u8]>) -> Result<(), JwtError
         None => Err(JwtError::MissingClaim(claims::CSRF.into())),
         Some(Value::String(claim)) if bool::from(claim.as_bytes().ct_eq(sent)) => Ok(()),
         Some(_) => Err(JwtError::CsrfMismatch),
-    }
-}
-
-/// PyJWT's header checks: `kid` is a string, `crit` lists only what is
-/// understood (nothing but `b64`), and unencoded payloads are refused.
-fn check_header(header: &HeaderMembers, unencoded: bool) -> Result<(), JwtError> {
-    if header.kid.as_ref().is_some_and(|kid| !kid.is_string()) {
-        return Err(malformed("Key ID header parameter must be a string"));
-    }
-    let mut b64_critical = false;
-    if let Some(crit) = &header.crit {
-        let crit = match crit.as_array() {
-            Some(crit) if !crit.is_empty() => crit,
-            _ => return Err(malformed("Invalid 'crit' header: must be a non-empty list")),
-        };
-        for extension in crit {
-            match extension.as_str() {
-                None => return Err(malformed("Invalid 'crit' header: values must be strings")),
-                Some("b64") if header.b64.is_none() => {
-                    return Err(malformed(
-                        "Critical extension 'b64' is missing from headers",
-                    ));
-                }
-                Some("b64") => b64_critical = true,
-                Some(other) => return Err(unsupported_extension(other)),
-            }
-        }
-    }
-    match (unencoded, b64_critical) {
-        (false, _) => Ok(()),
-        (true, false) => Err(malformed(
-            "The 'b64' header parameter requires 'b64' to be listed in 'crit'.",
-        )),
-        (true, true) => Err(malformed(
-            "It is required that you pass in a value for the \"detached_payload\" argument to decode a message having the b64 header set to false.",
-        )),
-    }
-}
-
-/// PyJWT names the extension; echo it only when it looks like a parameter
-/// name, so the response never reflects arbitrary token content.
-fn unsupported_extension(name: &str) -> JwtError {
-    let plain = name.len() <= 32
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if plain {
-        JwtError::Malformed(format!("Unsupported critical extension: {name}").into())
-    } else {
-        malformed("Unsupported critical extension")
     }
 }
 
@@ -772,42 +607,6 @@ mod tests {
         let cache = verifier.cache.as_ref().unwrap();
         assert!(cache.get(token.as_bytes(), exp as f64 + 4.999).is_some());
         assert!(cache.get(token.as_bytes(), exp as f64 + 5.0).is_none());
-    }
-
-    #[test]
-    fn unsupported_critical_extensions_are_named_only_when_plain() {
-        assert_eq!(
-            unsupported_extension("exp").to_string(),
-            "Unsupported critical extension: exp"
-        );
-        for hostile in ["<script>", &"x".repeat(33), "a b"] {
-            assert_eq!(
-                unsupported_extension(hostile).to_string(),
-                "Unsupported critical extension"
-            );
-        }
-    }
-
-    #[test]
-    fn at_jwt_is_matched_as_rfc_9068_says() {
-        for typ in [
-            "at+jwt",
-            "AT+JWT",
-            "application/at+jwt",
-            "Application/At+JWT",
-        ] {
-            assert!(is_at_jwt(Some(&Value::from(typ))), "{typ}");
-        }
-        for typ in [
-            Value::from("JWT"),
-            Value::from("at+jwt "),
-            Value::from("application/jwt"),
-            Value::Null,
-            serde_json::json!(["at+jwt"]),
-        ] {
-            assert!(!is_at_jwt(Some(&typ)), "{typ}");
-        }
-        assert!(!is_at_jwt(None));
     }
 
     #[test]
