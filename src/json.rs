@@ -70,8 +70,8 @@ impl<'de, F: Fn(&str) -> Option<usize>, const N: usize> Visitor<'de> for Members
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut members: [Option<Value>; N] = std::array::from_fn(|_| None);
         while let Some(key) = map.next_key_seed(Name(&self.position))? {
-            match key.filter(|index| *index < N) {
-                Some(index) => members[index] = Some(map.next_value()?),
+            match key.and_then(|index| members.get_mut(index)) {
+                Some(member) => *member = Some(map.next_value()?),
                 None => {
                     map.next_value::<Checked>()?;
                 }
