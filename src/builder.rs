@@ -405,7 +405,11 @@ impl JwtManagerBuilder {
     }
 
     /// Header fields added to every new token (Flask's
-    /// `additional_headers_loader`). Must return a JSON object. Defaults to none.
+    /// `additional_headers_loader`). Must return a JSON object; `alg`, and a
+    /// `crit` or `b64` verification would refuse, fail the creation
+    /// ([`JwtError::Creation`]), as with
+    /// [`TokenBuilder::header`](crate::token::TokenBuilder::header). Defaults
+    /// to none.
     pub fn additional_headers_loader(
         mut self,
         hook: impl Fn(&Value) -> Value + Send + Sync + 'static,

@@ -20,6 +20,7 @@ use crate::{
     config::{ConfigError, Expiry, Hook},
     keyloader::EncodeKeyHook,
     keyring::{Key, KeyRing, LoadedKey, check_loaded},
+    members::{HeaderMembers, check_header},
 };
 
 /// How fresh an access token is: Flask's `fresh=True`, `False` or a `timedelta`.
@@ -470,6 +471,18 @@ fn custom_header(
             .into(),
         ));
     }
+    // A `crit` or `b64` the verifier refuses (PyJWT's rule) would mint a
+    // token no one accepts: refuse it here, by the same rule.
+    let members = HeaderMembers {
+        alg: None,
+        typ: None,
+        kid: None,
+        crit: extra.get("crit").cloned(),
+        b64: extra.get("b64").cloned(),
+    };
+    check_header(&members, members.b64 == Some(Value::Bool(false))).map_err(|refused| {
+        JwtError::Creation(format!("header refused by verification: {refused}").into())
+    })?;
     let mut fields = match serde_json::to_value(base) {
         Ok(Value::Object(fields)) => fields,
         _ => Map::new(),

@@ -411,7 +411,10 @@ impl<'a> TokenBuilder<'a> {
     }
 
     /// Adds a JOSE header field (Flask's `additional_headers`), e.g. `kid`.
-    /// `alg` is reserved: the algorithm is the manager's.
+    /// `alg` is reserved: the algorithm is the manager's. A `crit` or `b64`
+    /// that verification would refuse (PyJWT's rule: `crit` may list only
+    /// `b64`, set to `true`) fails [`encode`](Self::encode) with
+    /// [`JwtError::Creation`].
     pub fn header(mut self, name: impl Into<String>, value: impl Serialize) -> Self {
         match serde_json::to_value(value) {
             Ok(value) => {

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::common::{SECRET, bearer, call, flask_payload, forge, hs256, manager, msg, now};
 use actix_jwt_extended::{
-    Claims, JwtIdentity, JwtManager, JwtRequired, RefreshRequired, config::Expiry,
+    Claims, JwtError, JwtIdentity, JwtManager, JwtRequired, RefreshRequired, config::Expiry,
 };
 use actix_web::{
     App, HttpResponse, Responder,
@@ -755,6 +755,64 @@ async fn token_builder_options_fresh_expiry_claims_headers_and_never_expiring() 
             .encode()
             .is_err()
     );
+}
+
+/// PyJWT's `crit` and `b64` rules apply when a token is minted, not only
+/// when it is verified: the builder and the headers hook cannot write a
+/// header the verifier refuses (found by the `create_token` fuzz target).
+#[actix_web::test]
+async fn crit_and_b64_headers_the_verifier_refuses_are_refused_when_minted() {
+    let jwt = manager();
+    let refused = [
+        json!({ "crit": [] }),
+        json!({ "crit": "b64", "b64": true }),
+        json!({ "crit": ["exp"] }),
+        json!({ "crit": ["b64"] }),
+        json!({ "crit": ["b64", "exp"], "b64": true }),
+        json!({ "b64": false }),
+        json!({ "crit": ["b64"], "b64": false }),
+    ];
+    for headers in &refused {
+        let mut builder = jwt.access_token_builder("x");
+        for (name, value) in headers.as_object().unwrap() {
+            builder = builder.header(name, value);
+        }
+        let error = builder.encode().unwrap_err();
+        assert!(
+            matches!(error, JwtError::Creation(_)),
+            "{headers}: {error:?}"
+        );
+
+        let hooked = JwtManager::builder()
+            .secret(SECRET)
+            .allow_short_secret()
+            .additional_headers_loader({
+                let headers = headers.clone();
+                move |_| headers.clone()
+            })
+            .build()
+            .unwrap();
+        let error = hooked.create_refresh_token("x").unwrap_err();
+        assert!(
+            matches!(error, JwtError::Creation(_)),
+            "hook {headers}: {error:?}"
+        );
+    }
+
+    // What PyJWT accepts is still minted, and verifies.
+    for headers in [
+        json!({ "crit": ["b64"], "b64": true }),
+        json!({ "b64": true }),
+    ] {
+        let mut builder = jwt.access_token_builder("x");
+        for (name, value) in headers.as_object().unwrap() {
+            builder = builder.header(name, value);
+        }
+        let token = jwt.decode_token(&builder.encode().unwrap()).unwrap();
+        for (name, value) in headers.as_object().unwrap() {
+            assert_eq!(&token.header()[name], value, "{headers}");
+        }
+    }
 }
 
 #[actix_web::test]
