@@ -112,6 +112,31 @@ impl Clock {
     pub(crate) fn now_secs(&self) -> i64 {
         i64::try_from(self.now().as_secs()).unwrap_or(i64::MAX)
     }
+
+    /// Returns once the clock reads a later millisecond than `ms`. The
+    /// system clock (and a test clock running with it) is waited for: a
+    /// millisecond at most, with a plain sleep, which needs no particular
+    /// async runtime. A stopped test clock would never get there: it is
+    /// moved to the next millisecond, as time would have passed.
+    pub(crate) fn wait_past_ms(&self, ms: i64) {
+        if let Some(state) = &self.test
+            && state.load(Ordering::Relaxed) & TestClockState::STOPPED != 0
+        {
+            let next = u64::try_from(ms.saturating_add(1)).unwrap_or(0);
+            state
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |state| {
+                    (state & !TestClockState::STOPPED < next)
+                        .then_some(next | TestClockState::STOPPED)
+                })
+                .ok();
+            return;
+        }
+        // `ms` at the end of time: no later millisecond to wait for.
+        while ms < i64::MAX && self.now_ms() <= ms {
+            let rest = 1000 - now().subsec_micros() % 1000;
+            std::thread::sleep(Duration::from_micros(u64::from(rest)));
+        }
+    }
 }
 
 /// A clock for one manager that a test moves

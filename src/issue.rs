@@ -206,14 +206,15 @@ impl Issuer {
         }
     }
 
-    /// When the longest-lived token issued at `now` expires (a second late,
-    /// to round up); `None` when tokens may never expire. A revocation that
+    /// When the longest-lived token issued up to `now` expires, dated as
+    /// [`sign`](Self::sign) dates `exp` (and never past the last date a token
+    /// can carry); `None` when tokens may never expire. A revocation that
     /// covers every token issued up to `now` must last that long.
-    pub(crate) fn last_expiry_of_new(&self, now: i64) -> Option<i64> {
+    pub(crate) fn last_expiry_of_new(&self, now: Duration) -> Option<i64> {
         match self.max_lifetime {
             Expiry::After(lifetime) => Some(
-                now.saturating_add_unsigned(lifetime.as_secs())
-                    .saturating_add(1),
+                claims::date_after(now, lifetime)
+                    .map_or(claims::LAST_DATE, |date| date.as_secs() as i64),
             ),
             Expiry::Never => None,
         }

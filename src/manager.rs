@@ -1,7 +1,7 @@
 //! [`JwtManager`]: the handle every guard, extractor and handler shares, and
 //! the token operations: creating, decoding, revoking and rotating tokens.
 
-use std::{fmt, future::Future, panic::AssertUnwindSafe, sync::Arc};
+use std::{fmt, future::Future, panic::AssertUnwindSafe, sync::Arc, time::Duration};
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use futures_util::FutureExt;
@@ -185,7 +185,7 @@ impl JwtManager {
                 "a token without jti cannot be revoked".into(),
             ))?;
             // The session may hold the longest-lived token minted up to now.
-            let keep = self.accepted_until_last_new(self.clock().now_secs());
+            let keep = self.accepted_until_last_new(self.clock().now());
             store_call(self.writable_store()?.revoke_session(session, keep)).await
         };
         ended.await.map_err(|error| self.hand_out(error))
@@ -218,24 +218,19 @@ impl JwtManager {
             identity,
             issued_up_to_ms,
             except_session,
-            keep_until: self.accepted_until_last_new(self.clock().now_secs()),
+            keep_until: self.accepted_until_last_new(self.clock().now()),
         };
         let revoked = async { store_call(self.writable_store()?.revoke_identity(cutoff)).await };
         revoked.await.map_err(|error| self.hand_out(error))?;
         // Tokens carry their issue time to the millisecond: return once this
         // millisecond is over, so that every token minted afterwards is newer.
-        // At most a millisecond of a rare call: a plain sleep, which needs no
-        // particular async runtime.
-        while self.clock().now_ms() <= issued_up_to_ms {
-            let rest = 1000 - claims::now().subsec_micros() % 1000;
-            std::thread::sleep(std::time::Duration::from_micros(u64::from(rest)));
-        }
+        self.clock().wait_past_ms(issued_up_to_ms);
         Ok(())
     }
 
     /// Until when the longest-lived token issued at `now` can be accepted:
     /// how long a revocation of everything issued up to now must last.
-    fn accepted_until_last_new(&self, now: i64) -> Option<i64> {
+    fn accepted_until_last_new(&self, now: Duration) -> Option<i64> {
         let exp = self.issuer().last_expiry_of_new(now);
         self.verifier().accepted_until(exp)
     }
@@ -358,7 +353,7 @@ impl JwtManager {
             presented: jti,
             next: &next,
             // The family covers every token minted into it, of either kind.
-            keep_until: self.accepted_until_last_new(self.clock().now_secs()),
+            keep_until: self.accepted_until_last_new(self.clock().now()),
             reuse_interval: self.parts.reuse_interval,
         };
         match store_call(store.rotate(rotation)).await.map_err(reject)? {
@@ -607,6 +602,6 @@ mod tests {
             .encode()
             .unwrap();
         assert!(jwt.decode_token(&long).unwrap().expires_at().unwrap() <= claims::LAST_DATE);
-        assert_eq!(jwt.issuer().last_expiry_of_new(claims::now_secs()), None);
+        assert_eq!(jwt.issuer().last_expiry_of_new(claims::now()), None);
     }
 }

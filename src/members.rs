@@ -191,6 +191,10 @@ mod tests {
             unsupported_extension("exp").to_string(),
             "Unsupported critical extension: exp"
         );
+        assert_eq!(
+            unsupported_extension("x-ext_1").to_string(),
+            "Unsupported critical extension: x-ext_1"
+        );
         for hostile in ["<script>", &"x".repeat(33), "a b"] {
             assert_eq!(
                 unsupported_extension(hostile).to_string(),

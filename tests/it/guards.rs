@@ -618,8 +618,14 @@ async fn header_name_header_type_identity_claim_and_message_key_are_configurable
         .error_message_key("error")
         .build()
         .unwrap();
-    let token = jwt.create_access_token("carol").unwrap();
+    // A claim of the app's own after the identity claim is not the identity.
+    let token = jwt
+        .access_token_builder("carol")
+        .claim("role", "admin")
+        .encode()
+        .unwrap();
     let claims = jwt.decode_token(&token).unwrap();
+    assert_eq!(claims.identity(), "carol");
     assert_eq!(claims.claims()["identity"], "carol");
     assert!(claims.claims().get("sub").is_none());
 
