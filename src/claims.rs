@@ -85,6 +85,11 @@ struct TestClockState;
 impl TestClockState {
     const STOPPED: u64 = 1 << 63;
 
+    /// The state of a clock stopped at `ms` (the latest it can show, if later).
+    fn stopped_at(ms: u64) -> u64 {
+        ms.min(!Self::STOPPED) | Self::STOPPED
+    }
+
     fn now(state: u64) -> Duration {
         let ms = Duration::from_millis(state & !Self::STOPPED);
         if state & Self::STOPPED != 0 {
@@ -114,27 +119,22 @@ impl Clock {
     }
 
     /// Returns once the clock reads a later millisecond than `ms`. The
-    /// system clock (and a test clock running with it) is waited for: a
-    /// millisecond at most, with a plain sleep, which needs no particular
-    /// async runtime. A stopped test clock would never get there: it is
-    /// moved to the next millisecond, as time would have passed.
+    /// system clock (and a test clock running with it) is waited for, with a
+    /// plain sleep, which needs no particular async runtime (callers wait a
+    /// millisecond at most). A stopped test clock would never get there: it
+    /// is moved on to that millisecond, as time would have passed. (A test
+    /// clock, once stopped, never runs again.)
     pub(crate) fn wait_past_ms(&self, ms: i64) {
+        let next = u64::try_from(ms.saturating_add(1)).unwrap_or(0);
         if let Some(state) = &self.test
             && state.load(Ordering::Relaxed) & TestClockState::STOPPED != 0
         {
-            let next = u64::try_from(ms.saturating_add(1)).unwrap_or(0);
-            state
-                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |state| {
-                    (state & !TestClockState::STOPPED < next)
-                        .then_some(next | TestClockState::STOPPED)
-                })
-                .ok();
+            state.fetch_max(TestClockState::stopped_at(next), Ordering::Relaxed);
             return;
         }
         // `ms` at the end of time: no later millisecond to wait for.
         while ms < i64::MAX && self.now_ms() <= ms {
-            let rest = 1000 - now().subsec_micros() % 1000;
-            std::thread::sleep(Duration::from_micros(u64::from(rest)));
+            std::thread::sleep(Duration::from_micros(100));
         }
     }
 }
@@ -171,10 +171,8 @@ impl TestClock {
     /// later than it was.
     pub fn set(&self, since_epoch: Duration) {
         let ms = u64::try_from(since_epoch.as_millis()).unwrap_or(u64::MAX);
-        self.state.store(
-            ms.min(!TestClockState::STOPPED) | TestClockState::STOPPED,
-            Ordering::Relaxed,
-        );
+        self.state
+            .store(TestClockState::stopped_at(ms), Ordering::Relaxed);
     }
 
     /// Moves the clock forward by `by` (to the millisecond).
@@ -274,6 +272,59 @@ pub(crate) fn numeric_date(value: &Value) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runs `wait` on a thread of its own: whether it returned within ten
+    /// seconds (a wait that never ends fails the test instead of hanging it).
+    fn returns(wait: impl FnOnce() + Send + 'static) -> bool {
+        let (done, returned) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            wait();
+            let _ = done.send(());
+        });
+        returned.recv_timeout(Duration::from_secs(10)).is_ok()
+    }
+
+    #[test]
+    fn waiting_past_a_millisecond_waits_for_the_system_clock() {
+        let clock = Clock::default();
+        let ms = clock.now_ms() + 30;
+        clock.wait_past_ms(ms);
+        assert!(clock.now_ms() > ms);
+        // At the end of time there is no later millisecond: no wait.
+        assert!(returns(|| Clock::default().wait_past_ms(i64::MAX)));
+    }
+
+    #[cfg(feature = "test-util")]
+    #[test]
+    fn waiting_past_a_millisecond_moves_a_stopped_test_clock_and_only_forward() {
+        let test = TestClock::stopped_at(Duration::from_millis(5_000));
+        let clock = test.clock();
+        clock.wait_past_ms(5_000);
+        assert_eq!(clock.now_ms(), 5_001);
+        clock.wait_past_ms(4_000);
+        clock.wait_past_ms(-1);
+        assert_eq!(clock.now_ms(), 5_001);
+        clock.wait_past_ms(5_010);
+        assert_eq!(clock.now_ms(), 5_011);
+        clock.wait_past_ms(i64::MAX);
+        assert_eq!(clock.now_ms(), i64::MAX);
+    }
+
+    #[cfg(feature = "test-util")]
+    #[test]
+    fn waiting_past_a_millisecond_leaves_a_running_test_clock_running() {
+        let test = TestClock::new();
+        test.advance(Duration::from_secs(1_000));
+        let clock = test.clock();
+        let ms = clock.now_ms() + 30;
+        clock.wait_past_ms(ms);
+        assert!(clock.now_ms() > ms);
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(clock.now_ms() > ms + 1, "the clock stopped");
+        // Advanced to the end of time, it reads i64::MAX for good.
+        test.advance(Duration::MAX);
+        assert!(returns(move || clock.wait_past_ms(clock.now_ms())));
+    }
 
     #[test]
     fn numeric_dates_truncate_like_python_int() {
