@@ -288,7 +288,7 @@ mod tests {
     fn waiting_past_a_millisecond_waits_for_the_system_clock() {
         let clock = Clock::default();
         let ms = clock.now_ms() + 30;
-        clock.wait_past_ms(ms);
+        assert!(returns(move || Clock::default().wait_past_ms(ms)));
         assert!(clock.now_ms() > ms);
         // At the end of time there is no later millisecond: no wait.
         assert!(returns(|| Clock::default().wait_past_ms(i64::MAX)));
@@ -299,7 +299,10 @@ mod tests {
     fn waiting_past_a_millisecond_moves_a_stopped_test_clock_and_only_forward() {
         let test = TestClock::stopped_at(Duration::from_millis(5_000));
         let clock = test.clock();
-        clock.wait_past_ms(5_000);
+        assert!(returns({
+            let clock = clock.clone();
+            move || clock.wait_past_ms(5_000)
+        }));
         assert_eq!(clock.now_ms(), 5_001);
         clock.wait_past_ms(4_000);
         clock.wait_past_ms(-1);
@@ -308,6 +311,11 @@ mod tests {
         assert_eq!(clock.now_ms(), 5_011);
         clock.wait_past_ms(i64::MAX);
         assert_eq!(clock.now_ms(), i64::MAX);
+        // Stopped past what a clock can show: at the latest it can.
+        assert_eq!(
+            TestClock::stopped_at(Duration::MAX).clock().now_ms(),
+            i64::MAX
+        );
     }
 
     #[cfg(feature = "test-util")]
@@ -317,7 +325,10 @@ mod tests {
         test.advance(Duration::from_secs(1_000));
         let clock = test.clock();
         let ms = clock.now_ms() + 30;
-        clock.wait_past_ms(ms);
+        assert!(returns({
+            let clock = clock.clone();
+            move || clock.wait_past_ms(ms)
+        }));
         assert!(clock.now_ms() > ms);
         std::thread::sleep(Duration::from_millis(5));
         assert!(clock.now_ms() > ms + 1, "the clock stopped");
