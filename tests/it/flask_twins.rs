@@ -1803,6 +1803,12 @@ mod cookies {
             assert_eq!(cookies.len(), 1);
             cookie(&cookies, name);
         }
+        // Logout clears the token cookies, and no CSRF cookie was set.
+        let (cookies, ..) = client.get("/delete_tokens").await;
+        assert_eq!(cookies.len(), 2);
+        for name in ["access_token_cookie", "refresh_token_cookie"] {
+            assert_eq!(cookie(&cookies, name).value(), "");
+        }
     }
 
     #[actix_web::test]
@@ -1816,6 +1822,12 @@ mod cookies {
             let (cookies, ..) = client.get(url).await;
             assert_eq!(cookies.len(), 1);
             cookie(&cookies, name);
+        }
+        // Logout clears the token cookies, and no CSRF cookie was set.
+        let (cookies, ..) = client.get("/delete_tokens").await;
+        assert_eq!(cookies.len(), 2);
+        for name in ["access_token_cookie", "refresh_token_cookie"] {
+            assert_eq!(cookie(&cookies, name).value(), "");
         }
     }
 
