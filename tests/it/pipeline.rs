@@ -14,6 +14,7 @@ use std::{
 
 use actix_jwt_extended::{
     Claims, CurrentUser, JwtIdentity, JwtManager, JwtRequestExt, JwtRequired, RefreshRequired,
+    Require,
     config::ErrorFormat,
     manager::{JwtManagerBuilder, UserLoader},
     store::{MemoryStore, StoreError, TokenFacts, TokenStore},
@@ -590,4 +591,96 @@ async fn a_guard_answers_alike_whether_it_decides_at_once_or_waits() {
     let statuses: std::collections::BTreeSet<u16> =
         answers.iter().map(|(status, _)| *status).collect();
     assert_eq!(statuses, [200, 401, 403, 422, 500].into());
+}
+
+/// Every view the extractors give of one request's identity, and their
+/// `Debug`, which shows the identity and the user, never the token.
+async fn every_view(
+    identity: JwtIdentity,
+    claims: Claims,
+    user: CurrentUser<String>,
+) -> HttpResponse {
+    let as_ref: &str = identity.as_ref();
+    HttpResponse::Ok().json(json!({
+        "as_str": identity.as_str(),
+        "as_ref": as_ref,
+        "deref": &*identity,
+        "display": identity.to_string(),
+        "claims": claims.identity(),
+        "debug": [format!("{identity:?}"), format!("{user:?}")],
+    }))
+}
+
+#[actix_web::test]
+async fn the_extractors_show_the_identity_every_way_and_debug_without_the_token() {
+    let (jwt, _) = counted();
+    let token = jwt.create_access_token("alice").unwrap();
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(jwt))
+            .route("/p", web::get().to(every_view)),
+    )
+    .await;
+    let (status, body) = call(&app, Method::GET, "/p", Some(&bearer(&token))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        json!({
+            "as_str": "alice", "as_ref": "alice", "deref": "alice",
+            "display": "alice", "claims": "alice",
+            "debug": ["JwtIdentity(\"alice\")", "CurrentUser(\"user alice\")"],
+        })
+    );
+    assert!(!body.to_string().contains(&token));
+}
+
+#[actix_web::test]
+async fn a_condition_debugs_as_its_message_and_scope() {
+    assert_eq!(
+        format!("{:?}", Require::claim_equals("role", "admin")),
+        "Require { message: \"Insufficient permissions\", scope: None, .. }"
+    );
+    assert_eq!(
+        format!("{:?}", Require::scopes(["a:read", "a:write"])),
+        "Require { message: \"Insufficient scope\", scope: Some(\"a:read a:write\"), .. }"
+    );
+    // A guard lists its conditions.
+    let guard = JwtRequired::new().require(Require::claim_equals("role", "admin"));
+    assert!(
+        format!("{guard:?}").contains(
+            "requires: [Require { message: \"Insufficient permissions\", scope: None, .. }]"
+        ),
+        "{guard:?}"
+    );
+}
+
+/// A synchronous condition before an asynchronous one runs once per
+/// request, not once on the fast path and again on the awaited one.
+#[actix_web::test]
+async fn a_sync_condition_before_an_async_one_runs_once() {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&runs);
+    let guard = JwtRequired::new()
+        .require(Require::check("Sync", move |_| {
+            seen.fetch_add(1, SeqCst);
+            true
+        }))
+        .require(Require::check_async("Async", |_| async { true }));
+    let jwt = JwtManager::builder()
+        .secret(SECRET)
+        .allow_short_secret()
+        .build()
+        .unwrap();
+    let token = jwt.create_access_token("alice").unwrap();
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(jwt))
+            .route("/p", web::get().to(HttpResponse::Ok).wrap(guard)),
+    )
+    .await;
+    for round in 1..=2 {
+        let (status, _) = call(&app, Method::GET, "/p", Some(&bearer(&token))).await;
+        assert_eq!(status, 200);
+        assert_eq!(runs.load(SeqCst), round);
+    }
 }
