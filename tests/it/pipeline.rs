@@ -18,6 +18,7 @@ use actix_jwt_extended::{
     config::ErrorFormat,
     manager::{JwtManagerBuilder, UserLoader},
     store::{MemoryStore, StoreError, TokenFacts, TokenStore},
+    test::TestClock,
     token::DecodedToken,
 };
 use actix_web::{
@@ -502,7 +503,7 @@ async fn a_store_outage_is_logged_even_when_the_error_hook_answers() {
 /// Every answer of a guard, for one manager: valid, expired, refresh and
 /// missing tokens, `OPTIONS` with and without one, and passing, failing,
 /// panicking and asynchronous conditions.
-async fn guard_answers(jwt: JwtManager) -> Vec<(u16, Value)> {
+async fn guard_answers(jwt: JwtManager, clock: &TestClock) -> Vec<(u16, Value)> {
     use actix_jwt_extended::Require;
     let ok = |guard: JwtRequired| {
         web::route()
@@ -549,7 +550,7 @@ async fn guard_answers(jwt: JwtManager) -> Vec<(u16, Value)> {
         Some(format!("{}x", jwt.create_access_token("bob").unwrap())),
         None,
     ];
-    actix_web::rt::time::sleep(Duration::from_millis(2100)).await;
+    clock.advance(Duration::from_millis(2100));
     let mut answers = Vec::new();
     for path in [
         "/plain",
@@ -572,21 +573,24 @@ async fn guard_answers(jwt: JwtManager) -> Vec<(u16, Value)> {
 
 #[actix_web::test]
 async fn a_guard_answers_alike_whether_it_decides_at_once_or_waits() {
+    let clock = TestClock::new();
     let at_once = JwtManager::builder()
         .secret(SECRET)
         .allow_short_secret()
+        .clock(&clock)
         .build()
         .unwrap();
     // A store and a user loader make every check wait.
     let waiting = JwtManager::builder()
         .secret(SECRET)
         .allow_short_secret()
+        .clock(&clock)
         .token_store(MemoryStore::new())
         .user_loader(CountingLoader(Arc::default()))
         .build()
         .unwrap();
-    let answers = guard_answers(at_once).await;
-    assert_eq!(answers, guard_answers(waiting).await);
+    let answers = guard_answers(at_once, &clock).await;
+    assert_eq!(answers, guard_answers(waiting, &clock).await);
     // The cases differ from each other: a guard that said the same to all would pass above.
     let statuses: std::collections::BTreeSet<u16> =
         answers.iter().map(|(status, _)| *status).collect();

@@ -94,9 +94,40 @@ pub fn http(
     request.extend_from_slice(body);
     stream.write_all(&request).unwrap();
     let mut raw = Vec::new();
-    // A server may close before reading everything we sent; what it answered is what counts.
-    let _ = stream.read_to_end(&mut raw);
+    let mut chunk = [0; 16 * 1024];
+    // Read until the response is whole, not until the server closes: a
+    // refused upgrade keeps the connection open for a while. A server may
+    // close before reading everything we sent; what it answered is what counts.
+    while !is_complete(&raw) {
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => raw.extend_from_slice(&chunk[..n]),
+        }
+    }
     Response::parse(&raw)
+}
+
+/// Whether `raw` holds a whole response: its head, and its body as long as
+/// `Content-Length` says or up to the last chunk. Without either, the
+/// body ends when the server closes.
+fn is_complete(raw: &[u8]) -> bool {
+    let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let body = &raw[split + 4..];
+    let header = |name: &str| {
+        head.lines()
+            .filter_map(|line| line.split_once(':'))
+            .find(|(n, _)| n.trim() == name)
+            .map(|(_, v)| v.trim().to_owned())
+    };
+    if header("transfer-encoding").as_deref() == Some("chunked") {
+        return body.ends_with(b"0\r\n\r\n");
+    }
+    header("content-length")
+        .and_then(|length| length.parse::<usize>().ok())
+        .is_some_and(|length| body.len() >= length)
 }
 
 #[derive(Debug)]
