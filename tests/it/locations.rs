@@ -344,6 +344,23 @@ async fn the_json_location_leaves_the_body_intact_for_the_handler_and_is_bounded
         .insert_header((header::AUTHORIZATION, format!("Bearer {token}")))
         .set_json(json!({ "n": 1 }));
     assert_eq!(send(&app, header).await.1["body"], json!({ "n": 1 }));
+    // Exactly the limit passes; one byte more does not, whether the
+    // `Content-Length` says so up front or the stream shows it.
+    let padded = |length: usize| {
+        let empty = json!({ "access_token": token, "pad": "" }).to_string();
+        json!({ "access_token": token, "pad": "x".repeat(length - empty.len()) }).to_string()
+    };
+    let post = |body: String| {
+        test::TestRequest::post()
+            .uri("/body")
+            .insert_header((header::CONTENT_TYPE, "application/json"))
+            .set_payload(body)
+    };
+    assert_eq!(send(&app, post(padded(1024))).await.0, StatusCode::OK);
+    assert_eq!(
+        send(&app, post(padded(1025))).await.0,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
     let big = json!({ "access_token": token, "pad": "x".repeat(2048) });
     assert_eq!(
         send(&app, test::TestRequest::post().uri("/body").set_json(big)).await,

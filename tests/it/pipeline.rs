@@ -23,12 +23,12 @@ use actix_jwt_extended::{
 };
 use actix_web::{
     App, HttpRequest, HttpResponse,
-    http::{Method, header},
+    http::{Method, StatusCode, header},
     test, web,
 };
 use serde_json::{Value, json};
 
-use crate::common::{SECRET, bearer, call};
+use crate::common::{SECRET, bearer, call, send};
 
 /// How often each stateful step ran.
 #[derive(Default)]
@@ -285,6 +285,21 @@ async fn other_middleware_reads_the_verified_token_through_the_extension_trait()
                     .to(|req: HttpRequest| async move {
                         HttpResponse::Ok().body(req.verified_token().unwrap().identity().to_owned())
                     })
+                    // A middleware inside the guard sees the token on the `ServiceRequest`.
+                    .wrap(actix_web::middleware::from_fn(
+                        |req: actix_web::dev::ServiceRequest,
+                         next: actix_web::middleware::Next<_>| async move {
+                            let who = req
+                                .verified_token()
+                                .map(|token| token.identity().to_owned());
+                            let mut res = next.call(req).await?;
+                            res.headers_mut().insert(
+                                header::HeaderName::from_static("x-inner"),
+                                header::HeaderValue::from_str(&who.unwrap_or_default()).unwrap(),
+                            );
+                            Ok::<_, actix_web::Error>(res)
+                        },
+                    ))
                     .wrap(JwtRequired::new()),
             )
             .route("/open", web::get().to(HttpResponse::Ok)),
@@ -296,6 +311,7 @@ async fn other_middleware_reads_the_verified_token_through_the_extension_trait()
         .to_request();
     let res = test::call_service(&app, req).await;
     assert_eq!(res.headers().get("x-who").unwrap(), "alice true");
+    assert_eq!(res.headers().get("x-inner").unwrap(), "alice");
     assert_eq!(test::read_body(res).await, "alice");
     let req = test::TestRequest::get()
         .uri("/open")
@@ -687,4 +703,57 @@ async fn a_sync_condition_before_an_async_one_runs_once() {
         assert_eq!(status, 200);
         assert_eq!(runs.load(SeqCst), round);
     }
+}
+
+/// Two guards on one request share a search only when they read the same
+/// kind of token from the same locations: an access guard and a refresh
+/// guard each read their own cookie, and a guard that reads cookies is not
+/// satisfied by the token another guard found in the header.
+#[actix_web::test]
+async fn guards_share_a_search_only_for_the_same_kind_and_locations() {
+    use actix_jwt_extended::config::TokenLocation::{Cookies, Headers};
+    let jwt = JwtManager::builder()
+        .secret(SECRET)
+        .allow_short_secret()
+        .token_location([Headers, Cookies])
+        .build()
+        .unwrap();
+    let access = jwt.create_access_token("alice").unwrap();
+    let refresh = jwt.create_refresh_token("alice").unwrap();
+    let app = test::init_service(
+        App::new()
+            .app_data(web::Data::new(jwt))
+            .route(
+                "/both-kinds",
+                web::get()
+                    .to(HttpResponse::Ok)
+                    .wrap(RefreshRequired::new().locations([Cookies]))
+                    .wrap(JwtRequired::new().locations([Cookies])),
+            )
+            .route(
+                "/header-then-cookie",
+                web::get()
+                    .to(HttpResponse::Ok)
+                    .wrap(JwtRequired::new().locations([Cookies]))
+                    .wrap(JwtRequired::new().locations([Headers])),
+            ),
+    )
+    .await;
+    let get = |path: &str| test::TestRequest::get().uri(path);
+    let cookies = format!("access_token_cookie={access}; refresh_token_cookie={refresh}");
+    let both_kinds = get("/both-kinds").insert_header((header::COOKIE, cookies));
+    assert_eq!(send(&app, both_kinds).await.0, 200);
+    let header_only =
+        get("/header-then-cookie").insert_header((header::AUTHORIZATION, bearer(&access)));
+    assert_eq!(
+        send(&app, header_only).await,
+        (
+            StatusCode::UNAUTHORIZED,
+            json!({ "msg": "Missing cookie \"access_token_cookie\"" })
+        )
+    );
+    let header_and_cookie = get("/header-then-cookie")
+        .insert_header((header::AUTHORIZATION, bearer(&access)))
+        .insert_header((header::COOKIE, format!("access_token_cookie={access}")));
+    assert_eq!(send(&app, header_and_cookie).await.0, 200);
 }
