@@ -361,6 +361,17 @@ async fn the_json_location_leaves_the_body_intact_for_the_handler_and_is_bounded
         send(&app, post(padded(1025))).await.0,
         StatusCode::PAYLOAD_TOO_LARGE
     );
+    let streamed = |body: String| {
+        let mut req = post(body).to_request();
+        req.headers_mut().remove(header::CONTENT_LENGTH);
+        req
+    };
+    let status = |req| async { test::call_service(&app, req).await.status() };
+    assert_eq!(status(streamed(padded(1024))).await, StatusCode::OK);
+    assert_eq!(
+        status(streamed(padded(1025))).await,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
     let big = json!({ "access_token": token, "pad": "x".repeat(2048) });
     assert_eq!(
         send(&app, test::TestRequest::post().uri("/body").set_json(big)).await,
@@ -765,4 +776,57 @@ async fn flask_config_takes_the_location_and_cookie_options() {
         StatusCode::UNAUTHORIZED,
         "headers are not a location here"
     );
+}
+
+/// A guard reads the body only where the token or a CSRF form field may be
+/// (the JSON location, or a form sent with a cookie to a method CSRF
+/// protects): elsewhere a body larger than the limit reaches the handler whole.
+#[actix_web::test]
+async fn a_guard_reads_the_body_only_where_a_token_or_csrf_field_may_be() {
+    let jwt = builder()
+        .token_location([Headers, Cookies])
+        .cookies(CookieConfig::new().csrf_check_form(true))
+        .body_limit(64)
+        .build()
+        .unwrap();
+    let token = jwt.create_access_token("b").unwrap();
+    let app = test::init_service(
+        App::new().app_data(web::Data::new(jwt)).route(
+            "/length",
+            web::route()
+                .to(|body: web::Bytes| async move { HttpResponse::Ok().json(body.len()) })
+                .wrap(JwtRequired::new()),
+        ),
+    )
+    .await;
+    let json_body = json!({ "pad": "x".repeat(1000) }).to_string();
+    let form_body = format!("pad={}", "x".repeat(1000));
+    let request = |method: Method, content_type: &str, body: &String| {
+        test::TestRequest::default()
+            .method(method)
+            .uri("/length")
+            .insert_header((header::CONTENT_TYPE, content_type.to_owned()))
+            .set_payload(body.clone())
+    };
+    let bearer = (header::AUTHORIZATION, format!("Bearer {token}"));
+    let json_post =
+        request(Method::POST, "application/json", &json_body).insert_header(bearer.clone());
+    assert_eq!(
+        send(&app, json_post).await,
+        (StatusCode::OK, json!(json_body.len()))
+    );
+    let form_get =
+        request(Method::GET, "application/x-www-form-urlencoded", &form_body).insert_header(bearer);
+    assert_eq!(
+        send(&app, form_get).await,
+        (StatusCode::OK, json!(form_body.len()))
+    );
+    // A form posted with the cookie may carry the CSRF field: read, and bounded.
+    let form_post = request(
+        Method::POST,
+        "application/x-www-form-urlencoded",
+        &form_body,
+    )
+    .cookie(actix_web::cookie::Cookie::new("access_token_cookie", token));
+    assert_eq!(send(&app, form_post).await.0, StatusCode::PAYLOAD_TOO_LARGE);
 }
