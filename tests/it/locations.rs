@@ -830,3 +830,38 @@ async fn a_guard_reads_the_body_only_where_a_token_or_csrf_field_may_be() {
     .cookie(actix_web::cookie::Cookie::new("access_token_cookie", token));
     assert_eq!(send(&app, form_post).await.0, StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+/// The CSRF form field is read from a form only: a JSON body, read for the
+/// JSON location, that happens to look like `csrf_token=<value>` does not
+/// carry the CSRF value (Flask reads `request.form`, empty for JSON).
+#[actix_web::test]
+async fn the_csrf_form_field_is_read_from_forms_only() {
+    let jwt = builder()
+        .cookies(CookieConfig::new().csrf_check_form(true))
+        .build()
+        .unwrap();
+    let app = app!(jwt.clone());
+    let token = jwt.create_access_token("f").unwrap();
+    let csrf = csrf_of(&jwt, &token);
+    let post = |content_type: &str| {
+        test::TestRequest::post()
+            .uri("/any")
+            .cookie(actix_web::cookie::Cookie::new(
+                "access_token_cookie",
+                token.clone(),
+            ))
+            .insert_header((header::CONTENT_TYPE, content_type.to_owned()))
+            .set_payload(format!("csrf_token={csrf}"))
+    };
+    assert_eq!(
+        send(&app, post("application/x-www-form-urlencoded")).await,
+        (StatusCode::OK, json!({ "id": "f" }))
+    );
+    assert_eq!(
+        send(&app, post("application/json")).await,
+        (
+            StatusCode::UNAUTHORIZED,
+            json!({ "msg": "Missing CSRF token" })
+        )
+    );
+}
