@@ -865,3 +865,37 @@ async fn the_csrf_form_field_is_read_from_forms_only() {
         )
     );
 }
+
+/// A JSON token value Python counts as false (`null`, `false`, `""`, `0`,
+/// `0.0`, `[]`, `{}`) is a missing token, and the search goes on; any other
+/// value that is not a string is refused. The answers are Flask-JWT-Extended
+/// 4.7.4's, recorded from `tests/reference/jwt_locations.py`.
+#[actix_web::test]
+async fn json_token_values_python_counts_as_false_are_missing() {
+    let jwt = builder().build().unwrap();
+    let app = app!(jwt);
+    let missing = json!({ "msg": "Missing JWT in headers, cookies, json or query_string (Missing Authorization Header; Missing cookie \"access_token_cookie\"; Missing \"access_token\" key in json data.; Missing 'jwt' query paramater)" });
+    let invalid = json!({ "msg": "Invalid token type. Token must be a <class 'bytes'>" });
+    let cases = [
+        ("null", StatusCode::UNAUTHORIZED, &missing),
+        ("false", StatusCode::UNAUTHORIZED, &missing),
+        ("\"\"", StatusCode::UNAUTHORIZED, &missing),
+        ("0", StatusCode::UNAUTHORIZED, &missing),
+        ("0.0", StatusCode::UNAUTHORIZED, &missing),
+        ("-0.0", StatusCode::UNAUTHORIZED, &missing),
+        ("[]", StatusCode::UNAUTHORIZED, &missing),
+        ("{}", StatusCode::UNAUTHORIZED, &missing),
+        ("1", StatusCode::UNPROCESSABLE_ENTITY, &invalid),
+        ("0.5", StatusCode::UNPROCESSABLE_ENTITY, &invalid),
+        ("true", StatusCode::UNPROCESSABLE_ENTITY, &invalid),
+        ("[0]", StatusCode::UNPROCESSABLE_ENTITY, &invalid),
+        ("{\"a\":0}", StatusCode::UNPROCESSABLE_ENTITY, &invalid),
+    ];
+    for (value, status, body) in cases {
+        let req = test::TestRequest::post()
+            .uri("/any")
+            .insert_header((header::CONTENT_TYPE, "application/json"))
+            .set_payload(format!("{{\"access_token\": {value}}}"));
+        assert_eq!(send(&app, req).await, (status, body.clone()), "{value}");
+    }
+}
