@@ -899,3 +899,24 @@ async fn json_token_values_python_counts_as_false_are_missing() {
         assert_eq!(send(&app, req).await, (status, body.clone()), "{value}");
     }
 }
+
+/// Flask reads a header as Latin-1: a header type whose UTF-8 bytes hold a
+/// byte Python counts as whitespace (`Å` is `C3 85`, and `85` is NEL) is
+/// split there, so `Å <JWT>` sent as UTF-8 never matches the type.
+#[actix_web::test]
+async fn a_header_type_is_matched_as_flask_splits_the_header() {
+    let jwt = builder().header_type("Å").build().unwrap();
+    let token = jwt.create_access_token("a").unwrap();
+    let app = app!(jwt);
+    let value = header::HeaderValue::from_bytes(format!("Å {token}").as_bytes()).unwrap();
+    let req = test::TestRequest::get()
+        .uri("/headers")
+        .insert_header((header::AUTHORIZATION, value));
+    assert_eq!(
+        send(&app, req).await,
+        (
+            StatusCode::UNAUTHORIZED,
+            json!({ "msg": "Missing 'Å' type in 'Authorization' header. Expected 'Authorization: Å <JWT>'" })
+        )
+    );
+}
