@@ -142,6 +142,28 @@ async fn a_padded_signature_is_the_same_signature() {
             422,
             Some("Signature verification failed"),
         ),
+        // Bytes that decode whether or not the padding is whole: PyJWT
+        // takes only the whole padding, also past the longest signature.
+        (
+            format!("{signing_input}.Zg="),
+            422,
+            Some("Invalid crypto padding"),
+        ),
+        (
+            format!("{signing_input}.Zg=="),
+            422,
+            Some("Signature verification failed"),
+        ),
+        (
+            format!("{signing_input}.{}Zg=", "A".repeat(1400)),
+            422,
+            Some("Invalid crypto padding"),
+        ),
+        (
+            format!("{signing_input}.{}Zg==", "A".repeat(1400)),
+            422,
+            Some("Signature verification failed"),
+        ),
     ];
     for (token, status, message) in cases {
         let (got, body) = call(&app, Method::GET, "/protected", Some(&bearer(&token))).await;

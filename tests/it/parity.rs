@@ -1250,3 +1250,31 @@ fn guards_with_conditions_are_send_and_sync() {
     shareable(&guard);
     shareable(&RefreshRequired::new().require(Require::scopes(["a"])));
 }
+
+/// With a custom identity claim, a rotation that carries the presented
+/// token's claims carries the app's own claims and leaves the identity to
+/// the new pair, as it does `sub`.
+#[actix_web::test]
+async fn a_rotation_carries_claims_but_not_a_custom_identity_claim() {
+    let jwt = JwtManager::builder()
+        .secret(common::SECRET)
+        .allow_short_secret()
+        .identity_claim("user_id")
+        .token_store(MemoryStore::new())
+        .build()
+        .unwrap();
+    let login = jwt
+        .create_token_pair_with("alice", &PairOptions::new().claim("role", "admin"))
+        .unwrap();
+    let presented = jwt.decode_token(&login.refresh_token).unwrap();
+    let pair = jwt
+        .rotate_refresh_token_with(&presented, &PairOptions::new().carry_claims())
+        .await
+        .unwrap();
+    for token in [&pair.access_token, &pair.refresh_token] {
+        let claims = jwt.decode_token(token).unwrap().claims().clone();
+        assert_eq!(claims["user_id"], "alice");
+        assert_eq!(claims["role"], "admin");
+        assert!(!claims.contains_key("sub"), "{claims:?}");
+    }
+}
