@@ -18,7 +18,6 @@ use actix_jwt_extended::{
     config::ErrorFormat,
     manager::{JwtManagerBuilder, UserLoader},
     store::{MemoryStore, StoreError, TokenFacts, TokenStore},
-    test::TestClock,
     token::DecodedToken,
 };
 use actix_web::{
@@ -519,7 +518,11 @@ async fn a_store_outage_is_logged_even_when_the_error_hook_answers() {
 /// Every answer of a guard, for one manager: valid, expired, refresh and
 /// missing tokens, `OPTIONS` with and without one, and passing, failing,
 /// panicking and asynchronous conditions.
-async fn guard_answers(jwt: JwtManager, clock: &TestClock) -> Vec<(u16, Value)> {
+#[cfg(feature = "test-util")]
+async fn guard_answers(
+    jwt: JwtManager,
+    clock: &actix_jwt_extended::test::TestClock,
+) -> Vec<(u16, Value)> {
     use actix_jwt_extended::Require;
     let ok = |guard: JwtRequired| {
         web::route()
@@ -587,9 +590,10 @@ async fn guard_answers(jwt: JwtManager, clock: &TestClock) -> Vec<(u16, Value)> 
     answers
 }
 
+#[cfg(feature = "test-util")]
 #[actix_web::test]
 async fn a_guard_answers_alike_whether_it_decides_at_once_or_waits() {
-    let clock = TestClock::new();
+    let clock = actix_jwt_extended::test::TestClock::new();
     let at_once = JwtManager::builder()
         .secret(SECRET)
         .allow_short_secret()
