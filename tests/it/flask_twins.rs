@@ -695,6 +695,36 @@ mod decode_tokens {
         }
     }
 
+    /// Not one of Flask's tests: PyJWT's `_validate_aud` over every JSON
+    /// type, with the messages PyJWT 2 gives (recorded from the reference
+    /// venv's PyJWT): what Python counts as false is missing, and anything
+    /// but a string or a list of strings is malformed.
+    #[test]
+    fn aud_values_pyjwt_counts_as_missing_or_malformed() {
+        let jwt = configured(|b| b.decode_audience(["foo"]));
+        let missing = "Token is missing the \"aud\" claim";
+        let malformed = "Invalid claim format in token";
+        let cases = [
+            (json!(null), missing),
+            (json!(false), missing),
+            (json!(""), missing),
+            (json!([]), missing),
+            (json!({}), missing),
+            (json!(0), missing),
+            (json!(0.0), missing),
+            (json!({ "a": 1 }), malformed),
+            (json!(1), malformed),
+            (json!(true), malformed),
+            (json!(["foo", 1]), malformed),
+        ];
+        for (aud, message) in cases {
+            let token = encode(|claims| {
+                claims.insert("aud".into(), aud.clone());
+            });
+            assert_eq!(error(&jwt, &token), message, "{aud}");
+        }
+    }
+
     #[test]
     fn test_verify_no_aud() {
         for aud in [json!("bar"), json!(["bar"]), json!(["bar", "baz"])] {
