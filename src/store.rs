@@ -453,3 +453,69 @@ mod redis_store;
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis_store::{RedisStore, RedisStoreBuilder};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn token(issued_at_ms: Option<i64>, session: &str) -> TokenFacts<'_> {
+        TokenFacts {
+            jti: Some(session),
+            identity: "alice",
+            issued_at: issued_at_ms.map(|ms| ms / 1000),
+            issued_at_ms,
+            session: Some(session),
+        }
+    }
+
+    fn cutoff(issued_up_to_ms: i64, except_session: Option<&str>) -> Cutoff<'_> {
+        Cutoff::new("alice", issued_up_to_ms, except_session, None)
+    }
+
+    #[test]
+    fn sparing_the_same_session_again_keeps_its_older_tokens() {
+        let mut record = CutoffRecord::default();
+        record.apply(&cutoff(100, Some("mine")));
+        record.apply(&cutoff(200, Some("mine")));
+        assert!(!record.revokes(&token(Some(50), "mine")));
+        assert!(record.revokes(&token(Some(150), "other")));
+        assert!(!record.revokes(&token(Some(250), "other")));
+        // Sparing another session: what was cut off stays cut off for all.
+        record.apply(&cutoff(300, Some("other")));
+        assert!(record.revokes(&token(Some(150), "mine")));
+        assert!(record.revokes(&token(Some(250), "mine")));
+        assert!(!record.revokes(&token(Some(250), "other")));
+    }
+
+    #[test]
+    fn a_token_without_iat_is_revoked_by_any_cutoff() {
+        assert!(!CutoffRecord::default().revokes(&token(None, "mine")));
+        for except in [None, Some("mine"), Some("other")] {
+            let mut record = CutoffRecord::default();
+            record.apply(&cutoff(100, except));
+            assert!(record.revokes(&token(None, "mine")), "{except:?}");
+        }
+    }
+
+    #[test]
+    fn a_record_reads_back_what_it_writes() {
+        let mut record = CutoffRecord::default();
+        assert_eq!(record.to_string(), "- - -");
+        assert_eq!(CutoffRecord::parse("- - -"), Some(record.clone()));
+        record.apply(&cutoff(100, Some("fam-1")));
+        assert_eq!(record.to_string(), "- 100 fam-1");
+        record.apply(&cutoff(50, None));
+        assert_eq!(record.to_string(), "50 100 fam-1");
+        assert_eq!(CutoffRecord::parse("50 100 fam-1"), Some(record));
+        // Version 0.1 wrote whole seconds: the cut-off covers all of it.
+        assert_eq!(CutoffRecord::parse("7").unwrap().to_string(), "7999 - -");
+        // A date without a session spares nobody and cuts nothing off.
+        assert_eq!(
+            CutoffRecord::parse("- 100 -"),
+            Some(CutoffRecord::default())
+        );
+        for broken in ["", "x - -", "- x s", "1 2"] {
+            assert_eq!(CutoffRecord::parse(broken), None, "{broken:?}");
+        }
+    }
+}
