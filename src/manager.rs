@@ -537,6 +537,15 @@ mod tests {
         let debug = format!("{manager:?}");
         assert!(!debug.contains("hunter2"), "{debug}");
         assert!(debug.contains("HS256"), "{debug}");
+        // A store is named, never dumped (it may hold a connection string).
+        let with_store = JwtManager::builder()
+            .secret("hunter2-hunter2")
+            .allow_short_secret()
+            .token_store(crate::store::MemoryStore::new())
+            .build()
+            .unwrap();
+        let debug = format!("{with_store:?}");
+        assert!(debug.contains("store: Some(<token store>)"), "{debug}");
     }
 
     #[test]

@@ -261,6 +261,19 @@ async fn rotation_detects_reuse_and_races(deployment: &Deployment) {
         401
     );
 
+    // Two sessions of one user rotate in turn: each family keeps its own
+    // state, so neither looks like a reuse of the other.
+    let [phone, laptop] = [(); 2].map(|()| jwt.create_token_pair("bob").unwrap());
+    let mut current = [phone, laptop];
+    for _ in 0..2 {
+        for pair in &mut current {
+            *pair = jwt
+                .rotate_refresh_token(&decoded(&pair.refresh_token))
+                .await
+                .unwrap();
+        }
+    }
+
     // Concurrent refreshes with one refresh token, on two instances:
     // exactly one wins.
     let pair = jwt.create_token_pair("race").unwrap();
