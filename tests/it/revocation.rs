@@ -551,6 +551,24 @@ pub async fn a_refresh_within_the_reuse_interval_is_not_theft(
             revocation_of(jwt, &next.access_token).await,
             Some(JwtError::Revoked)
         );
+        // Two sessions' second tabs, interleaved: each family remembers its
+        // own previous refresh token.
+        let [a, b] = [(); 2].map(|()| jwt.create_token_pair("gina").unwrap());
+        let mut first_tabs = Vec::new();
+        for login in [&a, &b] {
+            let presented = decoded(&login.refresh_token);
+            first_tabs.push(jwt.rotate_refresh_token(&presented).await.unwrap());
+        }
+        for (login, first_tab) in [&a, &b].into_iter().zip(&first_tabs) {
+            let second_tab = jwt
+                .rotate_refresh_token(&decoded(&login.refresh_token))
+                .await
+                .unwrap();
+            assert_eq!(
+                jti(&second_tab.refresh_token),
+                jti(&first_tab.refresh_token)
+            );
+        }
     }
 }
 
