@@ -396,6 +396,18 @@ mod tests {
     }
 
     #[actix_web::test]
+    async fn the_length_counts_revocations_cutoffs_and_families() {
+        let store = MemoryStore::new();
+        assert!(store.is_empty());
+        assert_eq!(rotate(&store, "f", "g", 0).await, Rotation::Rotated);
+        assert_eq!(store.len(), 1);
+        cut_off(&store, "u", now(), None).await;
+        assert_eq!(store.len(), 2);
+        store.revoke("a", Some(now() + 60)).await.unwrap();
+        assert_eq!(store.len(), 3);
+    }
+
+    #[actix_web::test]
     async fn expired_entries_are_dropped_and_memory_stays_bounded() {
         let store = MemoryStore::new();
         let past = now() - 1;
