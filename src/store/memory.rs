@@ -407,6 +407,31 @@ mod tests {
         assert_eq!(store.len(), 3);
     }
 
+    /// The sweep is amortized: none under 64 entries, then one each time the
+    /// store has doubled since the last, so a revocation costs O(1) on
+    /// average while memory stays within twice the live entries.
+    #[actix_web::test]
+    async fn expired_entries_are_swept_each_time_the_store_doubles() {
+        let store = MemoryStore::new();
+        let (past, future) = (Some(now() - 1), Some(now() + 60));
+        for i in 0..63 {
+            store.revoke(&format!("old-{i}"), past).await.unwrap();
+        }
+        assert_eq!(store.len(), 63);
+        store.revoke("old-63", past).await.unwrap();
+        assert_eq!(store.len(), 0);
+        for i in 0..64 {
+            store.revoke(&format!("live-{i}"), future).await.unwrap();
+        }
+        assert_eq!(store.len(), 64);
+        for i in 0..63 {
+            store.revoke(&format!("old-{i}"), past).await.unwrap();
+        }
+        assert_eq!(store.len(), 127);
+        store.revoke("old-63", past).await.unwrap();
+        assert_eq!(store.len(), 64);
+    }
+
     #[actix_web::test]
     async fn expired_entries_are_dropped_and_memory_stays_bounded() {
         let store = MemoryStore::new();
