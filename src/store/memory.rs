@@ -433,6 +433,26 @@ mod tests {
     }
 
     #[actix_web::test]
+    async fn a_full_store_drops_expired_entries_and_refuses_only_for_live_ones() {
+        let store = MemoryStore::with_capacity(10);
+        let (past, future) = (Some(now() - 1), Some(now() + 60));
+        for i in 0..10 {
+            store.revoke(&format!("old-{i}"), past).await.unwrap();
+        }
+        assert_eq!(store.len(), 10);
+        store.revoke("live-0", future).await.unwrap();
+        assert_eq!(store.len(), 1);
+        for i in 1..10 {
+            store.revoke(&format!("live-{i}"), future).await.unwrap();
+        }
+        assert!(store.revoke("one-more", future).await.is_err());
+        assert_eq!(store.len(), 10);
+        // A revocation already kept is renewed in its place: no room needed.
+        store.revoke("live-0", None).await.unwrap();
+        assert_eq!(store.len(), 10);
+    }
+
+    #[actix_web::test]
     async fn expired_entries_are_dropped_and_memory_stays_bounded() {
         let store = MemoryStore::new();
         let past = now() - 1;
