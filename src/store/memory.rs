@@ -405,6 +405,12 @@ mod tests {
         assert_eq!(store.len(), 2);
         store.revoke("a", Some(now() + 60)).await.unwrap();
         assert_eq!(store.len(), 3);
+        assert!(!store.is_empty());
+        // Debug shows the counts, never the revoked ids.
+        assert_eq!(
+            format!("{store:?}"),
+            "MemoryStore { entries: 3, capacity: 1000000 }"
+        );
     }
 
     /// The sweep is amortized: none under 64 entries, then one each time the
