@@ -458,6 +458,61 @@ mod tests {
         assert_eq!(store.len(), 10);
     }
 
+    /// A revocation kept until `until` holds while the clock (in seconds)
+    /// is before it: `until` is the first second nothing it covers can pass.
+    #[actix_web::test]
+    async fn a_revocation_ends_at_its_until_second() {
+        let store = MemoryStore::new();
+        loop {
+            let second = now();
+            store.revoke("ending", Some(second)).await.unwrap();
+            store.revoke("kept", Some(second + 1)).await.unwrap();
+            let ending = revoked(&store, ("ending", "u", second, None)).await;
+            let kept = revoked(&store, ("kept", "u", second, None)).await;
+            if now() == second {
+                assert!(!ending && kept);
+                break;
+            }
+        }
+    }
+
+    /// New entries need room; an identity's second cut-off and a family's
+    /// next rotation take the place of what they replace.
+    #[actix_web::test]
+    async fn cutoffs_and_rotations_need_room_only_for_new_entries() {
+        let keep = Some(now() + 60);
+        let store = MemoryStore::with_capacity(2);
+        store.revoke("a", keep).await.unwrap();
+        assert_eq!(rotate(&store, "f", "g", 0).await, Rotation::Rotated);
+        let cutoff = Cutoff::new("u", now() * 1000, None, keep);
+        assert!(store.revoke_identity(cutoff).await.is_err());
+        let rotation = RotationRequest::new("other", "other", "next", keep);
+        assert!(store.rotate(rotation).await.is_err());
+        assert_eq!(rotate(&store, "g", "h", 0).await, Rotation::Rotated);
+
+        let store = MemoryStore::with_capacity(2);
+        store.revoke("a", keep).await.unwrap();
+        cut_off(&store, "u", now(), None).await;
+        cut_off(&store, "u", now(), Some("s")).await;
+        assert_eq!(store.len(), 2);
+    }
+
+    /// A cut-off whose keep-until has passed is dropped to make room; one
+    /// kept for good (`None`) is not.
+    #[actix_web::test]
+    async fn a_cutoff_is_kept_until_its_keep_until() {
+        let store = MemoryStore::with_capacity(1);
+        let past = Cutoff::new("u", now() * 1000, None, Some(now() - 1));
+        store.revoke_identity(past).await.unwrap();
+        store.revoke("a", Some(now() + 60)).await.unwrap();
+        assert_eq!(store.len(), 1);
+
+        let store = MemoryStore::with_capacity(1);
+        let for_good = Cutoff::new("u", now() * 1000, None, None);
+        store.revoke_identity(for_good).await.unwrap();
+        assert!(store.revoke("a", Some(now() + 60)).await.is_err());
+    }
+
     #[actix_web::test]
     async fn expired_entries_are_dropped_and_memory_stays_bounded() {
         let store = MemoryStore::new();
