@@ -442,6 +442,16 @@ mod tests {
             "1700000000003-0",
         );
         assert_eq!(mirror.answer(&token), Some(true));
+        // So does one at the same position: the catch-up scan labels what it
+        // reads with the position noted before it, and reads it after.
+        let later = TokenFacts::new("t2", "u", Some(now() + 5), None);
+        assert_eq!(mirror.answer(&later), Some(false));
+        mirror.apply(
+            Revocation::Cutoff("u".into(), record((now() + 10) * 1000)),
+            until,
+            "1700000000003-0",
+        );
+        assert_eq!(mirror.answer(&later), Some(true));
     }
 
     #[test]
