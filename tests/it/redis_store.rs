@@ -713,3 +713,31 @@ async fn revocations_from_an_earlier_version_still_count() {
     );
     assert!(store.mirror_is_current());
 }
+
+/// While Redis is down, the revocation feed tries again after a pause that
+/// doubles (20 ms, 40 ms, ... up to 1 s): a handful of attempts in a second
+/// and a half, never a tight loop. The "Redis" here accepts and hangs up.
+#[actix_web::test]
+async fn the_feed_backs_off_while_redis_is_down() {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering::SeqCst},
+    };
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let attempts = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&attempts);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            counted.fetch_add(1, SeqCst);
+            drop(stream);
+        }
+    });
+    let store = RedisStore::builder(format!("redis://127.0.0.1:{port}/"))
+        .build()
+        .unwrap();
+    actix_web::rt::time::sleep(Duration::from_millis(1500)).await;
+    let seen = attempts.load(SeqCst);
+    drop(store);
+    assert!((3..=40).contains(&seen), "{seen} attempts in 1.5 s");
+}
