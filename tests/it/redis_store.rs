@@ -741,3 +741,20 @@ async fn the_feed_backs_off_while_redis_is_down() {
     drop(store);
     assert!((3..=40).contains(&seen), "{seen} attempts in 1.5 s");
 }
+
+/// A store's `Debug` shows its prefix and state, never its URL, which may
+/// hold a password.
+#[actix_web::test]
+async fn debug_shows_the_prefix_but_never_the_url() {
+    let store = RedisStore::builder("redis://:hunter2@127.0.0.1:1/")
+        .key_prefix("app:")
+        .mirror(false)
+        .build()
+        .unwrap();
+    let debug = format!("{store:?}");
+    assert!(
+        debug.starts_with("RedisStore { prefix: \"app:\""),
+        "{debug}"
+    );
+    assert!(!debug.contains("hunter2"), "{debug}");
+}
