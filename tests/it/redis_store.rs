@@ -746,11 +746,17 @@ async fn the_feed_backs_off_while_redis_is_down() {
 /// hold a password.
 #[actix_web::test]
 async fn debug_shows_the_prefix_but_never_the_url() {
-    let store = RedisStore::builder("redis://:hunter2@127.0.0.1:1/")
+    let builder = RedisStore::builder("redis://:hunter2@127.0.0.1:1/")
         .key_prefix("app:")
-        .mirror(false)
-        .build()
-        .unwrap();
+        .mirror(false);
+    let debug = format!("{builder:?}");
+    assert!(
+        debug.starts_with(
+            "RedisStoreBuilder { nodes: \"<redacted>\", cluster: false, prefix: \"app:\""
+        ),
+        "{debug}"
+    );
+    let store = builder.build().unwrap();
     let debug = format!("{store:?}");
     assert!(
         debug.starts_with("RedisStore { prefix: \"app:\""),
