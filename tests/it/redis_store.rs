@@ -764,3 +764,24 @@ async fn debug_shows_the_prefix_but_never_the_url() {
     );
     assert!(!debug.contains("hunter2"), "{debug}");
 }
+
+/// In a cluster every key of the store must share a slot: a prefix without
+/// a non-empty hash tag is refused when the store is built.
+#[actix_web::test]
+async fn a_cluster_prefix_needs_a_hash_tag() {
+    let nodes = ["redis://127.0.0.1:1/"];
+    for prefix in ["app:", "{}:app:", "app:{:", "app}{"] {
+        let built = RedisStore::cluster_builder(nodes)
+            .key_prefix(prefix)
+            .build();
+        let error = built.err().expect(prefix).to_string();
+        assert!(error.contains("has no hash tag"), "{prefix}: {error}");
+    }
+    for prefix in ["{app}:", "x{a}y:"] {
+        let built = RedisStore::cluster_builder(nodes)
+            .key_prefix(prefix)
+            .mirror(false)
+            .build();
+        assert!(built.is_ok(), "{prefix}");
+    }
+}
