@@ -219,6 +219,13 @@ async fn revocation_keys_expire_with_the_token() {
             .unwrap();
         assert_eq!(found, exists, "{key}");
     }
+    // The live cut-off is kept until its keep-until, not for good.
+    let ttl: i64 = redis::cmd("TTL")
+        .arg(format!("{prefix}sub-cutoff:live-user"))
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    assert!((57..=60).contains(&ttl), "TTL {ttl} for 60 s");
 }
 
 #[actix_web::test]
