@@ -781,7 +781,7 @@ async fn a_cluster_prefix_needs_a_hash_tag() {
         let built = RedisStore::cluster_builder(nodes)
             .key_prefix(prefix)
             .build();
-        let error = built.err().expect(prefix).to_string();
+        let error = built.expect_err(prefix).to_string();
         assert!(error.contains("has no hash tag"), "{prefix}: {error}");
     }
     for prefix in ["{app}:", "x{a}y:"] {
