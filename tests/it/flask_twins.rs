@@ -3087,7 +3087,7 @@ mod config {
         );
         // CSRF stays in the token, not in a cookie: two cookies, each with
         // the configured name, path, domain and a lifetime.
-        let set = cookies(&jwt);
+        let set = common::in_one_second(async || cookies(&jwt)).await;
         assert_eq!(set.len(), 2);
         for (cookie, (name, path, max_age)) in set.iter().zip([
             ("new_access_cookie", "/access/path", 300),

@@ -490,15 +490,18 @@ async fn cookie_attributes_follow_the_configuration() {
         )
         .build()
         .unwrap();
-    let access = jwt.create_access_token("u").unwrap();
-    let refresh = jwt.create_refresh_token("u").unwrap();
-    let response = HttpResponse::Ok()
-        .set_access_cookies(&jwt, &access)
-        .unwrap()
-        .set_refresh_cookies(&jwt, &refresh)
-        .unwrap()
-        .finish();
-    let cookies = set_cookies(&response);
+    let cookies = crate::common::in_one_second(async || {
+        let access = jwt.create_access_token("u").unwrap();
+        let refresh = jwt.create_refresh_token("u").unwrap();
+        let response = HttpResponse::Ok()
+            .set_access_cookies(&jwt, &access)
+            .unwrap()
+            .set_refresh_cookies(&jwt, &refresh)
+            .unwrap()
+            .finish();
+        set_cookies(&response)
+    })
+    .await;
     assert_eq!(
         persistent_attributes(&cookies[0]),
         [

@@ -213,7 +213,7 @@ async fn non_session_cookies_carry_expires_beside_max_age_as_flask_sends_them() 
             .configure(cookie_routes),
     )
     .await;
-    let (status, cookies) = cookies_of(&app, "/login").await;
+    let (status, cookies) = common::in_one_second(async || cookies_of(&app, "/login").await).await;
     assert_eq!((status, cookies.len()), (200, 4));
     let refresh_lifetime = format!("Max-Age={}", 30 * 86_400);
     for (cookie, max_age) in cookies.iter().zip([
