@@ -479,24 +479,35 @@ async fn with_redis_down_requests_fail_closed_and_recover_when_it_returns() {
     }
 }
 
-/// Kills the feed connections of every store on the Redis at `url`.
-async fn kill_feeds(url: &str) -> usize {
-    let client = redis::Client::open(url).unwrap();
-    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+/// The client ids of the feed connections of every store on the Redis at
+/// `url`.
+async fn feed_ids(connection: &mut redis::aio::MultiplexedConnection) -> Vec<String> {
     let list: String = redis::cmd("CLIENT")
         .arg("LIST")
-        .query_async(&mut connection)
+        .query_async(connection)
         .await
         .unwrap();
-    let mut killed = 0;
-    for line in list
-        .lines()
+    list.lines()
         .filter(|line| line.contains("name=actix-jwt-extended-feed"))
-    {
-        let id = line
-            .split(' ')
-            .find_map(|field| field.strip_prefix("id="))
-            .unwrap();
+        .map(|line| {
+            line.split(' ')
+                .find_map(|field| field.strip_prefix("id="))
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
+async fn connect(url: &str) -> redis::aio::MultiplexedConnection {
+    let client = redis::Client::open(url).unwrap();
+    client.get_multiplexed_async_connection().await.unwrap()
+}
+
+/// Kills the feed connections of every store on the Redis at `url`.
+async fn kill_feeds(url: &str) -> usize {
+    let mut connection = connect(url).await;
+    let mut killed = 0;
+    for id in feed_ids(&mut connection).await {
         let gone: i64 = redis::cmd("CLIENT")
             .arg("KILL")
             .arg("ID")
@@ -507,6 +518,38 @@ async fn kill_feeds(url: &str) -> usize {
         killed += gone as usize;
     }
     killed
+}
+
+/// A feed that broke after catching up tries again at once (20 ms),
+/// however many breaks came before: the pause doubles only while it cannot
+/// get back, so one bad minute does not leave every later break with a
+/// second of asking Redis directly.
+#[actix_web::test]
+async fn after_each_break_the_feed_is_back_at_once() {
+    let port = free_port();
+    let Some(_redis) = OwnRedis::start(port) else {
+        return;
+    };
+    let url = format!("redis://127.0.0.1:{port}/");
+    let store = store(&url, "breaks");
+    let mut connection = connect(&url).await;
+    for round in 0..8 {
+        mirror_current(&store).await;
+        let before = feed_ids(&mut connection).await;
+        assert_eq!(kill_feeds(&url).await, 1);
+        let killed = Instant::now();
+        loop {
+            let now = feed_ids(&mut connection).await;
+            if !now.is_empty() && now != before {
+                break;
+            }
+            assert!(
+                killed.elapsed() < Duration::from_millis(500),
+                "break {round}: the feed was not back after 500 ms"
+            );
+            actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
 }
 
 #[actix_web::test]
@@ -657,6 +700,41 @@ async fn sessions_other_devices_same_second_and_reuse_interval_through_redis() {
     }
 }
 
+/// Revocations made before an instance starts are in its mirror as soon as
+/// it is current: its catch-up scan reads every revocation key, on one
+/// server and on the cluster node that holds the prefix's slot. Several
+/// instances start, so that a scan of some other node would show.
+#[actix_web::test]
+async fn revocations_made_before_an_instance_starts_count_there_at_once() {
+    for deployment in Deployment::all() {
+        let prefix = format!("test:before:{}:", uuid::Uuid::new_v4());
+        let jwt = manager(deployment.builder(&prefix).build().unwrap());
+        let token = jwt.create_access_token("kate").unwrap();
+        jwt.revoke_token(&jwt.decode_token(&token).unwrap())
+            .await
+            .unwrap();
+        let session = jwt.create_token_pair("leo").unwrap();
+        jwt.end_session(&jwt.decode_token(&session.access_token).unwrap())
+            .await
+            .unwrap();
+        let everywhere = jwt.create_access_token("mia").unwrap();
+        jwt.revoke_all_tokens("mia").await.unwrap();
+        for _ in 0..4 {
+            let late = deployment.builder(&prefix).build().unwrap();
+            mirror_current(&late).await;
+            let late_jwt = manager(late.clone());
+            for revoked in [&token, &session.access_token, &everywhere] {
+                assert_eq!(
+                    crate::common::revocation_of(&late_jwt, revoked).await,
+                    Some(JwtError::Revoked),
+                    "{deployment:?}"
+                );
+            }
+            assert!(late.mirror_is_current(), "{deployment:?}");
+        }
+    }
+}
+
 /// Revocations written by earlier versions (no feed; a cut-off in whole
 /// seconds, as 0.1 wrote it) before the store starts still revoke what they
 /// covered, answered by the mirror, and a new cut-off merges with them.
@@ -791,4 +869,162 @@ async fn a_cluster_prefix_needs_a_hash_tag() {
             .build();
         assert!(built.is_ok(), "{prefix}");
     }
+}
+
+/// A stand-in for Redis that serves the revocation feed a backlog in two
+/// reads and holds the second until the test lets it go.
+mod backlog {
+    use std::{
+        io::{BufRead, BufReader, Read, Write},
+        net::{TcpListener, TcpStream},
+        sync::{Arc, Mutex, mpsc},
+        time::Duration,
+    };
+
+    /// One command as the client sent it, or `None` once it hung up.
+    fn command(reader: &mut BufReader<TcpStream>) -> Option<Vec<String>> {
+        let mut line = String::new();
+        reader.read_line(&mut line).ok()?;
+        let count: usize = line.trim_end().strip_prefix('*')?.parse().ok()?;
+        (0..count)
+            .map(|_| {
+                line.clear();
+                reader.read_line(&mut line).ok()?;
+                let len: usize = line.trim_end().strip_prefix('$')?.parse().ok()?;
+                let mut bytes = vec![0; len + 2];
+                reader.read_exact(&mut bytes).ok()?;
+                bytes.truncate(len);
+                String::from_utf8(bytes).ok()
+            })
+            .collect()
+    }
+
+    fn bulk(text: &str) -> String {
+        format!("${}\r\n{text}\r\n", text.len())
+    }
+
+    /// An `XREAD` reply: revocations of the `jti`s of `entries`, kept until
+    /// `until`, at stream positions `1-<n>`.
+    fn xread(stream: &str, entries: &[(usize, String)], until: i64) -> String {
+        let mut reply = format!("*1\r\n*2\r\n{}*{}\r\n", bulk(stream), entries.len());
+        for (position, jti) in entries {
+            reply += &format!("*2\r\n{}*6\r\n", bulk(&format!("1-{position}")));
+            for field in ["k", "jti", "i", jti, "u", &until.to_string()] {
+                reply += &bulk(field);
+            }
+        }
+        reply
+    }
+
+    /// The stand-in's port. `first` and `second` are the two reads' entries;
+    /// when the second read arrives, `arrived` is told, and the reply waits
+    /// for `go`. Reads after those wait for news that never comes.
+    pub fn serve(
+        first: Vec<(usize, String)>,
+        second: Vec<(usize, String)>,
+        until: i64,
+        arrived: mpsc::Sender<()>,
+        go: mpsc::Receiver<()>,
+    ) -> u16 {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let reads = Arc::new(Mutex::new((0, Some(arrived), Some(go))));
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                let (reads, first, second) = (Arc::clone(&reads), first.clone(), second.clone());
+                std::thread::spawn(move || {
+                    let mut writer = stream.try_clone().unwrap();
+                    let mut reader = BufReader::new(stream);
+                    while let Some(command) = command(&mut reader) {
+                        let reply = match command[0].to_ascii_uppercase().as_str() {
+                            "XREVRANGE" => "*0\r\n".to_owned(),
+                            "SCAN" => "*2\r\n$1\r\n0\r\n*0\r\n".to_owned(),
+                            "XREAD" => {
+                                let stream = &command[command.len() - 2];
+                                let mut reads = reads.lock().unwrap();
+                                reads.0 += 1;
+                                match reads.0 {
+                                    1 => xread(stream, &first, until),
+                                    2 => {
+                                        reads.1.take().unwrap().send(()).unwrap();
+                                        reads.2.take().unwrap().recv().unwrap();
+                                        xread(stream, &second, until)
+                                    }
+                                    _ => {
+                                        drop(reads);
+                                        std::thread::sleep(Duration::from_millis(100));
+                                        "*-1\r\n".to_owned()
+                                    }
+                                }
+                            }
+                            _ => "+OK\r\n".to_owned(),
+                        };
+                        if writer.write_all(reply.as_bytes()).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        port
+    }
+}
+
+/// The mirror says it is current only once its feed has read the whole
+/// stream: a full read (1 000 entries) may have more behind it. The feed
+/// meets a backlog of 1 003 revocations; while it waits for the second
+/// read, the store still asks Redis, and after it every one of them is
+/// refused by the mirror.
+#[actix_web::test]
+async fn the_mirror_is_current_only_after_the_whole_backlog_is_read() {
+    let minting = crate::common::manager();
+    let tokens: Vec<String> = (0..1003)
+        .map(|i| minting.create_access_token(format!("u{i}")).unwrap())
+        .collect();
+    let entries: Vec<(usize, String)> = tokens
+        .iter()
+        .enumerate()
+        .map(|(i, token)| {
+            let jti = minting
+                .decode_token(token)
+                .unwrap()
+                .jti()
+                .unwrap()
+                .to_owned();
+            (i + 1, jti)
+        })
+        .collect();
+    let (arrived, second_read) = std::sync::mpsc::channel();
+    let (go, held) = std::sync::mpsc::channel();
+    let until = crate::common::now() as i64 + 600;
+    let port = backlog::serve(
+        entries[..1000].to_vec(),
+        entries[1000..].to_vec(),
+        until,
+        arrived,
+        held,
+    );
+    let store = RedisStore::builder(format!("redis://127.0.0.1:{port}/"))
+        .build()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while second_read.try_recv().is_err() {
+        assert!(Instant::now() < deadline, "the feed never read again");
+        actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(
+        !store.mirror_is_current(),
+        "current after a full read, with more to come"
+    );
+    go.send(()).unwrap();
+    mirror_current(&store).await;
+    let jwt = manager(store.clone());
+    for token in [&tokens[0], &tokens[999], &tokens[1000], &tokens[1002]] {
+        assert_eq!(
+            crate::common::revocation_of(&jwt, token).await,
+            Some(JwtError::Revoked)
+        );
+    }
+    assert!(store.mirror_is_current());
 }
