@@ -51,7 +51,13 @@ impl Deployment {
 
     /// A store with a prefix of its own, so tests do not see each other's keys.
     fn store(&self, prefix: &str) -> RedisStore {
+        self.store_with(prefix, true)
+    }
+
+    /// [`store`](Self::store), with or without the local mirror.
+    fn store_with(&self, prefix: &str, mirror: bool) -> RedisStore {
         self.builder(&format!("test:{prefix}:{}:", uuid::Uuid::new_v4()))
+            .mirror(mirror)
             .build()
             .unwrap()
     }
@@ -681,9 +687,10 @@ async fn a_silent_redis_is_given_up_on_within_the_response_timeout() {
 }
 
 /// The session, "other devices", same-second and reuse-interval stories of
-/// the memory store, told through Redis.
+/// the memory store, and a token revoked alone, told through Redis, with
+/// and without the local mirror.
 #[actix_web::test]
-async fn sessions_other_devices_same_second_and_reuse_interval_through_redis() {
+async fn sessions_other_devices_same_second_reuse_interval_and_tokens_through_redis() {
     use crate::revocation::{
         a_refresh_within_the_reuse_interval_is_not_theft,
         ending_a_session_covers_rotation_and_tokens_minted_outside_a_pair,
@@ -691,12 +698,29 @@ async fn sessions_other_devices_same_second_and_reuse_interval_through_redis() {
         other_devices_end_and_no_cutoff_undoes_another, with_reuse_interval,
     };
     for deployment in Deployment::all() {
-        let jwt = manager(deployment.store("sessions"));
-        ending_a_session_covers_rotation_and_tokens_minted_outside_a_pair(&jwt).await;
-        other_devices_end_and_no_cutoff_undoes_another(&jwt).await;
-        log_out_everywhere_orders_tokens_within_the_same_second(&jwt).await;
-        let lenient = with_reuse_interval(deployment.store("reuse"));
-        a_refresh_within_the_reuse_interval_is_not_theft(&jwt, &lenient).await;
+        // With the mirror, and without: every check then asks Redis.
+        for mirror in [true, false] {
+            let store = deployment.store_with("sessions", mirror);
+            assert!(mirror || !store.mirror_is_current());
+            let jwt = manager(store);
+            ending_a_session_covers_rotation_and_tokens_minted_outside_a_pair(&jwt).await;
+            other_devices_end_and_no_cutoff_undoes_another(&jwt).await;
+            log_out_everywhere_orders_tokens_within_the_same_second(&jwt).await;
+            let lenient = with_reuse_interval(deployment.store_with("reuse", mirror));
+            a_refresh_within_the_reuse_interval_is_not_theft(&jwt, &lenient).await;
+            // A token revoked alone, by its `jti`.
+            let [revoked, kept] =
+                ["nina", "nina"].map(|user| jwt.create_access_token(user).unwrap());
+            jwt.revoke_token(&jwt.decode_token(&revoked).unwrap())
+                .await
+                .unwrap();
+            assert_eq!(
+                crate::common::revocation_of(&jwt, &revoked).await,
+                Some(JwtError::Revoked),
+                "{deployment:?}, mirror {mirror}"
+            );
+            assert_eq!(crate::common::revocation_of(&jwt, &kept).await, None);
+        }
     }
 }
 
