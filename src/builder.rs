@@ -265,8 +265,10 @@ impl JwtManagerBuilder {
     }
 
     /// The word before the token in that header (Flask's `JWT_HEADER_TYPE`),
-    /// matched case-sensitively; an empty type means the header holds the bare
-    /// token. Defaults to `Bearer`.
+    /// matched case-sensitively against the header read as Latin-1, as Flask
+    /// reads it; an empty type means the header holds the bare token.
+    /// Defaults to `Bearer`. A type with whitespace, a comma or a character
+    /// beyond Latin-1 fails the build: it could never match.
     pub fn header_type(mut self, header_type: impl Into<String>) -> Self {
         self.locations.header_type = header_type.into();
         self
@@ -685,10 +687,13 @@ mod tests {
             build(base().header_name("bad name")),
             Err(ConfigError::InvalidHeaderName(_))
         ));
-        assert!(matches!(
-            build(base().header_type("Bearer x")),
-            Err(ConfigError::InvalidHeaderType(_))
-        ));
+        for header_type in ["Bearer x", "Bearer,", "Bearer\u{85}", "Ωmega"] {
+            assert!(matches!(
+                build(base().header_type(header_type)),
+                Err(ConfigError::InvalidHeaderType(_))
+            ));
+        }
+        assert!(build(base().header_type("\u{ff}")).is_ok());
         assert!(matches!(
             build(base().identity_claim("")),
             Err(ConfigError::EmptyName(_))

@@ -177,8 +177,9 @@ pub enum ConfigError {
     #[display("header name {_0:?} is not a valid HTTP header name")]
     InvalidHeaderName(#[error(not(source))] String),
 
-    /// The header type contains whitespace or a comma, so it could never match.
-    #[display("header type {_0:?} must be a single word without commas")]
+    /// The header type contains whitespace, a comma or a character beyond
+    /// Latin-1 (what a header's bytes are read as), so it could never match.
+    #[display("header type {_0:?} must be a single word of Latin-1 characters without commas")]
     InvalidHeaderType(#[error(not(source))] String),
 
     /// A claim or message key is empty.

@@ -79,11 +79,13 @@ impl LocationConfig {
     /// The `Authorization` header line for `token`, as configured: its name
     /// and value.
     #[cfg(feature = "test-util")]
-    pub(crate) fn header_line(&self, token: &str) -> (HeaderName, String) {
-        let value = match self.header_type.as_str() {
-            "" => token.to_owned(),
-            kind => format!("{kind} {token}"),
-        };
+    pub(crate) fn header_line(&self, token: &str) -> (HeaderName, HeaderValue) {
+        let mut value: Vec<u8> = latin1(&self.header_type).collect();
+        if !value.is_empty() {
+            value.push(b' ');
+        }
+        value.extend_from_slice(token.as_bytes());
+        let value = HeaderValue::from_bytes(&value).expect("a token is a header value");
         (self.header_name.clone(), value)
     }
 
@@ -125,7 +127,7 @@ impl LocationConfig {
             .map_err(|_| ConfigError::InvalidHeaderName(options.header_name.clone()))?;
         if options
             .header_type
-            .contains(|c: char| c == ',' || is_space(c))
+            .contains(|c: char| c == ',' || is_space(c) || c > '\u{ff}')
         {
             return Err(ConfigError::InvalidHeaderType(options.header_type));
         }
@@ -448,7 +450,8 @@ fn trim(value: &[u8]) -> &[u8] {
 ///
 /// Several header lines are joined with commas, as a WSGI server does. The value
 /// is trimmed and split on commas; exactly one part must start with the exact
-/// word `header_type`, and that part must be exactly two words.
+/// word `header_type`, and that part must be exactly two words. Bytes are
+/// read as Latin-1, as a WSGI server decodes headers for Flask.
 fn from_header<'r>(
     req: &'r HttpRequest,
     name: &HeaderName,
@@ -506,7 +509,7 @@ fn parse<'v>(value: &'v [u8], name: &str, header_type: &str) -> Result<&'v [u8],
         if index == 0 && !field.is_empty() && first.is_none() {
             return Err(bad_header(name, header_type));
         }
-        if first == Some(header_type.as_bytes()) {
+        if first.is_some_and(|word| word.iter().copied().eq(latin1(header_type))) {
             if typed.is_some() {
                 return Err(missing_type());
             }
@@ -521,10 +524,11 @@ fn parse<'v>(value: &'v [u8], name: &str, header_type: &str) -> Result<&'v [u8],
 }
 
 /// The token of a trimmed `value` that is exactly `<type>`, whitespace and
-/// one word, with no comma; `None` for any other shape.
+/// one word, with no comma; `None` for any other shape, and for a header
+/// type beyond ASCII, whose Latin-1 bytes the general parser compares.
 fn typed_token<'v>(value: &'v [u8], header_type: &str) -> Option<&'v [u8]> {
-    let plain = |b: &u8| !is_space_byte(b) && *b != b',';
-    if header_type.is_empty() || !header_type.as_bytes().iter().all(plain) {
+    // The type holds no whitespace and no comma: checked when built.
+    if header_type.is_empty() || !header_type.is_ascii() {
         return None;
     }
     let rest = value.strip_prefix(header_type.as_bytes())?;
@@ -546,6 +550,12 @@ fn typed_token<'v>(value: &'v [u8], header_type: &str) -> Option<&'v [u8]> {
 /// [`is_space_byte`] as comparisons, which vectorise where a table does not.
 const fn is_space_arithmetic(b: u8) -> bool {
     matches!(b, b'\t'..=b'\r' | b' ' | 0x1c..=0x1f | 0x85 | 0xa0)
+}
+
+/// `text` as Latin-1 bytes, as a WSGI server decodes a header (the header
+/// type is checked to be Latin-1 when the manager is built).
+fn latin1(text: &str) -> impl Iterator<Item = u8> + '_ {
+    text.chars().map(|c| u8::try_from(c).unwrap_or(b'?'))
 }
 
 fn bad_header(name: &str, header_type: &str) -> JwtError {

@@ -903,23 +903,49 @@ async fn json_token_values_python_counts_as_false_are_missing() {
     }
 }
 
-/// Flask reads a header as Latin-1: a header type whose UTF-8 bytes hold a
-/// byte Python counts as whitespace (`Å` is `C3 85`, and `85` is NEL) is
-/// split there, so `Å <JWT>` sent as UTF-8 never matches the type.
+/// Flask reads a header as Latin-1 (a WSGI server decodes it so), and so
+/// do we: a header type beyond ASCII matches its Latin-1 byte, never its
+/// UTF-8 bytes (`é` is `C3 A9`, read as `Ã©`; `Å` is `C3 85`, and `85` is
+/// NEL, whitespace to Python). Checked against Flask-JWT-Extended 4.7.4.
 #[actix_web::test]
-async fn a_header_type_is_matched_as_flask_splits_the_header() {
-    let jwt = builder().header_type("Å").build().unwrap();
-    let token = jwt.create_access_token("a").unwrap();
-    let app = app!(jwt);
-    let value = header::HeaderValue::from_bytes(format!("Å {token}").as_bytes()).unwrap();
-    let req = test::TestRequest::get()
-        .uri("/headers")
-        .insert_header((header::AUTHORIZATION, value));
-    assert_eq!(
-        send(&app, req).await,
-        (
-            StatusCode::UNAUTHORIZED,
-            json!({ "msg": "Missing 'Å' type in 'Authorization' header. Expected 'Authorization: Å <JWT>'" })
-        )
-    );
+async fn a_header_type_beyond_ascii_is_matched_as_latin_1() {
+    for header_type in ["é", "Å"] {
+        let jwt = builder().header_type(header_type).build().unwrap();
+        let token = jwt.create_access_token("a").unwrap();
+        let app = app!(jwt.clone());
+        let request = |type_bytes: &[u8]| {
+            let mut value = type_bytes.to_vec();
+            value.push(b' ');
+            value.extend_from_slice(token.as_bytes());
+            test::TestRequest::get().uri("/headers").insert_header((
+                header::AUTHORIZATION,
+                header::HeaderValue::from_bytes(&value).unwrap(),
+            ))
+        };
+        let latin_1 = [header_type.chars().next().unwrap() as u8];
+        assert_eq!(
+            send(&app, request(&latin_1)).await,
+            (StatusCode::OK, json!({ "id": "a" })),
+            "{header_type}"
+        );
+        assert_eq!(
+            send(&app, request(header_type.as_bytes())).await,
+            (
+                StatusCode::UNAUTHORIZED,
+                json!({ "msg": format!("Missing '{header_type}' type in 'Authorization' header. Expected 'Authorization: {header_type} <JWT>'") })
+            )
+        );
+        // The test helpers write the header as it is read.
+        #[cfg(feature = "test-util")]
+        {
+            use actix_jwt_extended::test::TestRequestExt;
+            let req = test::TestRequest::get()
+                .uri("/headers")
+                .with_access_token(&jwt, "b");
+            assert_eq!(
+                send(&app, req).await,
+                (StatusCode::OK, json!({ "id": "b" }))
+            );
+        }
+    }
 }
