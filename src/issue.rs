@@ -112,7 +112,8 @@ pub(crate) struct Draft<'a> {
 /// Everything signing needs, prepared once when the manager is built.
 #[derive(Debug)]
 pub(crate) struct Issuer {
-    /// `None` for a verify-only manager.
+    /// The key ring's signing key, only if it can sign: `None` for a
+    /// verify-only manager.
     key: Option<Key>,
     header: Header,
     /// `header` as PyJWT writes it, base64url: most tokens carry just it.
@@ -327,13 +328,9 @@ impl Issuer {
         };
         let key = match chosen {
             Some(key) => self.check_chosen(key)?,
-            None => self
-                .key
-                .as_ref()
-                .filter(|key| key.encoding.is_some())
-                .ok_or(JwtError::Creation(
-                    "this manager has no signing key: it only verifies tokens".into(),
-                ))?,
+            None => self.key.as_ref().ok_or(JwtError::Creation(
+                "this manager has no signing key: it only verifies tokens".into(),
+            ))?,
         };
         let signing_failed = |error: &dyn std::fmt::Display| {
             JwtError::Creation(format!("signing failed: {error}").into())

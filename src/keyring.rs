@@ -398,8 +398,7 @@ fn short_secret(key: &Key, algorithms: &[Algorithm]) -> Option<ConfigError> {
             Algorithm::HS512 => Some((64, alg)),
             _ => None,
         })
-        .max_by_key(|(minimum, _)| *minimum)
-        .unwrap_or((32, key.algorithm));
+        .max_by_key(|(minimum, _)| *minimum)?;
     (key.secret_len < minimum).then_some(ConfigError::ShortSecret {
         algorithm,
         length: key.secret_len,
@@ -675,5 +674,68 @@ mod tests {
         assert!(!verifies(Algorithm::RS256, Algorithm::PS256));
         assert!(!verifies(Algorithm::HS256, Algorithm::RS256));
         assert!(!verifies(Algorithm::ES256, Algorithm::HS256));
+    }
+
+    /// RFC 7518's 2048-bit floor is about the modulus's bits, not its bytes:
+    /// leading zero bytes and bits do not count.
+    #[test]
+    fn an_rsa_modulus_is_measured_to_the_bit() {
+        let bits = |modulus: Vec<u8>| {
+            let jwk = serde_json::json!({
+                "kty": "RSA", "alg": "RS256", "e": "AQAB",
+                "n": URL_SAFE_NO_PAD.encode(modulus),
+            });
+            Key::from_jwk(&serde_json::from_value(jwk).unwrap())
+                .unwrap()
+                .rsa_bits()
+        };
+        let modulus = |first: &[u8], rest: usize| [first, &vec![0xab; rest]].concat();
+        assert_eq!(bits(modulus(&[0x80], 255)), Some(2048));
+        assert_eq!(bits(modulus(&[0x40], 255)), Some(2047));
+        assert_eq!(bits(modulus(&[0x00, 0x80], 255)), Some(2048));
+        assert_eq!(bits(modulus(&[0x01], 256)), Some(2049));
+        assert_eq!(
+            Key::secret(Algorithm::HS256, [1; 32]).unwrap().rsa_bits(),
+            None
+        );
+    }
+
+    /// Key files are read whole: the two halves of a PEM pair and a JWK
+    /// Set; a file that cannot be read is a configuration error naming it.
+    #[test]
+    fn keys_are_read_from_files() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keys");
+        let private =
+            Key::private_pem_file(Algorithm::RS256, format!("{dir}/rs256_private.pem")).unwrap();
+        let public =
+            Key::public_pem_file(Algorithm::RS256, format!("{dir}/rs256_public.pem")).unwrap();
+        assert!(private.can_sign() && !public.can_sign());
+        let message = b"header.payload";
+        let signature = jsonwebtoken::crypto::sign(
+            message,
+            private.encoding.as_ref().unwrap(),
+            Algorithm::RS256,
+        )
+        .unwrap();
+        let verified = |key: &Key| {
+            jsonwebtoken::crypto::verify(&signature, message, &key.decoding, Algorithm::RS256)
+                .unwrap()
+        };
+        assert!(verified(&public));
+
+        let jwk = public.with_kid("file").jwk.unwrap();
+        let set = serde_json::json!({ "keys": [jwk] }).to_string();
+        let path = std::env::temp_dir().join(format!("jwks-{}.json", uuid::Uuid::new_v4()));
+        std::fs::write(&path, set).unwrap();
+        let keys = Key::from_jwks_file(&path);
+        std::fs::remove_file(&path).unwrap();
+        let keys = keys.unwrap();
+        assert_eq!(keys.len(), 1);
+        assert_eq!(keys[0].kid(), Some("file"));
+        assert!(verified(&keys[0]));
+
+        let missing = format!("{dir}/missing.json");
+        let error = Key::from_jwks_file(&missing).err().unwrap().to_string();
+        assert!(error.contains(&format!("cannot read {missing}")), "{error}");
     }
 }

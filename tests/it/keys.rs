@@ -90,13 +90,14 @@ async fn every_algorithm_round_trips_and_verifies_with_the_public_key_alone() {
             200,
             "{algorithm:?}"
         );
-        assert!(
-            matches!(
-                verifier.create_access_token("x"),
-                Err(JwtError::Creation(_))
+        match verifier.create_access_token("x") {
+            Err(JwtError::Creation(cause)) => assert_eq!(
+                cause.to_string(),
+                "this manager has no signing key: it only verifies tokens",
+                "{algorithm:?}"
             ),
-            "verify-only"
-        );
+            other => panic!("{algorithm:?}: {other:?}"),
+        }
     }
 }
 
@@ -225,6 +226,23 @@ async fn kids_pick_the_key_and_unknown_or_removed_keys_are_refused() {
             call(&app, Method::GET, "/p", Some(&bearer(token))).await.0,
             200
         );
+    }
+    // A retired key's public half as the signing key: it verifies, and
+    // the manager says it cannot sign rather than failing to.
+    let retired = JwtManager::builder()
+        .signing_key(old.public_only())
+        .build()
+        .unwrap();
+    assert_eq!(
+        retired.decode_token(&old_token).unwrap().header()["kid"],
+        "2026-10"
+    );
+    match retired.create_access_token("alice") {
+        Err(JwtError::Creation(cause)) => assert_eq!(
+            cause.to_string(),
+            "this manager has no signing key: it only verifies tokens"
+        ),
+        other => panic!("{other:?}"),
     }
     // A token whose kid names the old key but was signed by the new one fails.
     let swapped = new_token.replacen(
