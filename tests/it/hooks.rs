@@ -1214,3 +1214,54 @@ async fn an_identity_claim_named_like_a_registered_claim_fails_at_build() {
     let token = jwt.create_access_token("fuzz").unwrap();
     assert_eq!(jwt.decode_token(&token).unwrap().identity(), "fuzz");
 }
+
+/// A refusal that reaches code of the app's own (an extractor called by
+/// hand, a middleware that reads errors) shows its error: `Display` and
+/// `Debug` of the `JwtError`, the status of the error table, and the JSON
+/// answer when it is rendered.
+#[actix_web::test]
+async fn a_refusal_shows_its_error_and_status_to_the_app() {
+    use actix_web::FromRequest;
+    let jwt = builder().build().unwrap();
+    let expired = {
+        let mut payload = flask_payload("access");
+        payload["exp"] = json!(now() - 100);
+        hs256(&payload)
+    };
+    for (auth, error, status) in [
+        (
+            None,
+            JwtError::MissingToken("Missing Authorization Header".into()),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            Some("Bearer a b".to_owned()),
+            JwtError::BadAuthorizationHeader(
+                "Bad Authorization header. Expected 'Authorization: Bearer <JWT>'".into(),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            Some(bearer(&expired)),
+            JwtError::Expired,
+            StatusCode::UNAUTHORIZED,
+        ),
+    ] {
+        let mut req = test::TestRequest::get().app_data(web::Data::new(jwt.clone()));
+        if let Some(auth) = &auth {
+            req = req.insert_header((header::AUTHORIZATION, auth.as_str()));
+        }
+        let refusal = JwtIdentity::extract(&req.to_http_request())
+            .await
+            .unwrap_err();
+        assert_eq!(refusal.to_string(), error.to_string(), "{auth:?}");
+        assert_eq!(format!("{refusal:?}"), format!("{error:?}"), "{auth:?}");
+        assert_eq!(
+            refusal.as_response_error().status_code(),
+            status,
+            "{auth:?}"
+        );
+        let response = refusal.error_response();
+        assert_eq!(response.status(), status, "{auth:?}");
+    }
+}
