@@ -138,11 +138,7 @@ fn token_cookies(
     let decoded = manager.read_own_token(token)?;
     if decoded.kind() != kind {
         return Err(JwtError::Creation(
-            format!(
-                "a {} token cannot go into the {kind} cookie",
-                decoded.kind()
-            )
-            .into(),
+            format!("{} tokens cannot go into the {kind} cookie", decoded.kind()).into(),
         ));
     }
     let max_age = match options.max_age {

@@ -949,3 +949,26 @@ async fn a_header_type_beyond_ascii_is_matched_as_latin_1() {
         }
     }
 }
+
+/// A token goes only into its own kind's cookie; the error says which kind
+/// went where.
+#[actix_web::test]
+async fn a_token_goes_only_into_its_own_kinds_cookie() {
+    let jwt = builder().build().unwrap();
+    let access = jwt.create_access_token("u").unwrap();
+    let refresh = jwt.create_refresh_token("u").unwrap();
+    let cause = |result: Result<&mut HttpResponse, actix_jwt_extended::JwtError>| match result {
+        Err(actix_jwt_extended::JwtError::Creation(cause)) => cause.to_string(),
+        other => panic!("{other:?}"),
+    };
+    let mut response = HttpResponse::Ok().finish();
+    assert_eq!(
+        cause(response.set_access_cookies(&jwt, &refresh)),
+        "refresh tokens cannot go into the access cookie"
+    );
+    assert_eq!(
+        cause(response.set_refresh_cookies(&jwt, &access)),
+        "access tokens cannot go into the refresh cookie"
+    );
+    assert!(set_cookies(&response).is_empty());
+}

@@ -424,3 +424,43 @@ fn a_provider_needs_an_audience() {
     let missing = JwtManager::builder().oidc(OidcProvider::discover("https://id.example"));
     assert!(matches!(missing, Err(ConfigError::EmptyName(_))));
 }
+
+/// A provider that accepts connections and never answers is given up on
+/// after the provider's own timeout: the request is answered 503 in about
+/// that time, not after the HTTP client's default of 5 s.
+#[actix_web::test]
+async fn a_silent_provider_is_given_up_on_after_its_timeout() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream);
+        }
+    });
+    let app = api!(build(
+        OidcProvider::discover(&url)
+            .audience("api")
+            .timeout(Duration::from_millis(300))
+    ));
+    let segment = |value: Value| URL_SAFE_NO_PAD.encode(value.to_string());
+    let token = format!(
+        "{}.{}.c2ln",
+        segment(json!({ "alg": "RS256", "kid": "k" })),
+        segment(json!({ "sub": "x" }))
+    );
+    let started = Instant::now();
+    let (status, _, body) = get(&app, "/api/me", &token).await;
+    assert_eq!(
+        (status, body),
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            json!({ "msg": "Signing keys unavailable" })
+        )
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "answered after {:?}",
+        started.elapsed()
+    );
+}
