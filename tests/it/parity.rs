@@ -1278,3 +1278,35 @@ async fn a_rotation_carries_claims_but_not_a_custom_identity_claim() {
         assert!(!claims.contains_key("sub"), "{claims:?}");
     }
 }
+
+/// `PairOptions::claims` adds every field of a map or struct to both tokens
+/// of a pair; anything else fails the creation, as `TokenBuilder::claims`.
+#[test]
+fn pair_options_claims_go_into_both_tokens() {
+    let jwt = common::manager();
+    #[derive(serde::Serialize)]
+    struct Extra {
+        role: &'static str,
+        level: u8,
+    }
+    for options in [
+        PairOptions::new().claims(json!({ "role": "admin", "level": 3 })),
+        PairOptions::new().claims(Extra {
+            role: "admin",
+            level: 3,
+        }),
+    ] {
+        let pair = jwt.create_token_pair_with("alice", &options).unwrap();
+        for token in [&pair.access_token, &pair.refresh_token] {
+            let claims = jwt.decode_token(token).unwrap().claims().clone();
+            assert_eq!(
+                (&claims["role"], &claims["level"]),
+                (&json!("admin"), &json!(3))
+            );
+        }
+    }
+    assert!(matches!(
+        jwt.create_token_pair_with("alice", &PairOptions::new().claims(5)),
+        Err(JwtError::Creation(_))
+    ));
+}

@@ -193,3 +193,21 @@ async fn implicit_refresh_follows_the_test_clock() {
     assert_eq!(response.status().as_u16(), 200);
     assert!(refreshed(&response), "within the five-minute window");
 }
+
+/// Moving a clock by the longest `Duration` saturates at the latest time it
+/// can hold, stopped or running: it never wraps around to the epoch, and a
+/// running clock never turns into a stopped one.
+#[test]
+fn advancing_a_clock_by_the_longest_duration_saturates() {
+    let year_3000 = Duration::from_secs(32_503_680_000);
+    let stopped = TestClock::stopped_at(Duration::from_secs(1_700_000_000));
+    stopped.advance(Duration::MAX);
+    assert!(stopped.ahead() > year_3000, "{:?}", stopped.ahead());
+    let running = TestClock::new();
+    running.advance(Duration::MAX);
+    assert!(running.ahead() > year_3000, "{:?}", running.ahead());
+    // Still running: it is as far ahead a moment later, not stopped.
+    let ahead = running.ahead();
+    std::thread::sleep(Duration::from_millis(5));
+    assert_eq!(running.ahead(), ahead);
+}
