@@ -1309,4 +1309,16 @@ fn pair_options_claims_go_into_both_tokens() {
         jwt.create_token_pair_with("alice", &PairOptions::new().claims(5)),
         Err(JwtError::Creation(_))
     ));
+    // Each token's lifetime, on its own.
+    let options = PairOptions::new()
+        .access_expires(Duration::from_secs(60))
+        .refresh_expires(Duration::from_secs(3_600));
+    let pair = jwt.create_token_pair_with("alice", &options).unwrap();
+    for (token, lifetime) in [(&pair.access_token, 60), (&pair.refresh_token, 3_600)] {
+        let decoded = jwt.decode_token(token).unwrap();
+        assert_eq!(
+            decoded.expires_at().unwrap() - decoded.issued_at().unwrap(),
+            lifetime
+        );
+    }
 }

@@ -692,6 +692,7 @@ async fn a_silent_redis_is_given_up_on_within_the_response_timeout() {
 #[actix_web::test]
 async fn sessions_other_devices_same_second_reuse_interval_and_tokens_through_redis() {
     use crate::revocation::{
+        a_refresh_after_the_reuse_interval_is_theft,
         a_refresh_within_the_reuse_interval_is_not_theft,
         ending_a_session_covers_rotation_and_tokens_minted_outside_a_pair,
         log_out_everywhere_orders_tokens_within_the_same_second,
@@ -708,6 +709,8 @@ async fn sessions_other_devices_same_second_reuse_interval_and_tokens_through_re
             log_out_everywhere_orders_tokens_within_the_same_second(&jwt).await;
             let lenient = with_reuse_interval(deployment.store_with("reuse", mirror));
             a_refresh_within_the_reuse_interval_is_not_theft(&jwt, &lenient).await;
+            a_refresh_after_the_reuse_interval_is_theft(deployment.store_with("ended", mirror))
+                .await;
             // A token revoked alone, by its `jti`.
             let [revoked, kept] =
                 ["nina", "nina"].map(|user| jwt.create_access_token(user).unwrap());

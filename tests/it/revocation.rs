@@ -573,13 +573,35 @@ pub async fn a_refresh_within_the_reuse_interval_is_not_theft(
 }
 
 pub fn with_reuse_interval(store: impl TokenStore) -> JwtManager {
+    with_reuse_interval_of(store, std::time::Duration::from_secs(5))
+}
+
+fn with_reuse_interval_of(store: impl TokenStore, interval: std::time::Duration) -> JwtManager {
     JwtManager::builder()
         .secret(SECRET)
         .allow_short_secret()
         .token_store(store)
-        .refresh_reuse_interval(std::time::Duration::from_secs(5))
+        .refresh_reuse_interval(interval)
         .build()
         .unwrap()
+}
+
+/// The reuse interval ends: a refresh token presented again after it (the
+/// store's own clock, here 200 ms) is reuse, and ends the session.
+pub async fn a_refresh_after_the_reuse_interval_is_theft(store: impl TokenStore) {
+    let jwt = with_reuse_interval_of(store, std::time::Duration::from_millis(200));
+    let login = jwt.create_token_pair("hugo").unwrap();
+    let presented = jwt.decode_token(&login.refresh_token).unwrap();
+    let first_tab = jwt.rotate_refresh_token(&presented).await.unwrap();
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        jwt.rotate_refresh_token(&presented).await.unwrap_err(),
+        JwtError::Revoked
+    );
+    assert_eq!(
+        revocation_of(&jwt, &first_tab.access_token).await,
+        Some(JwtError::Revoked)
+    );
 }
 
 #[actix_web::test]
@@ -590,4 +612,5 @@ async fn sessions_other_devices_same_second_and_reuse_interval_in_memory() {
     log_out_everywhere_orders_tokens_within_the_same_second(&jwt).await;
     let lenient = with_reuse_interval(MemoryStore::new());
     a_refresh_within_the_reuse_interval_is_not_theft(&jwt, &lenient).await;
+    a_refresh_after_the_reuse_interval_is_theft(MemoryStore::new()).await;
 }
