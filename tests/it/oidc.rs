@@ -464,3 +464,27 @@ async fn a_silent_provider_is_given_up_on_after_its_timeout() {
         started.elapsed()
     );
 }
+
+/// A token without a `kid` is verified with the provider's key only while
+/// the provider publishes exactly one; with several, it names none of them
+/// and is refused.
+#[actix_web::test]
+async fn a_token_without_a_kid_needs_a_provider_with_one_key() {
+    let Some(provider) = Provider::start() else {
+        return;
+    };
+    let token = provider.token(json!({ "alg": "RS256", "kid": false }));
+    let (header, _) = token.split_once('.').unwrap();
+    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap();
+    assert!(header.get("kid").is_none(), "{header}");
+
+    let two_keys = api!(build(provider.provider()));
+    assert_eq!(
+        get(&two_keys, "/api/me", &token).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+
+    provider.post("/drop", json!({ "kid": "es-1" }));
+    let one_key = api!(build(provider.provider()));
+    assert_eq!(get(&one_key, "/api/me", &token).await.0, StatusCode::OK);
+}

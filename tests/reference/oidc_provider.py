@@ -10,7 +10,8 @@ Public:
   GET  /jwks                                the keys, with Cache-Control: max-age
 
 Test controls (JSON bodies):
-  POST /token      {"alg": "RS256", "kid": "rs-1", "typ": "at+jwt", "claims": {...},
+  POST /token      {"alg": "RS256", "kid": "rs-1" | false (no kid: the key of that alg),
+                    "typ": "at+jwt", "claims": {...},
                     "sign_with": "public-key-as-hmac" | "unpublished" | null}
                    -> {"token": ...}; claims default to iss, aud "api", sub "alice",
                    iat/nbf now, exp now + 300; a null claim value removes it;
@@ -124,8 +125,11 @@ def token():
         if body.get("sign_with") == "unpublished":
             key = state["unpublished"]
         else:
-            key = find_key(body.get("kid", "rs-1" if alg.startswith("RS") else "es-1"), alg)
-    if "kid" in body or key is not None:
+            kid = body.get("kid", "rs-1" if alg.startswith("RS") else "es-1")
+            key = find_key(None if kid is False else kid, alg)
+    if body.get("kid") is False:
+        pass
+    elif "kid" in body or key is not None:
         headers["kid"] = body.get("kid", key["kid"] if key else None)
     if alg == "none":
         segments = [
