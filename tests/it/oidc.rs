@@ -354,10 +354,19 @@ async fn a_dropped_key_stops_verifying_once_the_cached_set_expires() {
             .cache_bounds(Duration::from_secs(1), Duration::from_secs(60))
     ));
     let token = provider.token(json!({ "alg": "RS256" }));
+    // The fetch the manager starts with is done: the set it holds is the
+    // one with the key, not one fetched after the drop.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while provider.jwks_fetches() == 0 {
+        assert!(Instant::now() < deadline, "the keys were never fetched");
+        actix_web::rt::time::sleep(Duration::from_millis(10)).await;
+    }
     assert_eq!(get(&app, "/api/me", &token).await.0, StatusCode::OK);
+    let fetches = provider.jwks_fetches();
     provider.post("/drop", json!({ "kid": "rs-1" }));
     // Still cached: accepted.
     assert_eq!(get(&app, "/api/me", &token).await.0, StatusCode::OK);
+    assert_eq!(provider.jwks_fetches(), fetches);
     actix_web::rt::time::sleep(Duration::from_millis(1200)).await;
     assert_eq!(
         get(&app, "/api/me", &token).await.0,
