@@ -156,7 +156,10 @@ impl OidcProvider {
             let prefetching = Arc::clone(&keys);
             actix_web::rt::spawn(async move {
                 let _fetching = prefetching.fetching.lock().await;
-                prefetching.refresh(Instant::now()).await;
+                // Unless a request got there first and fetched.
+                if prefetching.generation.load(Ordering::Acquire) == 0 {
+                    prefetching.refresh(Instant::now()).await;
+                }
             });
         }
         keys

@@ -497,3 +497,24 @@ async fn a_token_without_a_kid_needs_a_provider_with_one_key() {
     let one_key = api!(build(provider.provider()));
     assert_eq!(get(&one_key, "/api/me", &token).await.0, StatusCode::OK);
 }
+
+/// A known key is served from the cached set: requests do not ask the
+/// provider again while the set is fresh, also more than a second after
+/// the last fetch.
+#[actix_web::test]
+async fn a_known_key_is_served_from_the_cached_set_without_asking_again() {
+    let Some(provider) = Provider::start() else {
+        return;
+    };
+    let app = api!(build(provider.provider()));
+    let token = provider.token(json!({ "alg": "RS256" }));
+    assert_eq!(get(&app, "/api/me", &token).await.0, StatusCode::OK);
+    let fetches = provider.jwks_fetches();
+    actix_web::rt::time::sleep(Duration::from_millis(1100)).await;
+    for _ in 0..3 {
+        // A new token each time, so the verifier's cache does not answer.
+        let token = provider.token(json!({ "alg": "RS256" }));
+        assert_eq!(get(&app, "/api/me", &token).await.0, StatusCode::OK);
+    }
+    assert_eq!(provider.jwks_fetches(), fetches);
+}
