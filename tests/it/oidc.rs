@@ -289,6 +289,20 @@ async fn a_rotated_key_is_picked_up_and_unknown_kids_cannot_flood_the_provider()
         "{} fetches",
         provider.jwks_fetches() - before
     );
+    // And one after another: one fetch per refetch interval (10 s), not
+    // one per request.
+    let before = provider.jwks_fetches();
+    for token in &forged[..10] {
+        assert_eq!(
+            get(&app, "/api/me", token).await.0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert!(
+        provider.jwks_fetches() - before <= 1,
+        "{} fetches",
+        provider.jwks_fetches() - before
+    );
 }
 
 #[actix_web::test]
@@ -362,6 +376,12 @@ async fn a_dropped_key_stops_verifying_once_the_cached_set_expires() {
         actix_web::rt::time::sleep(Duration::from_millis(10)).await;
     }
     assert_eq!(get(&app, "/api/me", &token).await.0, StatusCode::OK);
+    // An unknown kid refetches the set now; that must not hold off the
+    // fetch when the set expires.
+    assert_eq!(
+        get(&app, "/api/me", &with_kid(&token, "made-up")).await.0,
+        StatusCode::UNAUTHORIZED
+    );
     let fetches = provider.jwks_fetches();
     provider.post("/drop", json!({ "kid": "rs-1" }));
     // Still cached: accepted.
