@@ -413,6 +413,18 @@ mod tests {
         );
     }
 
+    /// Revokes `<prefix>-<i>` for each `i` of `ids`, kept until `until`.
+    async fn revoke_each(
+        store: &MemoryStore,
+        prefix: &str,
+        ids: std::ops::Range<usize>,
+        until: Option<i64>,
+    ) {
+        for i in ids {
+            store.revoke(&format!("{prefix}-{i}"), until).await.unwrap();
+        }
+    }
+
     /// The sweep is amortized: none under 64 entries, then one each time the
     /// store has doubled since the last, so a revocation costs O(1) on
     /// average while memory stays within twice the live entries.
@@ -420,19 +432,13 @@ mod tests {
     async fn expired_entries_are_swept_each_time_the_store_doubles() {
         let store = MemoryStore::new();
         let (past, future) = (Some(now() - 1), Some(now() + 60));
-        for i in 0..63 {
-            store.revoke(&format!("old-{i}"), past).await.unwrap();
-        }
+        revoke_each(&store, "old", 0..63, past).await;
         assert_eq!(store.len(), 63);
         store.revoke("old-63", past).await.unwrap();
         assert_eq!(store.len(), 0);
-        for i in 0..64 {
-            store.revoke(&format!("live-{i}"), future).await.unwrap();
-        }
+        revoke_each(&store, "live", 0..64, future).await;
         assert_eq!(store.len(), 64);
-        for i in 0..63 {
-            store.revoke(&format!("old-{i}"), past).await.unwrap();
-        }
+        revoke_each(&store, "old", 0..63, past).await;
         assert_eq!(store.len(), 127);
         store.revoke("old-63", past).await.unwrap();
         assert_eq!(store.len(), 64);
@@ -442,15 +448,11 @@ mod tests {
     async fn a_full_store_drops_expired_entries_and_refuses_only_for_live_ones() {
         let store = MemoryStore::with_capacity(10);
         let (past, future) = (Some(now() - 1), Some(now() + 60));
-        for i in 0..10 {
-            store.revoke(&format!("old-{i}"), past).await.unwrap();
-        }
+        revoke_each(&store, "old", 0..10, past).await;
         assert_eq!(store.len(), 10);
         store.revoke("live-0", future).await.unwrap();
         assert_eq!(store.len(), 1);
-        for i in 1..10 {
-            store.revoke(&format!("live-{i}"), future).await.unwrap();
-        }
+        revoke_each(&store, "live", 1..10, future).await;
         assert!(store.revoke("one-more", future).await.is_err());
         assert_eq!(store.len(), 10);
         // A revocation already kept is renewed in its place: no room needed.
