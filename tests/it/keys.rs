@@ -716,3 +716,67 @@ async fn a_kid_header_never_mints_a_token_its_own_manager_refuses() {
         "k1"
     );
 }
+
+/// RFC 7518's 2048-bit floor is about the modulus's bits, not its bytes:
+/// leading zero bytes and bits do not count.
+#[test]
+fn an_rsa_modulus_is_measured_to_the_bit() {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    let build = |first: &[u8], rest: usize| {
+        let modulus = [first, &vec![0xab; rest]].concat();
+        let jwk = json!({
+            "kty": "RSA", "alg": "RS256", "e": "AQAB", "kid": "k",
+            "n": URL_SAFE_NO_PAD.encode(modulus),
+        });
+        let key = Key::from_jwk(&serde_json::from_value(jwk).unwrap()).unwrap();
+        JwtManager::builder().verification_key(key).build()
+    };
+    for (first, rest) in [
+        (&[0x80][..], 255),
+        (&[0x00, 0x80][..], 255),
+        (&[0x01][..], 256),
+    ] {
+        assert!(build(first, rest).is_ok(), "{first:?}");
+    }
+    let error = build(&[0x40], 255).unwrap_err().to_string();
+    assert!(error.contains("modulus is 2047 bits"), "{error}");
+}
+
+/// Key files are read whole: the two halves of a PEM pair and a JWK Set;
+/// a file that cannot be read is a configuration error naming it.
+#[test]
+fn keys_are_read_from_files() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/keys");
+    let private = Key::private_pem_file(Algorithm::RS256, format!("{dir}/rs256_private.pem"))
+        .unwrap()
+        .with_kid("file");
+    let public = Key::public_pem_file(Algorithm::RS256, format!("{dir}/rs256_public.pem"))
+        .unwrap()
+        .with_kid("file");
+    assert!(private.can_sign() && !public.can_sign());
+    let signer = JwtManager::builder().signing_key(private).build().unwrap();
+    let token = signer.create_access_token("alice").unwrap();
+    let verifies = |key: Key| {
+        JwtManager::builder()
+            .verification_key(key)
+            .build()
+            .unwrap()
+            .decode_token(&token)
+            .is_ok()
+    };
+    assert!(verifies(public));
+
+    let set = serde_json::to_string(&signer.jwk_set()).unwrap();
+    let path = std::env::temp_dir().join(format!("jwks-{}.json", uuid::Uuid::new_v4()));
+    std::fs::write(&path, set).unwrap();
+    let keys = Key::from_jwks_file(&path);
+    std::fs::remove_file(&path).unwrap();
+    let mut keys = keys.unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0].kid(), Some("file"));
+    assert!(verifies(keys.remove(0)));
+
+    let missing = format!("{dir}/missing.json");
+    let error = Key::from_jwks_file(&missing).err().unwrap().to_string();
+    assert!(error.contains(&format!("cannot read {missing}")), "{error}");
+}
