@@ -89,6 +89,109 @@ fn our_tokens_have_flasks_exact_claim_order_and_header() {
     }
 }
 
+/// The payload of a token with additional claims, as `interop_app.py`'s
+/// Flask-JWT-Extended writes it (audience `api`, issuer
+/// `https://issuer.example`): Flask builds a dict and `update`s it with the
+/// additional claims, so a per-token `aud` or `iss` replaces the configured
+/// one in its place, and the rest follow `exp`. Each key is written once.
+fn additional_claims_payload_keys() -> (serde_json::Map<String, Value>, Vec<String>) {
+    let mut claims = serde_json::Map::new();
+    claims.insert("aud".into(), json!("web"));
+    for i in 1..=11 {
+        claims.insert(format!("c{i:02}"), json!(i));
+    }
+    claims.insert("iss".into(), json!("https://other.example"));
+    let mut keys: Vec<String> = [
+        "fresh", "iat", "jti", "type", "sub", "nbf", "csrf", "aud", "iss", "exp",
+    ]
+    .map(String::from)
+    .into();
+    keys.extend((1..=11).map(|i| format!("c{i:02}")));
+    (claims, keys)
+}
+
+fn interop_manager() -> actix_jwt_extended::JwtManager {
+    actix_jwt_extended::JwtManager::builder()
+        .secret(crate::common::SECRET)
+        .allow_short_secret()
+        .encode_audience(["api"])
+        .decode_audience(["api"])
+        .encode_issuer("https://issuer.example")
+        .decode_issuer("https://issuer.example")
+        .build()
+        .unwrap()
+}
+
+/// Each key of a payload, written once, in order.
+fn written_keys(token: &str) -> Vec<String> {
+    let text = payload_json(token);
+    let keys = key_order(&text);
+    for key in &keys {
+        assert_eq!(
+            text.matches(&format!("\"{key}\":")).count(),
+            1,
+            "{key} in {text}"
+        );
+    }
+    keys
+}
+
+#[test]
+fn additional_claims_replace_aud_and_iss_in_place_and_follow_exp() {
+    let (claims, keys) = additional_claims_payload_keys();
+    let jwt = interop_manager();
+    let token = jwt
+        .access_token_builder("alice")
+        .claims(&claims)
+        .encode()
+        .unwrap();
+    assert_eq!(written_keys(&token), keys);
+    let payload: Value = serde_json::from_str(&payload_json(&token)).unwrap();
+    assert_eq!(
+        (&payload["aud"], &payload["iss"], &payload["c11"]),
+        (&json!("web"), &json!("https://other.example"), &json!(11))
+    );
+
+    // Without a configured audience or issuer, a per-token one is an
+    // additional claim like any other, after `exp`.
+    let token = manager()
+        .access_token_builder("alice")
+        .claims(&claims)
+        .encode()
+        .unwrap();
+    let mut keys: Vec<String> = ["fresh", "iat", "jti", "type", "sub", "nbf", "csrf", "exp"]
+        .map(String::from)
+        .into();
+    keys.extend(claims.keys().cloned());
+    assert_eq!(written_keys(&token), keys);
+}
+
+/// Live: Flask-JWT-Extended writes the same keys in the same order.
+#[test]
+fn additional_claims_are_written_in_flasks_order_live() {
+    let Some(flask) = crate::common::flask_interop() else {
+        return;
+    };
+    let (claims, keys) = additional_claims_payload_keys();
+    let body = json!({ "identity": "alice", "claims": claims }).to_string();
+    let minted = http(
+        &flask,
+        "POST",
+        "/mint",
+        &[("Content-Type", "application/json")],
+        body.as_bytes(),
+    )
+    .json();
+    let theirs = minted["access_token"].as_str().unwrap();
+    assert_eq!(written_keys(theirs), keys);
+    let ours = interop_manager()
+        .access_token_builder("alice")
+        .claims(&claims)
+        .encode()
+        .unwrap();
+    assert_eq!(written_keys(&ours), written_keys(theirs));
+}
+
 /// Live: the Flask reference that `.ci/run` starts accepts our tokens, and ours
 /// accepts the ones its `/login` mints.
 #[test]

@@ -83,7 +83,16 @@ impl Provider {
     }
 
     fn jwks_fetches(&self) -> u64 {
-        crate::common::http(&self.addr, "GET", "/stats", &[], b"").json()["jwks_fetches"]
+        self.stat("jwks_fetches")
+    }
+
+    /// Discovery and JWKS requests the provider refused while down.
+    fn refused_fetches(&self) -> u64 {
+        self.stat("refused_fetches")
+    }
+
+    fn stat(&self, name: &str) -> u64 {
+        crate::common::http(&self.addr, "GET", "/stats", &[], b"").json()[name]
             .as_u64()
             .unwrap()
     }
@@ -537,4 +546,49 @@ async fn a_known_key_is_served_from_the_cached_set_without_asking_again() {
         assert_eq!(get(&app, "/api/me", &token).await.0, StatusCode::OK);
     }
     assert_eq!(provider.jwks_fetches(), fetches);
+}
+
+/// While the provider is down and the cached set has expired, a known key
+/// is served from the last good set, and the provider is asked again at most
+/// once a second, even with a refetch interval shorter than that (the
+/// interval paces fetches for unknown `kid`s, not retries against a provider
+/// that is down).
+#[actix_web::test]
+async fn a_provider_that_is_down_is_retried_at_most_once_a_second_for_known_keys() {
+    let Some(provider) = Provider::start() else {
+        return;
+    };
+    provider.post("/max_age", json!({ "seconds": 1 }));
+    let app = api!(build(
+        provider
+            .provider()
+            .refetch_interval(Duration::from_millis(50))
+            .cache_bounds(Duration::from_secs(1), Duration::from_secs(60))
+    ));
+    let token = provider.token(json!({ "alg": "RS256" }));
+    assert_eq!(get(&app, "/api/me", &token).await.0, StatusCode::OK);
+    provider.post("/down", json!({}));
+    actix_web::rt::time::sleep(Duration::from_millis(1100)).await;
+    // The set has expired: this request tries a fetch, which is refused,
+    // and is answered from the last good set.
+    let token = provider.token(json!({ "alg": "RS256" }));
+    assert_eq!(get(&app, "/api/me", &token).await.0, StatusCode::OK);
+    let tried = Instant::now();
+    assert_eq!(provider.refused_fetches(), 1);
+    // Within the second after that try, new tokens signed by the known key
+    // pass without asking the provider again.
+    let mut requests = 0;
+    while tried.elapsed() < Duration::from_millis(700) {
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        let token = provider.token(json!({ "alg": "RS256" }));
+        assert_eq!(get(&app, "/api/me", &token).await.0, StatusCode::OK);
+        requests += 1;
+    }
+    assert!(requests >= 4, "{requests} requests");
+    assert_eq!(provider.refused_fetches(), 1);
+    // A second later it is asked again.
+    actix_web::rt::time::sleep(Duration::from_millis(400)).await;
+    let token = provider.token(json!({ "alg": "RS256" }));
+    assert_eq!(get(&app, "/api/me", &token).await.0, StatusCode::OK);
+    assert_eq!(provider.refused_fetches(), 2);
 }

@@ -22,7 +22,8 @@ Test controls (JSON bodies):
   POST /omit_alg   publish the keys without "alg" (as Entra ID does)
   POST /down       the discovery and JWKS routes answer 503 until /up
   POST /up
-  GET  /stats      {"jwks_fetches": n, "discovery_fetches": n}
+  GET  /stats      {"jwks_fetches": n, "discovery_fetches": n,
+                    "refused_fetches": n (discovery and JWKS requests answered 503)}
   POST /reset      everything back to the start (fresh keys)
 """
 import base64
@@ -65,6 +66,7 @@ def reset():
             down=False,
             jwks_fetches=0,
             discovery_fetches=0,
+            refused_fetches=0,
         )
 
 
@@ -84,6 +86,7 @@ def public_jwk(key):
 def discovery():
     with lock:
         if state["down"]:
+            state["refused_fetches"] += 1
             return jsonify(error="down"), 503
         state["discovery_fetches"] += 1
     return jsonify(issuer=ISSUER, jwks_uri=f"{ISSUER}/jwks")
@@ -93,6 +96,7 @@ def discovery():
 def jwks():
     with lock:
         if state["down"]:
+            state["refused_fetches"] += 1
             return jsonify(error="down"), 503
         state["jwks_fetches"] += 1
         keys = [public_jwk(key) for key in state["keys"] if not key.get("dropped")]
@@ -207,7 +211,11 @@ def up():
 @app.get("/stats")
 def stats():
     with lock:
-        return jsonify(jwks_fetches=state["jwks_fetches"], discovery_fetches=state["discovery_fetches"])
+        return jsonify(
+            jwks_fetches=state["jwks_fetches"],
+            discovery_fetches=state["discovery_fetches"],
+            refused_fetches=state["refused_fetches"],
+        )
 
 
 @app.post("/reset")
