@@ -256,6 +256,41 @@ async fn debug_output_never_shows_csrf_values_or_keys() {
     assert!(debug.contains("alice") && !debug.contains(&csrf), "{debug}");
 }
 
+/// `Debug` of a `TokenBuilder` shows the token's kind, freshness and
+/// lifetime, never the identity, the claims, the headers or the key it is
+/// about to sign with.
+#[actix_web::test]
+async fn a_token_builder_debugs_without_identity_claims_or_key() {
+    use actix_jwt_extended::keys::Key;
+    let jwt = JwtManager::builder()
+        .secret(SECRET)
+        .allow_short_secret()
+        .build()
+        .unwrap();
+    let secret = "another-secret-that-is-long-enough-for-hs256";
+    let builder = jwt
+        .refresh_token_builder("alice@example.com")
+        .fresh(true)
+        .expires(Duration::from_secs(90))
+        .claim("ssn", "123-45-6789")
+        .header("kid", "key-7")
+        .signing_key(Key::secret(Algorithm::HS256, secret).unwrap());
+    let debug = format!("{builder:?}");
+    assert_eq!(
+        debug,
+        format!(
+            "TokenBuilder {{ kind: Refresh, fresh: {:?}, expires: {:?}, .. }}",
+            actix_jwt_extended::token::Freshness::from(true),
+            Some(actix_jwt_extended::config::Expiry::from(
+                Duration::from_secs(90)
+            )),
+        )
+    );
+    for secret in ["alice", "123-45-6789", "key-7", secret] {
+        assert!(!debug.contains(secret), "{debug}");
+    }
+}
+
 /// A full `MemoryStore` refuses a new revocation (fail closed, 503) instead of
 /// evicting a live one; expired entries make room.
 #[actix_web::test]
