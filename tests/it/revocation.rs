@@ -586,6 +586,39 @@ fn with_reuse_interval_of(store: impl TokenStore, interval: std::time::Duration)
         .unwrap()
 }
 
+/// The reuse interval is at most an hour: exactly an hour builds, a
+/// millisecond more (and the longest `Duration`) is refused at build with the
+/// value it was given.
+#[actix_web::test]
+async fn the_reuse_interval_is_at_most_an_hour() {
+    let hour = std::time::Duration::from_secs(3600);
+    let build = |interval| {
+        JwtManager::builder()
+            .secret(SECRET)
+            .allow_short_secret()
+            .refresh_reuse_interval(interval)
+            .build()
+    };
+    assert!(build(hour).is_ok());
+    for interval in [
+        hour + std::time::Duration::from_millis(1),
+        std::time::Duration::MAX,
+    ] {
+        let error = build(interval).unwrap_err();
+        assert!(
+            matches!(error, actix_jwt_extended::config::ConfigError::OutOfRange(ref why)
+                if why.contains(&format!("{interval:?}")) && why.contains("at most an hour")),
+            "{error:?}"
+        );
+    }
+    // An hour's interval works: a second tab within it is not theft.
+    a_refresh_within_the_reuse_interval_is_not_theft(
+        &manager_with(MemoryStore::new()),
+        &with_reuse_interval_of(MemoryStore::new(), hour),
+    )
+    .await;
+}
+
 /// The reuse interval ends: a refresh token presented again after it (the
 /// store's own clock, here 200 ms) is reuse, and ends the session.
 pub async fn a_refresh_after_the_reuse_interval_is_theft(store: impl TokenStore) {
