@@ -291,6 +291,32 @@ async fn a_token_builder_debugs_without_identity_claims_or_key() {
     }
 }
 
+/// `Debug` of a `JwtManager` (and of its builder) names each hook the app
+/// set as `<hook>` and never shows the secret.
+#[actix_web::test]
+async fn a_manager_debugs_its_hooks_as_such_and_never_its_secret() {
+    let secret = "a-secret-nobody-may-read-in-a-log-line";
+    let builder = JwtManager::builder()
+        .secret(secret)
+        .verify_claims(|_| true)
+        .additional_claims_loader(|_| json!({}));
+    let debug = format!("{builder:?}");
+    assert!(!debug.contains(secret), "{debug}");
+    assert_eq!(debug.matches("Some(<hook>)").count(), 2, "{debug}");
+    let jwt = builder.build().unwrap();
+    let debug = format!("{jwt:?}");
+    assert!(
+        debug.starts_with("JwtManager(") && !debug.contains(secret),
+        "{debug}"
+    );
+    assert_eq!(debug.matches("Some(<hook>)").count(), 2, "{debug}");
+    let plain = format!(
+        "{:?}",
+        JwtManager::builder().secret(secret).build().unwrap()
+    );
+    assert_eq!(plain.matches("<hook>").count(), 0, "{plain}");
+}
+
 /// A full `MemoryStore` refuses a new revocation (fail closed, 503) instead of
 /// evicting a live one; expired entries make room.
 #[actix_web::test]
