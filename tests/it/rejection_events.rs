@@ -53,6 +53,80 @@ async fn without_the_feature_a_rejection_is_one_log_line_with_its_fields() {
     );
 }
 
+/// Without the feature, a server-side failure is one ERROR line that names
+/// its cause (the fix for a set-up mistake), which the client is never told.
+#[cfg(not(feature = "tracing"))]
+#[actix_web::test]
+async fn without_the_feature_a_server_side_failure_logs_its_cause() {
+    use actix_jwt_extended::{CurrentUser, JwtError, JwtManager};
+    crate::common::capture_logs();
+    async fn user(user: CurrentUser<String>) -> HttpResponse {
+        HttpResponse::Ok().body(String::clone(&user))
+    }
+    async fn mint(jwt: web::Data<JwtManager>) -> Result<HttpResponse, JwtError> {
+        let token = jwt
+            .access_token_builder("alice")
+            .claim("log_cause_uid", "mallory")
+            .encode()?;
+        Ok(HttpResponse::Ok().body(token))
+    }
+    let jwt = JwtManager::builder()
+        .secret(crate::common::SECRET)
+        .allow_short_secret()
+        .identity_claim("log_cause_uid")
+        .build()
+        .unwrap();
+    let token = jwt.create_access_token("alice").unwrap();
+    let app = test::init_service(
+        actix_web::App::new()
+            .app_data(web::Data::new(jwt))
+            .route("/log-causes/user", web::get().to(user))
+            .route("/log-causes/mint", web::post().to(mint)),
+    )
+    .await;
+    let unconfigured =
+        test::init_service(actix_web::App::new().route("/log-causes/none", web::get().to(user)))
+            .await;
+    let answers = [
+        call(&app, Method::GET, "/log-causes/user", Some(&bearer(&token))).await,
+        call(&app, Method::POST, "/log-causes/mint", None).await,
+        call(
+            &unconfigured,
+            Method::GET,
+            "/log-causes/none",
+            Some(&bearer(&token)),
+        )
+        .await,
+    ];
+    // The client is told what the error table says, never the cause.
+    assert_eq!(
+        answers.map(|(status, body)| (status.as_u16(), body)),
+        [
+            (
+                500,
+                json!({ "msg": "CurrentUser needs a user loader: register one with JwtManagerBuilder::user_loader" })
+            ),
+            (500, json!({ "msg": "Could not create a token" })),
+            (
+                500,
+                json!({ "msg": "JWT authentication is not configured on this server" })
+            ),
+        ]
+    );
+    let lines: Vec<String> = crate::common::logs()
+        .into_iter()
+        .filter(|line| line.contains("/log-causes/") || line.contains("log_cause_uid"))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            r#"actix-jwt-extended: request rejected reason=misconfigured status=500 method="GET" route="/log-causes/user" cause="CurrentUser needs a user loader: register one with JwtManagerBuilder::user_loader""#,
+            r#"actix-jwt-extended: request rejected reason=creation_failed status=500 cause="could not create a token: claim \"log_cause_uid\" is reserved; use the TokenBuilder option for it""#,
+            r#"actix-jwt-extended: request rejected reason=not_configured status=500 method="GET" route="/log-causes/none" cause="no JwtManager in app data; register it with `App::new().app_data(web::Data::new(jwt.clone()))`""#,
+        ]
+    );
+}
+
 #[cfg(feature = "tracing")]
 mod with_tracing {
     use actix_jwt_extended::{
