@@ -400,6 +400,48 @@ async fn an_error_returned_with_question_mark_answers_like_the_guard() {
     );
 }
 
+/// A handler that asks two managers and returns the first one's error
+/// answers with the first one's response: each worker thread remembers the
+/// errors its managers handed out (the last eight), not only the last.
+#[actix_web::test]
+async fn an_error_from_the_first_of_two_managers_answers_with_its_response() {
+    let keyed = |key: &str| {
+        JwtManager::builder()
+            .secret(SECRET)
+            .allow_short_secret()
+            .error_message_key(key)
+            .build()
+            .unwrap()
+    };
+    let first = keyed("first");
+    let second = keyed("second");
+    let now = crate::common::now();
+    let expired = crate::common::hs256(&json!({"sub": "alice", "type": "access", "exp": now - 30}));
+    let app = test::init_service(App::new().route(
+        "/two",
+        web::post().to(move |token: String| {
+            let (first, second) = (first.clone(), second.clone());
+            async move {
+                // The first manager's error, then another from the second.
+                let kept = first.decode_token(&token).unwrap_err();
+                let _other = second.decode_token("not a token").unwrap_err();
+                Err::<HttpResponse, _>(kept)
+            }
+        }),
+    ))
+    .await;
+    let req = test::TestRequest::post()
+        .uri("/two")
+        .set_payload(expired)
+        .to_request();
+    let res = test::call_service(&app, req).await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(
+        test::read_body(res).await,
+        "{\"first\":\"Token has expired\"}\n"
+    );
+}
+
 #[actix_web::test]
 async fn api_errors_in_handlers_use_the_message_key_and_the_hook() {
     let reused = Arc::new(AtomicUsize::new(0));
