@@ -869,6 +869,97 @@ fn a_scope_that_cannot_go_into_a_challenge_is_a_start_up_panic() {
     let _ = Require::scopes(["read\", error=\"x"]);
 }
 
+/// `FlaskConfig::from_env` reads this process's `JWT_*` variables and
+/// `SECRET_KEY`, and no other; a value that is not UTF-8 is an error that
+/// names its variable. The environment is the process's, so each case runs
+/// in a child process of this test binary with an environment of its own.
+#[test]
+fn flask_config_from_env_reads_the_processs_jwt_variables() {
+    const CASE: &str = "ACTIX_JWT_EXTENDED_FROM_ENV_CASE";
+    const NAME: &str = "parity::flask_config_from_env_reads_the_processs_jwt_variables";
+    match std::env::var(CASE).as_deref() {
+        Ok("good") => {
+            let jwt = FlaskConfig::from_env()
+                .unwrap()
+                .into_builder()
+                .unwrap()
+                .build()
+                .unwrap();
+            let token = jwt.create_access_token("env").unwrap();
+            let claims = jwt.decode_token(&token).unwrap().claims().clone();
+            assert_eq!(claims["user_id"], "env");
+            assert_eq!(
+                claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+                60
+            );
+            let mut payload = flask_payload("access");
+            payload.as_object_mut().unwrap().remove("sub");
+            payload["user_id"] = json!("flask");
+            let secret = std::env::var("SECRET_KEY").unwrap();
+            let flasks = common::forge(
+                &json!({"alg": "HS256", "typ": "JWT"}),
+                &payload,
+                &secret,
+                jsonwebtoken::Algorithm::HS256,
+            );
+            assert_eq!(jwt.decode_token(&flasks).unwrap().identity(), "flask");
+            return;
+        }
+        Ok("not utf-8") => {
+            let error = FlaskConfig::from_env().unwrap_err().to_string();
+            assert!(
+                error.contains("JWT_COOKIE_DOMAIN") && error.contains("not valid UTF-8"),
+                "{error}"
+            );
+            return;
+        }
+        Ok(other) => panic!("unknown case {other}"),
+        Err(_) => {}
+    }
+    let child = |case: &str, vars: &[(&str, &std::ffi::OsStr)]| {
+        let mut command = std::process::Command::new(std::env::current_exe().unwrap());
+        command
+            .args(["--exact", NAME, "--nocapture"])
+            .env(CASE, case);
+        for (name, _) in std::env::vars_os() {
+            let name = name.to_string_lossy();
+            if name.starts_with("JWT_") || name == "SECRET_KEY" {
+                command.env_remove(&*name);
+            }
+        }
+        command.envs(vars.iter().copied());
+        let output = command.output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success() && stdout.contains("1 passed"),
+            "{case}: {stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    };
+    let secret = "0123456789abcdef".repeat(4);
+    child(
+        "good",
+        &[
+            ("SECRET_KEY", secret.as_ref()),
+            ("JWT_ACCESS_TOKEN_EXPIRES", "60".as_ref()),
+            ("JWT_IDENTITY_CLAIM", "user_id".as_ref()),
+            // Not `JWT_*`: not read (as a JWT_ALGORITHM it would fail).
+            ("MY_JWT_ALGORITHM", "RS256".as_ref()),
+        ],
+    );
+    use std::os::unix::ffi::OsStrExt;
+    child(
+        "not utf-8",
+        &[
+            ("SECRET_KEY", secret.as_ref()),
+            (
+                "JWT_COOKIE_DOMAIN",
+                std::ffi::OsStr::from_bytes(b"ex\xffample.com"),
+            ),
+        ],
+    );
+}
+
 /// What `manager` answers on a guarded route for `token`.
 async fn answer(manager: JwtManager, token: &str) -> (u16, Value) {
     let app = guarded!(manager);
