@@ -960,6 +960,87 @@ fn flask_config_from_env_reads_the_processs_jwt_variables() {
     );
 }
 
+/// Edges of reading a Flask configuration: flags written as text in any
+/// case, an HMAC algorithm beside only one PEM key, and a decode algorithm
+/// the key cannot verify, left out with one warning.
+#[actix_web::test]
+async fn flask_config_flags_lone_pem_keys_and_unverifiable_decode_algorithms() {
+    let from_vars = |vars: &[(&str, &str)]| {
+        FlaskConfig::from_vars(
+            vars.iter()
+                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned())),
+        )
+        .unwrap()
+        .into_builder()
+    };
+    // JWT_ENCODE_NBF from the environment: text that is not JSON.
+    for (text, nbf) in [("TRUE", true), ("tRuE", true), ("FALSE", false)] {
+        let jwt = from_vars(&[("JWT_SECRET_KEY", common::SECRET), ("JWT_ENCODE_NBF", text)])
+            .unwrap()
+            .allow_short_secret()
+            .build()
+            .unwrap();
+        let token = jwt.create_access_token("u").unwrap();
+        let claims = jwt.decode_token(&token).unwrap().claims().clone();
+        assert_eq!(claims.contains_key("nbf"), nbf, "{text}");
+    }
+    let error = from_vars(&[
+        ("JWT_SECRET_KEY", common::SECRET),
+        ("JWT_ENCODE_NBF", "yes"),
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.contains("JWT_ENCODE_NBF must be true or false"),
+        "{error}"
+    );
+
+    // HS256 beside only one of the PEM keys: the key is ignored, as Flask
+    // ignores it.
+    let hs256_token = hs256(&flask_payload("access"));
+    for pem in ["JWT_PRIVATE_KEY", "JWT_PUBLIC_KEY"] {
+        let file = if pem == "JWT_PRIVATE_KEY" {
+            "rs256_private.pem"
+        } else {
+            "rs256_public.pem"
+        };
+        let jwt = common::flask_manager(json!({
+            "JWT_ALGORITHM": "HS256",
+            "JWT_SECRET_KEY": common::SECRET,
+            pem: String::from_utf8(common::pem(file)).unwrap(),
+        }));
+        assert_eq!(answer(jwt, &hs256_token).await, (200, Value::Null), "{pem}");
+    }
+
+    // A decode algorithm the key cannot verify: left out, with one warning
+    // naming it.
+    common::capture_logs();
+    let long_secret = "0123456789abcdef".repeat(4);
+    let jwt = common::flask_manager(json!({
+        "JWT_ALGORITHM": "HS384",
+        "JWT_SECRET_KEY": long_secret,
+        "JWT_DECODE_ALGORITHMS": ["HS384", "PS512"],
+    }));
+    let warnings: Vec<String> = common::logs()
+        .into_iter()
+        .filter(|line| line.contains("JWT_ALGORITHM=HS384"))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "actix-jwt-extended: JWT_DECODE_ALGORITHMS names PS512, which the \
+          JWT_ALGORITHM=HS384 key cannot verify (nor can Flask's); left out"
+        ]
+    );
+    let hs384 = common::forge(
+        &json!({"alg": "HS384", "typ": "JWT"}),
+        &flask_payload("access"),
+        &long_secret,
+        jsonwebtoken::Algorithm::HS384,
+    );
+    assert_eq!(answer(jwt, &hs384).await, (200, Value::Null));
+}
+
 /// What `manager` answers on a guarded route for `token`.
 async fn answer(manager: JwtManager, token: &str) -> (u16, Value) {
     let app = guarded!(manager);
