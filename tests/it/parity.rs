@@ -1041,6 +1041,35 @@ async fn flask_config_flags_lone_pem_keys_and_unverifiable_decode_algorithms() {
     assert_eq!(answer(jwt, &hs384).await, (200, Value::Null));
 }
 
+/// A token lifetime in a Flask configuration is a number of seconds from 0
+/// up to (not including) 10^12, or `false`; a value in range that still ends
+/// after the year 9999 fails at build, naming the option.
+#[test]
+fn flask_lifetimes_are_seconds_in_range() {
+    let built = |seconds: Value| {
+        FlaskConfig::from_vars([
+            ("JWT_SECRET_KEY".to_owned(), common::SECRET.to_owned()),
+            ("JWT_ACCESS_TOKEN_EXPIRES".to_owned(), seconds.to_string()),
+        ])
+        .unwrap()
+        .into_builder()
+        .and_then(|builder| builder.allow_short_secret().build())
+        .map(|_| ())
+        .map_err(|error| error.to_string())
+    };
+    for seconds in [json!(-1), json!(1e12), json!(1.5e19), json!("1e3")] {
+        assert_eq!(
+            built(seconds.clone()),
+            Err("JWT_ACCESS_TOKEN_EXPIRES must be a number of seconds".to_owned()),
+            "{seconds}"
+        );
+    }
+    let error = built(json!(999_999_999_999u64)).unwrap_err();
+    assert!(error.contains("ends after the year 9999"), "{error}");
+    assert_eq!(built(json!(0.5)), Ok(()));
+    assert_eq!(built(json!(false)), Ok(()));
+}
+
 /// What `manager` answers on a guarded route for `token`.
 async fn answer(manager: JwtManager, token: &str) -> (u16, Value) {
     let app = guarded!(manager);
