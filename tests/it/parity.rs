@@ -1070,6 +1070,61 @@ fn flask_lifetimes_are_seconds_in_range() {
     assert_eq!(built(json!(false)), Ok(()));
 }
 
+/// `JWT_COOKIE_SAMESITE` in each of Flask's forms, in any case, and a
+/// number given for a string option, read as its text.
+#[test]
+fn flask_same_site_forms_and_numbers_for_string_options() {
+    use actix_jwt_extended::cookies::JwtCookies;
+    let same_site = |value: Value| {
+        let jwt = common::flask_manager(json!({
+            "JWT_SECRET_KEY": common::SECRET,
+            "JWT_COOKIE_SECURE": true,
+            "JWT_COOKIE_SAMESITE": value,
+        }));
+        let response = HttpResponse::Ok()
+            .set_access_cookies(&jwt, &jwt.create_access_token("u").unwrap())
+            .unwrap()
+            .finish();
+        let cookie = common::set_cookies(&response).remove(0);
+        cookie
+            .split("; ")
+            .find_map(|attribute| attribute.strip_prefix("SameSite="))
+            .map(str::to_owned)
+    };
+    for (value, attribute) in [
+        (json!("Lax"), Some("Lax")),
+        (json!("lax"), Some("Lax")),
+        (json!("Strict"), Some("Strict")),
+        (json!("STRICT"), Some("Strict")),
+        (json!("None"), Some("None")),
+        (json!("none"), Some("None")),
+        (Value::Null, None),
+    ] {
+        assert_eq!(same_site(value.clone()).as_deref(), attribute, "{value}");
+    }
+    let error = FlaskConfig::from_vars([
+        ("JWT_SECRET_KEY".to_owned(), common::SECRET.to_owned()),
+        ("JWT_COOKIE_SAMESITE".to_owned(), "Relaxed".to_owned()),
+    ])
+    .unwrap()
+    .into_builder()
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.contains("JWT_COOKIE_SAMESITE must be Lax, Strict, None or null"),
+        "{error}"
+    );
+
+    // Flask writes `token_data[42] = identity`, which json.dumps writes
+    // as the key "42".
+    let jwt = common::flask_manager(json!({
+        "JWT_SECRET_KEY": common::SECRET,
+        "JWT_IDENTITY_CLAIM": 42,
+    }));
+    let token = jwt.create_access_token("u").unwrap();
+    assert_eq!(jwt.decode_token(&token).unwrap().claims()["42"], "u");
+}
+
 /// What `manager` answers on a guarded route for `token`.
 async fn answer(manager: JwtManager, token: &str) -> (u16, Value) {
     let app = guarded!(manager);
