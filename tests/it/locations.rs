@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::common::{
-    SECRET, attributes, csrf_of, flask_manager, persistent_attributes, send, set_cookies,
+    SECRET, attributes, csrf_of, flask_manager, msg, persistent_attributes, send, set_cookies,
 };
 use actix_jwt_extended::{
     JwtIdentity, JwtManager, JwtRequired, RefreshRequired,
@@ -761,6 +761,12 @@ async fn flask_config_takes_the_location_and_cookie_options() {
         send(&app, put).await.0,
         StatusCode::OK,
         "PUT is not a CSRF method here"
+    );
+    let bare_post = test::TestRequest::post().uri("/x").cookie(cookie());
+    assert_eq!(
+        send(&app, bare_post).await,
+        (StatusCode::UNAUTHORIZED, msg("Missing CSRF token")),
+        "POST (given as \"post\") is"
     );
     let post = test::TestRequest::post()
         .uri("/x")
