@@ -300,15 +300,7 @@ fn fresh_audience_issuer_and_extra_claims_cross_live_both_ways() {
     let Some(flask) = crate::common::flask_interop() else {
         return;
     };
-    let jwt = actix_jwt_extended::JwtManager::builder()
-        .secret(crate::common::SECRET)
-        .allow_short_secret()
-        .encode_audience(["api"])
-        .decode_audience(["api"])
-        .encode_issuer("https://issuer.example")
-        .decode_issuer("https://issuer.example")
-        .build()
-        .unwrap();
+    let jwt = interop_manager();
     let get = |path: &str, token: &str| {
         http(
             &flask,

@@ -960,19 +960,30 @@ fn flask_config_from_env_reads_the_processs_jwt_variables() {
     );
 }
 
+/// A builder from `JWT_*` options in the environment's text forms.
+fn from_vars(
+    vars: &[(&str, &str)],
+) -> Result<actix_jwt_extended::manager::JwtManagerBuilder, ConfigError> {
+    FlaskConfig::from_vars(
+        vars.iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned())),
+    )
+    .unwrap()
+    .into_builder()
+}
+
+/// Why `build` refuses `name` set to `value` (the secret set).
+fn refused(name: &str, value: &str) -> String {
+    from_vars(&[("JWT_SECRET_KEY", common::SECRET), (name, value)])
+        .unwrap_err()
+        .to_string()
+}
+
 /// Edges of reading a Flask configuration: flags written as text in any
 /// case, an HMAC algorithm beside only one PEM key, and a decode algorithm
 /// the key cannot verify, left out with one warning.
 #[actix_web::test]
 async fn flask_config_flags_lone_pem_keys_and_unverifiable_decode_algorithms() {
-    let from_vars = |vars: &[(&str, &str)]| {
-        FlaskConfig::from_vars(
-            vars.iter()
-                .map(|(name, value)| ((*name).to_owned(), (*value).to_owned())),
-        )
-        .unwrap()
-        .into_builder()
-    };
     // JWT_ENCODE_NBF from the environment: text that is not JSON.
     for (text, nbf) in [("TRUE", true), ("tRuE", true), ("FALSE", false)] {
         let jwt = from_vars(&[("JWT_SECRET_KEY", common::SECRET), ("JWT_ENCODE_NBF", text)])
@@ -984,12 +995,7 @@ async fn flask_config_flags_lone_pem_keys_and_unverifiable_decode_algorithms() {
         let claims = jwt.decode_token(&token).unwrap().claims().clone();
         assert_eq!(claims.contains_key("nbf"), nbf, "{text}");
     }
-    let error = from_vars(&[
-        ("JWT_SECRET_KEY", common::SECRET),
-        ("JWT_ENCODE_NBF", "yes"),
-    ])
-    .unwrap_err()
-    .to_string();
+    let error = refused("JWT_ENCODE_NBF", "yes");
     assert!(
         error.contains("JWT_ENCODE_NBF must be true or false"),
         "{error}"
@@ -1047,12 +1053,10 @@ async fn flask_config_flags_lone_pem_keys_and_unverifiable_decode_algorithms() {
 #[test]
 fn flask_lifetimes_are_seconds_in_range() {
     let built = |seconds: Value| {
-        FlaskConfig::from_vars([
-            ("JWT_SECRET_KEY".to_owned(), common::SECRET.to_owned()),
-            ("JWT_ACCESS_TOKEN_EXPIRES".to_owned(), seconds.to_string()),
+        from_vars(&[
+            ("JWT_SECRET_KEY", common::SECRET),
+            ("JWT_ACCESS_TOKEN_EXPIRES", &seconds.to_string()),
         ])
-        .unwrap()
-        .into_builder()
         .and_then(|builder| builder.allow_short_secret().build())
         .map(|_| ())
         .map_err(|error| error.to_string())
@@ -1102,14 +1106,7 @@ fn flask_same_site_forms_and_numbers_for_string_options() {
     ] {
         assert_eq!(same_site(value.clone()).as_deref(), attribute, "{value}");
     }
-    let error = FlaskConfig::from_vars([
-        ("JWT_SECRET_KEY".to_owned(), common::SECRET.to_owned()),
-        ("JWT_COOKIE_SAMESITE".to_owned(), "Relaxed".to_owned()),
-    ])
-    .unwrap()
-    .into_builder()
-    .unwrap_err()
-    .to_string();
+    let error = refused("JWT_COOKIE_SAMESITE", "Relaxed");
     assert!(
         error.contains("JWT_COOKIE_SAMESITE must be Lax, Strict, None or null"),
         "{error}"
