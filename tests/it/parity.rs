@@ -972,7 +972,8 @@ fn from_vars(
     .into_builder()
 }
 
-/// Why `build` refuses `name` set to `value` (the secret set).
+/// Why the configuration is refused with `name` set to `value` (and the
+/// secret set).
 fn refused(name: &str, value: &str) -> String {
     from_vars(&[("JWT_SECRET_KEY", common::SECRET), (name, value)])
         .unwrap_err()
@@ -1047,9 +1048,9 @@ async fn flask_config_flags_lone_pem_keys_and_unverifiable_decode_algorithms() {
     assert_eq!(answer(jwt, &hs384).await, (200, Value::Null));
 }
 
-/// A token lifetime in a Flask configuration is a number of seconds from 0
-/// up to (not including) 10^12, or `false`; a value in range that still ends
-/// after the year 9999 fails at build, naming the option.
+/// A token lifetime in a Flask configuration is a non-negative number of
+/// seconds under 10^12, or `false`; a value in range that still ends after
+/// the year 9999 fails at build.
 #[test]
 fn flask_lifetimes_are_seconds_in_range() {
     let built = |seconds: Value| {

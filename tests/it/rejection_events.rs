@@ -54,7 +54,8 @@ async fn without_the_feature_a_rejection_is_one_log_line_with_its_fields() {
 }
 
 /// Without the feature, a server-side failure is one ERROR line that names
-/// its cause (the fix for a set-up mistake), which the client is never told.
+/// its cause: the fix for a set-up mistake, or why a token could not be
+/// created (which the client is not told).
 #[cfg(not(feature = "tracing"))]
 #[actix_web::test]
 async fn without_the_feature_a_server_side_failure_logs_its_cause() {
@@ -98,7 +99,8 @@ async fn without_the_feature_a_server_side_failure_logs_its_cause() {
         )
         .await,
     ];
-    // The client is told what the error table says, never the cause.
+    // The client gets each error's own message: a misconfiguration's fix,
+    // and for the other two no cause.
     assert_eq!(
         answers.map(|(status, body)| (status.as_u16(), body)),
         [
