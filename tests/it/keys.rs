@@ -90,14 +90,7 @@ async fn every_algorithm_round_trips_and_verifies_with_the_public_key_alone() {
             200,
             "{algorithm:?}"
         );
-        match verifier.create_access_token("x") {
-            Err(JwtError::Creation(cause)) => assert_eq!(
-                cause.to_string(),
-                "this manager has no signing key: it only verifies tokens",
-                "{algorithm:?}"
-            ),
-            other => panic!("{algorithm:?}: {other:?}"),
-        }
+        assert_verifies_only(&verifier, &format!("{algorithm:?}"));
     }
 }
 
@@ -237,13 +230,7 @@ async fn kids_pick_the_key_and_unknown_or_removed_keys_are_refused() {
         retired.decode_token(&old_token).unwrap().header()["kid"],
         "2026-10"
     );
-    match retired.create_access_token("alice") {
-        Err(JwtError::Creation(cause)) => assert_eq!(
-            cause.to_string(),
-            "this manager has no signing key: it only verifies tokens"
-        ),
-        other => panic!("{other:?}"),
-    }
+    assert_verifies_only(&retired, "a retired key");
     // A token whose kid names the old key but was signed by the new one fails.
     let swapped = new_token.replacen(
         &new_token[..new_token.find('.').unwrap()],
@@ -715,6 +702,18 @@ async fn a_kid_header_never_mints_a_token_its_own_manager_refuses() {
         hmac.decode_token(&informational).unwrap().header()["kid"],
         "k1"
     );
+}
+
+/// `jwt` has no key to sign with, and says so when asked for a token.
+fn assert_verifies_only(jwt: &JwtManager, context: &str) {
+    match jwt.create_access_token("x") {
+        Err(JwtError::Creation(cause)) => assert_eq!(
+            cause.to_string(),
+            "this manager has no signing key: it only verifies tokens",
+            "{context}"
+        ),
+        other => panic!("{context}: {other:?}"),
+    }
 }
 
 /// RFC 7518's 2048-bit floor is about the modulus's bits, not its bytes:

@@ -100,6 +100,14 @@ impl Provider {
     fn provider(&self) -> OidcProvider {
         OidcProvider::discover(&self.url).audience("api")
     }
+
+    /// [`provider`](Self::provider), with a key set that the provider
+    /// publishes for one second and that is kept that long.
+    fn provider_with_a_one_second_set(&self) -> OidcProvider {
+        self.post("/max_age", json!({ "seconds": 1 }));
+        self.provider()
+            .cache_bounds(Duration::from_secs(1), Duration::from_secs(60))
+    }
 }
 
 impl Drop for Provider {
@@ -370,12 +378,7 @@ async fn a_dropped_key_stops_verifying_once_the_cached_set_expires() {
     let Some(provider) = Provider::start() else {
         return;
     };
-    provider.post("/max_age", json!({ "seconds": 1 }));
-    let app = api!(build(
-        provider
-            .provider()
-            .cache_bounds(Duration::from_secs(1), Duration::from_secs(60))
-    ));
+    let app = api!(build(provider.provider_with_a_one_second_set()));
     let token = provider.token(json!({ "alg": "RS256" }));
     // The fetch the manager starts with is done: the set it holds is the
     // one with the key, not one fetched after the drop.
@@ -558,56 +561,46 @@ async fn a_provider_that_is_down_is_retried_at_most_once_a_second_for_known_keys
     let Some(provider) = Provider::start() else {
         return;
     };
-    provider.post("/max_age", json!({ "seconds": 1 }));
     let app = api!(build(
         provider
-            .provider()
+            .provider_with_a_one_second_set()
             .refetch_interval(Duration::from_millis(50))
-            .cache_bounds(Duration::from_secs(1), Duration::from_secs(60))
     ));
     // New tokens for each request, so the verifier's cache never answers;
     // minted now, so the requests below are all in this process.
-    let mut tokens: Vec<String> = (0..7)
+    let tokens: Vec<String> = (0..7)
         .map(|_| provider.token(json!({ "alg": "RS256" })))
         .collect();
-    assert_eq!(
-        get(&app, "/api/me", &tokens.pop().unwrap()).await.0,
-        StatusCode::OK
-    );
+    let [first, expired, inside @ .., last] = tokens.as_slice() else {
+        unreachable!("seven tokens")
+    };
+    let status = async |token: &str| get(&app, "/api/me", token).await.0;
+    assert_eq!(status(first).await, StatusCode::OK);
     provider.post("/down", json!({}));
     actix_web::rt::time::sleep(Duration::from_millis(1100)).await;
     // The set has expired: this request tries a fetch, which is refused,
     // and is answered from the last good set.
     let before = Instant::now();
-    assert_eq!(
-        get(&app, "/api/me", &tokens.pop().unwrap()).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(status(expired).await, StatusCode::OK);
     let after = Instant::now();
     assert_eq!(provider.refused_fetches(), 1);
     // Within the second after that try, known keys are served without
     // asking the provider again (a loaded machine may leave fewer requests
     // inside the second; each one inside it is checked).
-    let mut inside = 0;
-    while tokens.len() > 1 {
+    let mut checked = 0;
+    for token in inside {
         actix_web::rt::time::sleep(Duration::from_millis(100)).await;
         let sent = before.elapsed();
-        assert_eq!(
-            get(&app, "/api/me", &tokens.pop().unwrap()).await.0,
-            StatusCode::OK
-        );
+        assert_eq!(status(token).await, StatusCode::OK);
         if sent < Duration::from_millis(900) {
             assert_eq!(provider.refused_fetches(), 1, "{sent:?} after the try");
-            inside += 1;
+            checked += 1;
         }
     }
-    assert!(inside > 0, "no request within the second");
+    assert!(checked > 0, "no request within the second");
     // A second after it, the provider is asked again.
     let due = after + Duration::from_millis(1050);
     actix_web::rt::time::sleep(due.saturating_duration_since(Instant::now())).await;
-    assert_eq!(
-        get(&app, "/api/me", &tokens.pop().unwrap()).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(status(last).await, StatusCode::OK);
     assert_eq!(provider.refused_fetches(), 2);
 }
